@@ -1,0 +1,30 @@
+# lvskit — what people run.
+GO       ?= go
+BIN      := bin
+CMDS     := ipvsadm mond heartbeatd lvs-alert
+export CGO_ENABLED := 0
+
+.PHONY: all build test unit vet deps vmtest lab bench-ipvsadm clean fmt
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	@for c in $(CMDS); do [ -d cmd/$$c ] && $(GO) build -trimpath -o $(BIN)/$$c ./cmd/$$c || exit 1; done
+
+deps:
+	@bash scripts/install-test-deps.sh
+
+vet:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+# The README's test command: unit tests, namespace tests (root) and the IPVS VM tests.
+test: deps vet build
+	$(GO) test -count=1 -timeout 60m ./...
+
+fmt:
+	gofmt -w .
+
+clean:
+	rm -rf $(BIN)
