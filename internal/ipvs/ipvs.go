@@ -217,5 +217,31 @@ type Client interface {
 	StartDaemon(ctx context.Context, d SyncDaemon) error
 	StopDaemon(ctx context.Context, state DaemonState) error
 
+	// Batch applies ops in order, each on its own: a failed op does not stop the later
+	// ones (the semantics of ipvsadm -R, which reports a kernel error and goes on). It
+	// returns one error per op, nil for success. The kernel implementation pipelines the
+	// requests on one socket, which is what makes a large restore fast.
+	Batch(ctx context.Context, ops []Op) []error
+
 	Close() error
+}
+
+// OpKind is the kind of one mutation in a Batch.
+type OpKind uint8
+
+const (
+	OpAddService OpKind = iota + 1
+	OpUpdateService
+	OpDelService // uses Service.Key
+	OpAddDest
+	OpUpdateDest
+	OpDelDest // uses Service.Key and Dest.Key
+	OpFlush
+)
+
+// Op is one mutation in a Batch.
+type Op struct {
+	Kind    OpKind
+	Service Service     // the service, or its key for the destination ops and OpDelService
+	Dest    Destination // for the destination ops
 }
