@@ -1,0 +1,98 @@
+// Command vmrun runs an ad-hoc shell script inside the IPVS test VM (Debian's
+// kernel under qemu, the real ipvsadm 1.31 as /sbin/ipvsadm, our static
+// binaries as /ours/<name>) and prints what it printed.
+//
+//	go run ./vmtest/cmd/vmrun [-ours ipvsadm] [-out dir] [-timeout 5m] script.sh
+//
+// The script's stdout and stderr are copied to vmrun's; files it writes under
+// /results are saved into -out; vmrun exits with the script's exit status.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lvskit/lvskit/vmtest"
+)
+
+func main() {
+	ours := flag.String("ours", "ipvsadm", "comma-separated commands under ./cmd to build and place at /ours/<name> (empty: none)")
+	out := flag.String("out", "", "directory to save the guest's /results files into")
+	timeout := flag.Duration("timeout", 5*time.Minute, "bound on the script inside the guest")
+	console := flag.Bool("console", false, "print the guest's serial console on stderr")
+	var files multiFlag
+	flag.Var(&files, "file", "extra guest file as guestpath=hostpath (repeatable)")
+	flag.Usage = func() {
+		fmt.Fprintf(os.Stderr, "usage: vmrun [flags] script.sh\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() != 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	os.Exit(run(flag.Arg(0), *ours, *out, *timeout, *console, files))
+}
+
+func run(script, ours, out string, timeout time.Duration, console bool, files []string) int {
+	body, err := os.ReadFile(script)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vmrun:", err)
+		return 2
+	}
+	opts := vmtest.Options{Script: string(body), Timeout: timeout, HostFiles: map[string]string{},
+		Logf: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }}
+	if ours != "" {
+		bins, cleanup, err := vmtest.BuildCommands(strings.Split(ours, ",")...)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "vmrun:", err)
+			return 2
+		}
+		defer cleanup()
+		for k, v := range bins {
+			opts.HostFiles[k] = v
+		}
+	}
+	for _, f := range files {
+		g, h, ok := strings.Cut(f, "=")
+		if !ok {
+			fmt.Fprintf(os.Stderr, "vmrun: -file %q: want guestpath=hostpath\n", f)
+			return 2
+		}
+		opts.HostFiles[g] = h
+	}
+	res, err := vmtest.Run(context.Background(), opts)
+	if res != nil && console {
+		fmt.Fprint(os.Stderr, res.Console)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vmrun:", err)
+		return 2
+	}
+	os.Stdout.WriteString(res.Stdout())
+	os.Stderr.WriteString(res.Stderr())
+	if out != "" {
+		for name, data := range res.Files {
+			p := filepath.Join(out, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				fmt.Fprintln(os.Stderr, "vmrun:", err)
+				return 2
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				fmt.Fprintln(os.Stderr, "vmrun:", err)
+				return 2
+			}
+		}
+	}
+	return res.ExitCode
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
