@@ -1,0 +1,856 @@
+package sched
+
+import (
+	"errors"
+	"fmt"
+	"math/rand"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Operational status values, numbered as mon numbers them (they appear verbatim in
+// MON_OPSTATUS and in "list opstatus").
+const (
+	StatFail      = 0
+	StatOK        = 1
+	StatColdStart = 2
+	StatWarmStart = 3
+	StatLinkDown  = 4
+	StatUnknown   = 5
+	StatTimeout   = 6
+	StatUntested  = 7
+	StatDepend    = 8
+	StatWarn      = 9
+)
+
+// IsFailure, IsSuccess and IsWarning classify an opstatus as mon's %FAILURE, %SUCCESS
+// and %WARNING do.
+func IsFailure(s int) bool { return s == StatFail || s == StatLinkDown || s == StatTimeout }
+
+// IsSuccess reports whether mon counts s as a success.
+func IsSuccess(s int) bool {
+	return s == StatOK || s == StatColdStart || s == StatWarmStart || s == StatUnknown || s == StatUntested
+}
+
+// IsWarning reports whether mon counts s as a warning.
+func IsWarning(s int) bool {
+	return s == StatColdStart || s == StatWarmStart || s == StatUnknown || s == StatWarn
+}
+
+// Alert kinds (mon's FL_* flags).
+const (
+	FlMonitor      = 1
+	FlUpAlert      = 2
+	FlTrap         = 4
+	FlTrapTimeout  = 8
+	FlStartupAlert = 16
+	FlTest         = 32
+	FlRedistribute = 64
+	FlAckAlert     = 128
+	FlDisableAlert = 256
+)
+
+// Options are the engine's seams to the outside world.
+type Options struct {
+	// InPeriod reports whether t is inside the Time::Period spec (nil: always).
+	InPeriod func(t time.Time, spec string) bool
+	// MonitorPath resolves a monitor name to the program to run; ok=false when there is
+	// none (mon then logs and retries every second).
+	MonitorPath func(name string) (path string, ok bool)
+	// AlertPath resolves an alert name; ok=false means the alert is not called (and not
+	// counted).
+	AlertPath func(name string) (path string, ok bool)
+	// Rand returns a pseudo-random number in [0, n); nil uses math/rand.
+	Rand func(n int64) int64
+	// Log receives mon's syslog lines (priority, message); nil discards them.
+	Log func(prio, msg string)
+}
+
+// RunMonitor asks the daemon to run a monitor and report back with MonitorExited.
+type RunMonitor struct {
+	Group, Service string
+	// Name is the monitor as configured; Path what MonitorPath resolved it to.
+	Name, Path string
+	// Args are the monitor's arguments followed by the hosts (argv[1:]).
+	Args []string
+	// Env holds the MON_* variables and the service's own variables.
+	Env map[string]string
+}
+
+// Alert asks the daemon to call an alert program (fire and forget).
+type Alert struct {
+	Group, Service string
+	Name, Path     string
+	// Args is argv[1:]: -s -g -h -t [flag] and the configured arguments.
+	Args  []string
+	Stdin string
+	Env   map[string]string
+	// Type is mon's alert type word: alert, upalert, startupalert, testalert, ...
+	Type  string
+	Flags int
+	Time  int64
+}
+
+// Actions is what one step asks the daemon to do, in order.
+type Actions struct {
+	Monitors []RunMonitor
+	Alerts   []Alert
+	// DowntimeLog lines to append to the dtlogfile (without the header).
+	DowntimeLog []string
+}
+
+type optStr struct {
+	v  string
+	ok bool
+}
+
+func some(s string) optStr { return optStr{s, true} }
+
+type optInt struct {
+	v  int64
+	ok bool
+}
+
+func someInt(v int64) optInt { return optInt{v, true} }
+
+type periodState struct {
+	cfg           *Period
+	lastAlert     int64
+	alertSent     int
+	firstFailTime int64
+	failCount     int
+	noCompUpSent  int
+}
+
+// ServiceState is one service's live state (what "list opstatus" shows).
+type ServiceState struct {
+	cfg         *Service
+	interval    int64
+	oldInterval int64
+	hasOld      bool
+	due         int64
+	nextCheck   int64
+	running     bool
+
+	opStatus, lastOpStatus int
+	exitval                string
+	ack                    int64
+	ackComment             string
+	consecFailures         int
+	failureCount           int
+	alertCount             int
+	lastFailure            optInt
+	lastSuccess            optInt
+	firstFailure           optInt
+	lastCheck              optInt
+	monitorDuration        int64
+	dependStatus           optInt
+	lastSummary            optStr
+	lastDetail             optStr
+	lastOutput             optStr
+	failureOutput          optStr
+	upalertOutput          optStr
+	disabled               bool
+	hasUpalert             bool
+	periods                []*periodState
+}
+
+type key struct{ g, s string }
+
+// Engine is the state machine. It is not safe for concurrent use: the daemon serialises
+// calls (one goroutine owns it).
+type Engine struct {
+	cfg   Config
+	opt   Options
+	svcs  []*ServiceState
+	byKey map[key]*ServiceState
+	// groups holds the members, disabled hosts prefixed with "*" as mon does.
+	groups        map[string][]string
+	watchDisabled map[string]bool
+	stopped       bool
+	stoppedTime   int64
+	procs         int
+	startTime     int64
+	alertHist     []string
+	failureHist   []string
+	maxKeep       int
+}
+
+// New builds an engine for cfg. now is the start time: timers count from it.
+func New(cfg Config, opt Options, now time.Time) *Engine {
+	e := &Engine{cfg: cfg, opt: opt, byKey: map[key]*ServiceState{}, groups: map[string][]string{},
+		watchDisabled: map[string]bool{}, startTime: now.Unix(), maxKeep: cfg.HistLength}
+	if e.maxKeep == 0 {
+		e.maxKeep = 100
+	}
+	if e.cfg.DepRecurLimit == 0 {
+		e.cfg.DepRecurLimit = 10
+	}
+	for g, hs := range cfg.Groups {
+		e.groups[g] = append([]string(nil), hs...)
+	}
+	for _, s := range cfg.Services {
+		st := &ServiceState{cfg: s, interval: secs(s.Interval), opStatus: StatUntested, lastOpStatus: StatUntested,
+			exitval: "undef", lastFailure: someInt(0), lastSuccess: someInt(0), monitorDuration: -1}
+		if s.DepBehavior == "" {
+			s.DepBehavior = "a"
+		}
+		for _, p := range s.Periods {
+			st.periods = append(st.periods, &periodState{cfg: p})
+			if len(p.UpAlerts) > 0 {
+				st.hasUpalert = true
+			}
+		}
+		e.svcs = append(e.svcs, st)
+		e.byKey[key{s.Group, s.Name}] = st
+	}
+	e.resetTimers(now.Unix())
+	return e
+}
+
+func secs(d time.Duration) int64 { return int64(d / time.Second) }
+
+func (e *Engine) rand(n int64) int64 {
+	if n <= 0 {
+		return 0
+	}
+	if e.opt.Rand != nil {
+		return e.opt.Rand(n)
+	}
+	return rand.Int63n(n)
+}
+
+func (e *Engine) log(prio, format string, args ...any) {
+	if e.opt.Log != nil {
+		e.opt.Log(prio, fmt.Sprintf(format, args...))
+	}
+}
+
+func (e *Engine) inPeriod(t int64, spec string) bool {
+	if spec == "" || e.opt.InPeriod == nil {
+		return true
+	}
+	return e.opt.InPeriod(time.Unix(t, 0), spec)
+}
+
+// resetTimers is mon's set_last_test + randomize_startdelay: the first check is one
+// interval away, or a random delay below randstart.
+func (e *Engine) resetTimers(now int64) {
+	for _, st := range e.svcs {
+		st.due = now + st.interval
+		if e.cfg.RandStart > 0 {
+			st.due = now + e.rand(secs(e.cfg.RandStart))
+		}
+	}
+}
+
+// Startup returns the startup alerts mon sends when it starts.
+func (e *Engine) Startup(now time.Time) Actions {
+	var a Actions
+	for _, st := range e.svcs {
+		e.doAlert(&a, st, "", some("0"), FlStartupAlert, now.Unix())
+	}
+	return a
+}
+
+// Tick starts every monitor that is due at now.
+func (e *Engine) Tick(now time.Time) Actions {
+	var a Actions
+	t := now.Unix()
+	if e.stopped {
+		return a
+	}
+	if e.cfg.ExcludePeriod != "" && e.inPeriod(t, e.cfg.ExcludePeriod) {
+		return a
+	}
+	for _, st := range e.svcs {
+		if st.interval == 0 || st.running || st.due > t {
+			continue
+		}
+		if e.cfg.MaxProcs > 0 && e.procs >= e.cfg.MaxProcs {
+			e.log("info", "throttled at %d processes", e.procs)
+			continue
+		}
+		s := st.cfg
+		if s.ExcludePeriod != "" && e.inPeriod(t, s.ExcludePeriod) {
+			continue
+		}
+		if (s.DepBehavior == "m" && s.Depend != "") || s.MonitorDepend != "" {
+			if ok, _ := e.depOK(st, "m", t); !ok {
+				continue
+			}
+		}
+		e.runMonitor(&a, st, t)
+	}
+	return a
+}
+
+// NextDue returns the earliest time a monitor may become due (for the daemon's sleep).
+func (e *Engine) NextDue() (time.Time, bool) {
+	var best int64
+	found := false
+	for _, st := range e.svcs {
+		if st.interval == 0 || st.running {
+			continue
+		}
+		if !found || st.due < best {
+			best, found = st.due, true
+		}
+	}
+	return time.Unix(best, 0), found
+}
+
+func (e *Engine) hostsOf(group string) []string {
+	var hs []string
+	for _, h := range e.groups[group] {
+		if !strings.HasPrefix(h, "*") {
+			hs = append(hs, h)
+		}
+	}
+	return hs
+}
+
+func (e *Engine) runMonitor(a *Actions, st *ServiceState, t int64) {
+	s := st.cfg
+	name, rest, _ := strings.Cut(strings.TrimSpace(s.Monitor), " ")
+	path, ok := "", false
+	if e.opt.MonitorPath != nil {
+		path, ok = e.opt.MonitorPath(name)
+	}
+	if !ok {
+		e.log("err", "no monitor found while trying to run [%s]", name)
+		return
+	}
+	line := strings.TrimSpace(rest)
+	var args, hosts []string
+	noHosts := false
+	if strings.HasSuffix(strings.TrimRight(line, " \t"), ";;") {
+		line = strings.TrimSuffix(strings.TrimRight(line, " \t"), ";;")
+		noHosts = true
+	}
+	args = QuoteWords(line)
+	if !noHosts {
+		hosts = e.hostsOf(s.Group)
+		if len(s.ExcludeHosts) > 0 {
+			var kept []string
+			for _, h := range hosts {
+				if !contains(s.ExcludeHosts, h) {
+					kept = append(kept, h)
+				}
+			}
+			hosts = kept
+		}
+		if (s.Depend != "" && s.DepBehavior == "hm") || s.HostDepend != "" {
+			sum := e.depSummary(st)
+			var kept []string
+			for _, h := range hosts {
+				hit := false
+				for _, x := range sum {
+					if strings.Contains(x, h) {
+						hit = true
+					}
+				}
+				if !hit {
+					kept = append(kept, h)
+				}
+			}
+			hosts = kept
+		}
+	}
+	if !noHosts && len(hosts) == 0 && !s.AllowEmptyGroup {
+		e.log("err", "monitor for %s/%s not called because of no host arguments", s.Group, s.Name)
+		e.resetTimer(st, t)
+	} else {
+		env := map[string]string{}
+		for k, v := range s.Env {
+			env[k] = v
+		}
+		env["MON_GROUP"] = s.Group
+		env["MON_SERVICE"] = s.Name
+		setOpt(env, "MON_LAST_SUMMARY", st.lastSummary)
+		setOpt(env, "MON_LAST_OUTPUT", st.lastOutput)
+		setOptInt(env, "MON_LAST_FAILURE", st.lastFailure)
+		setOptInt(env, "MON_FIRST_FAILURE", st.firstFailure)
+		setOptInt(env, "MON_DEPEND_STATUS", st.dependStatus)
+		setOptInt(env, "MON_LAST_SUCCESS", st.lastSuccess)
+		if s.HasDescription {
+			env["MON_DESCRIPTION"] = s.Description
+		}
+		env["MON_STATEDIR"] = e.cfg.StateDir
+		env["MON_LOGDIR"] = e.cfg.LogDir
+		env["MON_CFBASEDIR"] = e.cfg.CfBaseDir
+		a.Monitors = append(a.Monitors, RunMonitor{Group: s.Group, Service: s.Name, Name: name, Path: path,
+			Args: append(args, hosts...), Env: env})
+		st.lastCheck = someInt(t)
+		st.running = true
+		e.procs++
+	}
+	if st.nextCheck != 0 {
+		st.nextCheck += st.interval
+	} else {
+		st.nextCheck = t + st.interval
+	}
+}
+
+func setOpt(env map[string]string, k string, v optStr) {
+	if v.ok {
+		env[k] = v.v
+	}
+}
+
+func setOptInt(env map[string]string, k string, v optInt) {
+	if v.ok {
+		env[k] = strconv.FormatInt(v.v, 10)
+	}
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// resetTimer is mon's reset_timer.
+func (e *Engine) resetTimer(st *ServiceState, t int64) {
+	switch {
+	case st.cfg.RandSkew > 0:
+		skew := e.rand(secs(st.cfg.RandSkew)) + 1
+		if e.rand(2) == 0 {
+			skew = -skew
+		}
+		st.due = t + st.interval + skew
+	case st.nextCheck != 0:
+		d := st.nextCheck - t
+		if d < 0 {
+			d = st.interval
+		}
+		st.due = t + d
+	default:
+		st.due = t + st.interval
+	}
+}
+
+// MonitorExited feeds a monitor's result back: its exit status and its output (first
+// line summary, the rest detail).
+func (e *Engine) MonitorExited(group, service string, exit int, output string, now time.Time) Actions {
+	var a Actions
+	st := e.byKey[key{group, service}]
+	if st == nil || !st.running {
+		return a
+	}
+	t := now.Unix()
+	if st.lastCheck.ok {
+		st.monitorDuration = t - st.lastCheck.v
+	}
+	st.running = false
+	e.procs--
+	e.processEvent(&a, st, exit, output, t)
+	e.resetTimer(st, t)
+	return a
+}
+
+// splitOutput is perl's split("\n", $output, 2): no fields for "", else the first line
+// and (if there was a newline) the rest.
+func splitOutput(out string) (summary, detail optStr) {
+	if out == "" {
+		return
+	}
+	s, d, ok := strings.Cut(out, "\n")
+	summary = some(s)
+	if ok {
+		detail = some(d)
+	}
+	return
+}
+
+var blankRe = regexp.MustCompile(`^\s*$`)
+
+func firstLine(out string) string {
+	s, _, _ := strings.Cut(out, "\n")
+	if blankRe.MatchString(s) {
+		return "(NO SUMMARY)"
+	}
+	return s
+}
+
+func (e *Engine) setOpStatus(st *ServiceState, s int) {
+	st.lastOpStatus = st.opStatus
+	st.opStatus = s
+}
+
+// processEvent is mon's process_event for a monitor result.
+func (e *Engine) processEvent(a *Actions, st *ServiceState, exit int, output string, t int64) {
+	s := st.cfg
+	summary, detail := splitOutput(output)
+	st.exitval = strconv.Itoa(exit)
+	if s.Depend != "" && s.DepBehavior == "a" {
+		e.depOK(st, "a", t)
+	}
+	if exit != 0 {
+		st.failureCount++
+		st.consecFailures++
+		st.lastFailure = someInt(t)
+		if st.opStatus == StatOK || st.opStatus == StatUnknown || st.opStatus == StatUntested {
+			st.firstFailure = someInt(t)
+		}
+		e.setOpStatus(st, StatFail)
+		if !summary.ok || blankRe.MatchString(summary.v) {
+			summary = some("(NO SUMMARY)")
+		}
+		st.lastSummary = summary
+		st.lastDetail = detail
+		e.failureHist = pushHist(e.failureHist, fmt.Sprintf("%s %s %d %s", s.Group, s.Name, t, summary.v), e.maxKeep)
+		e.log("crit", "failure for %s", e.failureHist[len(e.failureHist)-1])
+		e.doAlert(a, st, output, some(strconv.Itoa(exit)), FlMonitor, t)
+		if s.FailureInterval > 0 && !st.hasOld {
+			st.oldInterval, st.hasOld = st.interval, true
+			st.interval = secs(s.FailureInterval)
+			st.nextCheck = 0
+		}
+		st.failureOutput = some(output)
+	} else {
+		if st.opStatus == StatFail {
+			a.DowntimeLog = append(a.DowntimeLog, e.dtlogLine(st, t))
+		}
+		old := st.opStatus
+		e.setOpStatus(st, StatOK)
+		if s.Redistribute != "" || (old == StatFail && st.hasUpalert) {
+			st.upalertOutput = st.lastOutput
+			e.doAlert(a, st, st.upalertOutput.v, some("0"), FlUpAlert, t)
+		}
+		st.ack = 0
+		st.ackComment = ""
+		st.firstFailure = someInt(0)
+		st.lastFailure = someInt(0)
+		st.consecFailures = 0
+		st.failureOutput = some("")
+		for _, p := range st.periods {
+			if p.cfg.AlertEveryMode != AlertEveryStrict {
+				p.lastAlert = 0
+			}
+			p.firstFailTime = 0
+			p.alertSent = 0
+		}
+		if s.FailureInterval > 0 && st.hasOld {
+			st.interval = st.oldInterval
+			st.hasOld = false
+			st.nextCheck = 0
+		}
+		st.lastSuccess = someInt(t)
+	}
+	st.lastOutput = some(output)
+	st.lastSummary = summary
+	st.lastDetail = detail
+}
+
+func (e *Engine) dtlogLine(st *ServiceState, t int64) string {
+	if !st.firstFailure.ok || st.firstFailure.v == 0 {
+		st.firstFailure = someInt(e.startTime)
+	}
+	return fmt.Sprintf("%d %s %s %d %d %d %s", t, st.cfg.Group, st.cfg.Name, st.firstFailure.v,
+		t-st.firstFailure.v, st.interval, st.lastSummary.v)
+}
+
+func pushHist(h []string, line string, max int) []string {
+	if len(h) > max {
+		h = h[1:]
+	}
+	return append(h, line)
+}
+
+var exitPrefixRe = regexp.MustCompile(`(?i)^exit\s*=\s*((\d+|\d+-\d+))\s`)
+
+// InRange is mon's inRange: val within "N" or "N-M".
+func InRange(val, rng string) bool {
+	v, err := strconv.Atoi(strings.TrimSpace(val))
+	if err != nil {
+		v = 0
+	}
+	rng = strings.TrimSpace(rng)
+	if lo, hi, ok := strings.Cut(rng, "-"); ok {
+		l, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		h, err2 := strconv.Atoi(strings.TrimSpace(hi))
+		return err1 == nil && err2 == nil && v >= l && v <= h
+	}
+	n, err := strconv.Atoi(rng)
+	return err == nil && v == n
+}
+
+// doAlert is mon's do_alert: decide, period by period, whether to call the alerts.
+func (e *Engine) doAlert(a *Actions, st *ServiceState, output string, retval optStr, flags int, t int64) {
+	s := st.cfg
+	if e.stopped {
+		e.log("notice", "ignoring alert for %s,%s because the mon scheduler is stopped", s.Group, s.Name)
+		return
+	}
+	if s.Redistribute != "" {
+		fac, args, _ := strings.Cut(s.Redistribute, " ")
+		e.callAlert(a, st, nil, output, retval, flags|FlRedistribute, fac, strings.TrimSpace(args), t)
+	}
+	if e.watchDisabled[s.Group] || st.disabled {
+		e.log("notice", "ignoring alert for %s,%s", s.Group, s.Name)
+		return
+	}
+	if flags&FlStartupAlert == 0 && flags&FlUpAlert == 0 &&
+		((s.Depend != "" && s.DepBehavior == "a") || s.AlertDepend != "") {
+		if !st.dependStatus.ok || st.dependStatus.v == 0 {
+			return
+		}
+	}
+	summary := firstLine(output)
+	prevsumm := "(NO SUMMARY)"
+	if st.failureOutput.ok {
+		prevsumm = firstLine(st.failureOutput.v)
+	}
+	strip := func(x string) string { return strings.Join(strings.Fields(x), "") }
+	if st.ack != 0 && s.UnackSummary && strip(summary) != strip(prevsumm) &&
+		flags&(FlUpAlert|FlAckAlert|FlDisableAlert) == 0 {
+		st.ack = 0
+		st.ackComment = ""
+		st.consecFailures = 1
+		for _, p := range st.periods {
+			p.lastAlert = 0
+			p.firstFailTime = 0
+			p.failCount = 0
+		}
+	}
+	if st.ack != 0 && flags&(FlUpAlert|FlAckAlert|FlDisableAlert) == 0 {
+		e.log("debug", "no alert for %s.%s because of ack'd failure", s.Group, s.Name)
+		return
+	}
+	for _, p := range st.periods {
+		pc := p.cfg
+		if !e.inPeriod(t, pc.Spec) {
+			continue
+		}
+		if !pc.NoCompAlerts && flags&(FlUpAlert|FlAckAlert) != 0 && p.alertSent == 0 {
+			continue
+		}
+		if pc.NoCompAlerts && flags&FlUpAlert != 0 && p.noCompUpSent > 0 {
+			continue
+		}
+		if flags&(FlUpAlert|FlStartupAlert|FlDisableAlert|FlAckAlert) == 0 {
+			if pc.AlertExitRange != "" && !InRange(retval.v, pc.AlertExitRange) {
+				continue
+			}
+			if pc.NumAlerts > 0 && p.alertSent >= pc.NumAlerts {
+				continue
+			}
+			every := secs(pc.AlertEvery)
+			if every != 0 && t-p.lastAlert < every {
+				mode := pc.AlertEveryMode
+				if mode == AlertEveryStrict ||
+					(mode == AlertEveryObserveDetail && st.failureOutput.v == output) ||
+					(mode == AlertEverySummary && prevsumm == summary) ||
+					mode == AlertEveryIgnoreSummary {
+					continue
+				}
+			}
+			ival := secs(pc.AlertAfterInterval)
+			switch {
+			case pc.AlertAfterConsec > 0 && st.consecFailures < pc.AlertAfterConsec:
+				continue
+			case pc.AlertAfterConsec > 0:
+			case pc.AlertAfterCount == 0 && pc.AlertAfterInterval > 0:
+				if p.firstFailTime == 0 {
+					p.firstFailTime = t
+				}
+				if t-p.firstFailTime <= ival {
+					continue
+				}
+			case pc.AlertAfterCount > 0:
+				p.failCount++
+				if t-p.firstFailTime <= ival && p.failCount < pc.AlertAfterCount {
+					continue
+				}
+				if t-p.firstFailTime > ival {
+					p.failCount = 1
+				}
+				if p.failCount == 1 {
+					p.firstFailTime = t
+				}
+				if p.failCount < pc.AlertAfterCount {
+					continue
+				}
+			}
+		}
+		var lines []string
+		switch {
+		case flags&FlUpAlert != 0:
+			lines = pc.UpAlerts
+		case flags&FlStartupAlert != 0:
+			lines = pc.StartupAlerts
+		case flags&FlDisableAlert != 0:
+			lines = pc.DisableAlerts
+		case flags&FlAckAlert != 0:
+			lines = pc.AckAlerts
+		default:
+			lines = pc.Alerts
+		}
+		called := 0
+		for _, line := range lines {
+			var fac, args string
+			if m := exitPrefixRe.FindStringSubmatch(line); m != nil {
+				if !InRange(retval.v, m[1]) {
+					continue
+				}
+				f := splitWS(line, 3)
+				if len(f) > 1 {
+					fac = f[1]
+				}
+				if len(f) > 2 {
+					args = f[2]
+				}
+			} else {
+				f := splitWS(line, 2)
+				fac = f[0]
+				if len(f) > 1 {
+					args = f[1]
+				}
+			}
+			if e.callAlert(a, st, p, output, retval, flags, fac, args, t) {
+				called++
+			}
+		}
+		if called > 0 {
+			if flags&FlUpAlert != 0 {
+				// mon 1.3.6 tests ($FL_TRAP | $flags), always true, so every upalert
+				// re-arms the period as its comment says only traps should.
+				p.alertSent = 0
+				p.lastAlert = 0
+			} else {
+				p.alertSent++
+				if pc.NoCompAlerts {
+					p.noCompUpSent = 0
+				}
+			}
+			if pc.NoCompAlerts && flags&FlUpAlert != 0 {
+				p.noCompUpSent++
+			}
+		}
+	}
+}
+
+// splitWS is perl's split(/\s+/, s, n) on a string without leading whitespace.
+func splitWS(s string, n int) []string {
+	s = strings.TrimLeft(s, " \t")
+	var out []string
+	for len(out) < n-1 {
+		i := strings.IndexAny(s, " \t\n")
+		if i < 0 {
+			break
+		}
+		out = append(out, s[:i])
+		s = strings.TrimLeft(s[i:], " \t\n")
+	}
+	return append(out, s)
+}
+
+func alertTypes(flags int) (logType, envType string) {
+	switch {
+	case flags&FlUpAlert != 0:
+		return "upalert", "up"
+	case flags&FlStartupAlert != 0:
+		return "startupalert", "startup"
+	case flags&FlAckAlert != 0:
+		return "ackalert", "ack"
+	case flags&FlDisableAlert != 0:
+		return "disablealert", "disable"
+	case flags&FlTrapTimeout != 0:
+		return "traptimeoutalert", "traptimeout"
+	case flags&FlTrap != 0:
+		return "trapalert", "trap"
+	case flags&FlTest != 0:
+		return "testalert", "test"
+	}
+	return "alert", "failure"
+}
+
+// callAlert is mon's call_alert; it reports whether the alert was called.
+func (e *Engine) callAlert(a *Actions, st *ServiceState, p *periodState, output string, retval optStr, flags int, name, args string, t int64) bool {
+	s := st.cfg
+	path, ok := "", false
+	if e.opt.AlertPath != nil {
+		path, ok = e.opt.AlertPath(name)
+	}
+	if !ok {
+		e.log("err", "no alert found while trying to run %s", name)
+		return false
+	}
+	summary := firstLine(output)
+	logType, envType := alertTypes(flags)
+	if flags&FlRedistribute == 0 {
+		base := path[strings.LastIndex(path, "/")+1:]
+		e.log("alert", "calling %s %s for %s/%s (%s,%s) %s", logType, base, s.Group, s.Name, path, args, summary)
+	}
+	env := map[string]string{}
+	for k, v := range s.Env {
+		env[k] = v
+	}
+	setOpt(env, "MON_LAST_SUMMARY", st.lastSummary)
+	setOpt(env, "MON_LAST_OUTPUT", st.lastOutput)
+	setOptInt(env, "MON_LAST_FAILURE", st.lastFailure)
+	setOptInt(env, "MON_FIRST_FAILURE", st.firstFailure)
+	if st.lastSuccess.ok {
+		// mon copies _first_success, which 1.3.6 never sets: the variable is empty.
+		env["MON_FIRST_SUCCESS"] = ""
+	}
+	setOptInt(env, "MON_LAST_SUCCESS", st.lastSuccess)
+	if s.HasDescription {
+		env["MON_DESCRIPTION"] = s.Description
+	}
+	env["MON_GROUP"] = s.Group
+	env["MON_SERVICE"] = s.Name
+	setOpt(env, "MON_RETVAL", retval)
+	env["MON_OPSTATUS"] = strconv.Itoa(st.opStatus)
+	if st.ack != 0 && st.ackComment != "" {
+		env["MON_ACK"] = st.ackComment
+	}
+	env["MON_ALERTTYPE"] = envType
+	env["MON_STATEDIR"] = e.cfg.StateDir
+	env["MON_LOGDIR"] = e.cfg.LogDir
+	env["MON_CFBASEDIR"] = e.cfg.CfBaseDir
+
+	var flag string
+	if flags&FlUpAlert != 0 {
+		flag = "-u"
+	}
+	if flags&FlAckAlert != 0 {
+		flag = "-a"
+	}
+	if flags&FlDisableAlert != 0 {
+		flag = "-D"
+	}
+	if flags&FlTrap != 0 {
+		flag = "-T"
+	}
+	if flags&FlTrapTimeout != 0 {
+		flag = "-O"
+	}
+	argv := []string{"-s", s.Name, "-g", s.Group, "-h", strings.Join(e.hostsOf(s.Group), " "), "-t", strconv.FormatInt(t, 10)}
+	if flag != "" {
+		argv = append(argv, flag)
+	}
+	if args != "" {
+		argv = append(argv, QuoteWords(args)...)
+	}
+	a.Alerts = append(a.Alerts, Alert{Group: s.Group, Service: s.Name, Name: name, Path: path, Args: argv,
+		Stdin: output, Env: env, Type: logType, Flags: flags, Time: t})
+	if flags&(FlTest|FlRedistribute) != 0 {
+		return true
+	}
+	if p != nil {
+		p.lastAlert = t
+	}
+	st.alertCount++
+	e.alertHist = pushHist(e.alertHist, fmt.Sprintf("%s %s %s %d %s (%s) %s", logType, s.Group, s.Name, t, path, args, summary), e.maxKeep)
+	return true
+}
+
+// ErrUnknown is returned for a group, service, host or period the config lacks.
+var ErrUnknown = errors.New("unknown")
