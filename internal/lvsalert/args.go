@@ -76,7 +76,8 @@ virtual service; with -u (mon passes it for an upalert) it adds it back.
   -W weight           weight to add it with (required with -u)
   -F dr|nat|tun       forwarding method to add it with (default dr)
   -u                  up: add the real server (mon passes -u for upalerts; the
-                      manual's "-u 1" is accepted, the 1 is ignored)
+                      manual's "-u 1" is accepted: as with lvs.alert's getopts,
+                      reading stops at the first non-option, here the 1)
   --drain[=TIMEOUT]   when removing: set weight 0, wait until its active
                       connections reach 0 or TIMEOUT passes (default 60s;
                       Go duration or seconds), then delete (lvskit extension)
@@ -131,6 +132,9 @@ func Parse(ctx context.Context, args []string, r Resolver) (Request, error) {
 	fs := pflag.NewFlagSet("lvs-alert", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
+	// Getopt::Std stops at the first argument that is not an option (the "1" of the
+	// manual's "-u 1"); so does this, so the same lines mean the same thing.
+	fs.SetInterspersed(false)
 	// mon's alert arguments. lvs.alert's getopts("s:g:h:t:l:P:V:R:W:F:u") consumed
 	// -s -g -h -t -l and never used them; -a -D -T -O were unknown options it warned
 	// about and then went on as a down alert.
@@ -159,10 +163,12 @@ func Parse(ctx context.Context, args []string, r Resolver) (Request, error) {
 	if *help {
 		return Request{}, ErrHelp
 	}
-	// Positional arguments (the "1" of the manual's "-u 1") are ignored, as
-	// lvs.alert's getopts left them unread.
-
 	req := Request{Up: *up, Drain: drain}
+	// Positional arguments (the "1" of the manual's "-u 1") are ignored, as lvs.alert's
+	// getopts left them unread; options after them too, but that is worth a warning.
+	if rest := fs.Args(); len(rest) > 1 {
+		req.Warnings = append(req.Warnings, fmt.Sprintf("ignored %q: options after the non-option %q are not read (as lvs.alert did)", rest[1:], rest[0]))
+	}
 	for _, n := range []string{"a", "D", "T", "O"} {
 		if *monFlags[n] && !req.Up {
 			req.Warnings = append(req.Warnings, fmt.Sprintf("mon's -%s alert is handled as a down alert, as lvs.alert did", n))

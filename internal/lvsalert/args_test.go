@@ -152,6 +152,13 @@ func TestParse(t *testing.T) {
 			}},
 		},
 		{
+			name: "options after the manual's -u 1 are not read, as with getopts",
+			args: []string{"-u", "-P", "tcp", "-V", "10.144.43.185:8080", "-R", "10.144.43.175", "-W", "5", "-u", "1", "-W", "7"},
+			want: Request{Service: vip8080, Dest: rs175, Up: true, Weight: 5, Forward: ipvs.Route, Warnings: []string{
+				`ignored ["-W" "7"]: options after the non-option "1" are not read (as lvs.alert did)`,
+			}},
+		},
+		{
 			name: "trap flags and -l accepted",
 			args: []string{"-l", "123", "-T", "-O", "-P", "TCP", "-V", "10.144.43.185:8080", "-R", "10.144.43.175"},
 			want: Request{Service: vip8080, Dest: rs175, Forward: ipvs.Route, Warnings: []string{
