@@ -67,7 +67,7 @@ var codeScales = map[string]Scale{
 // internal numbering (months 0-11, week days 0-6 from Sunday, weeks 0-5,
 // year days 0-365, hours 0-23 ...).
 type valRange struct {
-	lo, hi float64
+	lo, hi  float64
 	isRange bool
 	// twoDigit marks year values 0-99, which take the century of the time
 	// being evaluated.
