@@ -1,0 +1,5 @@
+package monitors
+
+import "os"
+
+func isRoot() bool { return os.Geteuid() == 0 }
