@@ -17,9 +17,9 @@ var (
 )
 
 type httpResult struct {
-	ok             bool
-	err, header    string
-	headerDefined  bool
+	ok            bool
+	err, header   string
+	headerDefined bool
 }
 
 // HTTP is http.monitor: -p port (80), -t timeout (30), -u url (/), -a user agent,
