@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"hash/crc32"
 	"strconv"
 	"strings"
 )
@@ -35,8 +34,8 @@ type Key struct {
 }
 
 // Digest returns the lower-case hex token heartbeat writes for data:
-// HMAC-SHA1 or HMAC-MD5 keyed with the secret, or for crc the CRC-32
-// (IEEE) of data, which needs no secret.
+// HMAC-SHA1 or HMAC-MD5 keyed with the secret, or for crc a CRC-32 of
+// data, which needs no secret, written without leading zeros.
 func (k Key) Digest(data []byte) (string, error) {
 	var h hash.Hash
 	switch k.Method {
@@ -45,7 +44,7 @@ func (k Key) Digest(data []byte) (string, error) {
 	case MD5:
 		h = hmac.New(md5.New, k.Secret)
 	case CRC:
-		return strconv.FormatUint(uint64(crc32.ChecksumIEEE(data)), 16), nil
+		return strconv.FormatUint(uint64(crcDigest(data)), 16), nil
 	default:
 		return "", fmt.Errorf("auth method %q not implemented", k.Method)
 	}
@@ -179,4 +178,32 @@ func Verify(b []byte, kr *Keyring) (*Message, error) {
 // malformed packet.
 func IsAuthError(err error) bool {
 	return errors.Is(err, ErrBadAuth) || errors.Is(err, ErrNoAuth) || errors.Is(err, ErrUnknownKey)
+}
+
+// crcTable is the MSB-first table of the CRC-32 polynomial 0x04C11DB7.
+var crcTable = func() (t [256]uint32) {
+	for i := range t {
+		c := uint32(i) << 24
+		for range 8 {
+			if c&0x80000000 != 0 {
+				c = c<<1 ^ 0x04C11DB7
+			} else {
+				c <<= 1
+			}
+		}
+		t[i] = c
+	}
+	return t
+}()
+
+// crcDigest is the checksum heartbeat's crc method computes, found by
+// matching captured packets: CRC-32 with polynomial 0x04C11DB7, not
+// reflected, initial value 0, final XOR 0xffffffff (POSIX cksum without
+// the length suffix). It is not zlib's CRC-32.
+func crcDigest(data []byte) uint32 {
+	var c uint32
+	for _, b := range data {
+		c = c<<8 ^ crcTable[byte(c>>24)^b]
+	}
+	return ^c
 }
