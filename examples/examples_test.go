@@ -1,0 +1,420 @@
+// Package examples_test checks the manual's setup as translated in examples/: the
+// scripts are valid sh and do what they say, every lvs.alert line of the mon.cf files
+// is a valid lvs-alert command line that matches /etc/init.d/lvs, and the original
+// mon 1.3.6 loads the mon.cf files.
+package examples_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/lvskit/lvskit/internal/ipvs"
+	"github.com/lvskit/lvskit/internal/lvsalert"
+)
+
+var (
+	scripts = []string{
+		"etc/init.d/lvs",
+		"usr/lib/mon/alert.d/heartbeat.alert",
+		"root/conf/data",
+		"etc/rc.local",
+	}
+	monConfs = []string{"etc/mon/mon.cf", "etc/mon/mon.cf.single-director"}
+)
+
+func TestScriptsAreExecutableSh(t *testing.T) {
+	for _, s := range scripts {
+		fi, err := os.Stat(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&0o111 == 0 {
+			t.Errorf("%s is not executable (mode %v)", s, fi.Mode())
+		}
+		if out, err := exec.Command("sh", "-n", s).CombinedOutput(); err != nil {
+			t.Errorf("sh -n %s: %v\n%s", s, err, out)
+		}
+	}
+}
+
+// alertLine is one alert or upalert line of a mon.cf.
+type alertLine struct {
+	file  string
+	line  int
+	group string
+	up    bool
+	prog  string
+	args  []string
+}
+
+func readAlertLines(t *testing.T, file string) []alertLine {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []alertLine
+	group := ""
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		switch fields[0] {
+		case "watch":
+			group = fields[1]
+		case "alert", "upalert":
+			out = append(out, alertLine{file, n, group, fields[0] == "upalert", fields[1], fields[2:]})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// director reads the ipvsadm lines of /etc/init.d/lvs start: the service and its
+// real servers with their weight and method, as lvs.alert must restore them.
+func director(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile("etc/init.d/lvs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?m)^\s*\$IPVSADM -a -t \$VIP:(\d+) -r (\S+) -w (\d+) -g$`)
+	out := map[string]string{}
+	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+		out["10.144.43.185:"+m[1]+" "+m[2]] = "w=" + m[3] + " dr"
+	}
+	if len(out) != 3 {
+		t.Fatalf("found %d ipvsadm -a lines in etc/init.d/lvs, want 3", len(out))
+	}
+	return out
+}
+
+// TestLvsAlertLines runs every lvs.alert line through lvs-alert's parser with the
+// arguments mon 1.3.6 puts before it, and checks the pair of lines of each watch: the
+// alert removes, the upalert restores the real server as /etc/init.d/lvs adds it.
+func TestLvsAlertLines(t *testing.T) {
+	dir := director(t)
+	for _, file := range monConfs {
+		lines := readAlertLines(t, file)
+		var seen int
+		for _, l := range lines {
+			if l.prog != "lvs.alert" {
+				continue
+			}
+			seen++
+			argv := []string{"-s", "webcache", "-g", l.group, "-h", "10.144.43.175", "-t", "1069840183"}
+			if l.up {
+				argv = append(argv, "-u")
+			}
+			argv = append(argv, l.args...)
+			req, err := lvsalert.Parse(context.Background(), argv, nil)
+			if err != nil {
+				t.Errorf("%s:%d: lvs-alert %q: %v", l.file, l.line, argv, err)
+				continue
+			}
+			if len(req.Warnings) != 0 {
+				t.Errorf("%s:%d: warnings %q", l.file, l.line, req.Warnings)
+			}
+			if req.Up != l.up {
+				t.Errorf("%s:%d: up = %v, want %v", l.file, l.line, req.Up, l.up)
+			}
+			if req.Service.Protocol != ipvs.TCP || req.Service.Addr.String() != "10.144.43.185" {
+				t.Errorf("%s:%d: service %s", l.file, l.line, lvsalert.ServiceString(req.Service))
+			}
+			if req.Dest.Port != req.Service.Port {
+				t.Errorf("%s:%d: real server port %d, want the service's %d", l.file, l.line, req.Dest.Port, req.Service.Port)
+			}
+			if l.up && req.Service.Port == 8080 {
+				key := lvsalert.DestString(ipvs.DestKey{Addr: req.Service.Addr, Port: req.Service.Port}) + " " + req.Dest.Addr.String()
+				got := fmt.Sprintf("w=%d %s", req.Weight, lvsalert.ForwardString(req.Forward))
+				if want, ok := dir[key]; !ok || want != got {
+					t.Errorf("%s:%d: upalert restores %s as %q; /etc/init.d/lvs start adds it as %q", l.file, l.line, key, got, want)
+				}
+			}
+		}
+		if seen == 0 {
+			t.Errorf("%s: no lvs.alert lines", file)
+		}
+	}
+}
+
+func TestGatewayWatchCallsHeartbeatAlert(t *testing.T) {
+	var got []string
+	for _, l := range readAlertLines(t, "etc/mon/mon.cf") {
+		if l.group == "server4" {
+			got = append(got, fmt.Sprintf("up=%v %s %q", l.up, l.prog, l.args))
+		}
+	}
+	want := []string{`up=false heartbeat.alert []`, `up=true heartbeat.alert ["-u"]`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("gateway watch alerts (-want +got):\n%s", diff)
+	}
+}
+
+// recorder writes a script that appends its name and arguments to log.
+func recorder(t *testing.T, dir, name, log string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	script := "#!/bin/sh\necho \"" + name + " $*\" >> " + log + "\n"
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestHeartbeatAlert calls heartbeat.alert as mon 1.3.6 does (its arguments first) and
+// checks which action it takes.
+func TestHeartbeatAlert(t *testing.T) {
+	mon := []string{"-s", "ping", "-g", "server4", "-h", "10.144.43.254", "-t", "1069840183"}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"alert", mon, "lvs stop\n"},
+		{"upalert: mon's -u and the configured -u", append(append([]string{}, mon...), "-u", "-u"), "service heartbeat restart\n"},
+		{"by hand, upalert", []string{"-u"}, "service heartbeat restart\n"},
+		{"by hand, alert", nil, "lvs stop\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			log := filepath.Join(dir, "log")
+			cmd := exec.Command("usr/lib/mon/alert.d/heartbeat.alert", tt.args...)
+			cmd.Env = append(os.Environ(),
+				"SERVICE="+recorder(t, dir, "service", log),
+				"LVS_INIT="+recorder(t, dir, "lvs", log))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("heartbeat.alert %q: %v\n%s", tt.args, err, out)
+			}
+			got, err := os.ReadFile(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("heartbeat.alert %q ran %q, want %q", tt.args, got, tt.want)
+			}
+		})
+	}
+}
+
+// runBounded runs cmd, returning once its output contains marker, it exits, or the
+// bound passes; the process group is killed on return.
+func runBounded(t *testing.T, cmd *exec.Cmd, marker string, bound time.Duration) (out string, exited bool) {
+	t.Helper()
+	var buf syncBuffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %v: %v", cmd.Args, err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	})
+	deadline := time.After(bound)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return buf.String(), true
+		case <-deadline:
+			return buf.String(), false
+		case <-tick.C:
+			if strings.Contains(buf.String(), marker) {
+				return buf.String(), false
+			}
+		}
+	}
+}
+
+// TestOriginalMonLoadsExamples is the oracle for the mon.cf files: the original mon
+// 1.3.6 reads each (its paths moved to a temporary directory), in a network namespace
+// of its own since it listens on a port, with the scheduler stopped so it runs nothing.
+func TestOriginalMonLoadsExamples(t *testing.T) {
+	const mon = "/usr/sbin/mon"
+	if _, err := os.Stat(mon); err != nil {
+		t.Skip("the original mon is not installed (scripts/install-test-deps.sh installs it)")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a private network namespace (unshare -n)")
+	}
+	for _, file := range monConfs {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			dir := t.TempDir()
+			for _, d := range []string{"state.d", "log.d"} {
+				if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(dir, "userfile"), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			// mon refuses to start without an auth.cf in cfbasedir.
+			if err := os.WriteFile(filepath.Join(dir, "auth.cf"), []byte("list: all\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cf := strings.NewReplacer(
+				"cfbasedir = /etc/mon", "cfbasedir = "+dir,
+				"/etc/mon/userfile", dir+"/userfile",
+				"/var/run/mon.pid", dir+"/mon.pid",
+				"/var/run/mon/", dir+"/",
+			).Replace(string(b))
+			cfPath := filepath.Join(dir, "mon.cf")
+			if err := os.WriteFile(cfPath, []byte(cf), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("unshare", "-n", mon, "-d", "-S", "-c", cfPath)
+			out, exited := runBounded(t, cmd, "(stopped)", 20*time.Second)
+			if exited || strings.Contains(out, "error") || strings.Contains(out, "Warning") {
+				t.Fatalf("mon did not load %s (exited=%v):\n%s", file, exited, out)
+			}
+			if !strings.Contains(out, "(stopped)") {
+				t.Fatalf("mon did not report its stopped scheduler within the bound:\n%s", out)
+			}
+		})
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestLvsRoles switches a node between the real-server and director roles with the
+// example scripts, in a network namespace of its own with a veth as eth0, and checks
+// the addresses, the ARP sysctls and the ipvsadm commands (recorded: the host kernel
+// may have no IPVS) after each step.
+func TestLvsRoles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a private network namespace (unshare -n)")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("needs ip(8) from iproute2")
+	}
+	dir := t.TempDir()
+	log := filepath.Join(dir, "ipvsadm.log")
+	ipvsadm := filepath.Join(dir, "ipvsadm")
+	// A stand-in for ipvsadm that logs its arguments and, for -L, lists the service.
+	fake := "#!/bin/sh\necho \"ipvsadm $*\" >> " + log + "\n" +
+		"[ \"$1\" = -L ] && echo 'TCP  10.144.43.185:8080 rr'\nexit 0\n"
+	if err := os.WriteFile(ipvsadm, []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := `set -e
+dump() {
+	echo "== $1"
+	ip -o -4 addr show | awk '{print $2, $4}' | sort
+	for s in all/arp_ignore all/arp_announce eth0/arp_ignore eth0/arp_announce; do
+		echo "$s=$(cat /proc/sys/net/ipv4/conf/$s)"
+	done
+	echo "ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)"
+	[ -f "$LOG" ] && cat "$LOG" && rm -f "$LOG"
+	true
+}
+ip link set lo up
+ip link add eth0 type veth peer name peer0
+ip link set eth0 up
+ip addr add 10.144.43.187/24 dev eth0
+"$EX"/root/conf/data
+dump boot
+ip addr add 10.144.43.185/24 dev eth0 label eth0:0  # heartbeat's IPaddr
+"$EX"/etc/init.d/lvs start
+dump "start after IPaddr"
+"$EX"/etc/init.d/lvs status
+"$EX"/etc/init.d/lvs stop
+dump stop
+"$EX"/etc/init.d/lvs status
+"$EX"/etc/init.d/lvs start
+dump "start without IPaddr"
+"$EX"/etc/init.d/lvs stop
+dump "stop again"
+`
+	cmd := exec.Command("unshare", "-n", "sh", "-c", script)
+	cmd.Env = append(os.Environ(), "IPVSADM="+ipvsadm, "LOG="+log, "EX="+wd)
+	out, exited := runBounded(t, cmd, "\x00never", 30*time.Second)
+	if !exited {
+		t.Fatalf("the role switch did not finish within its bound:\n%s", out)
+	}
+	if cmd.ProcessState.ExitCode() != 0 {
+		t.Fatalf("role switch failed (exit %d):\n%s", cmd.ProcessState.ExitCode(), out)
+	}
+	realServer := `eth0 10.144.43.187/24
+lo 10.144.43.185/32
+lo 127.0.0.1/8
+all/arp_ignore=1
+all/arp_announce=2
+eth0/arp_ignore=1
+eth0/arp_announce=2
+ip_forward=1
+`
+	directorSysctls := `all/arp_ignore=0
+all/arp_announce=0
+eth0/arp_ignore=0
+eth0/arp_announce=0
+ip_forward=1
+`
+	start := `ipvsadm -A -t 10.144.43.185:8080 -s rr
+ipvsadm -a -t 10.144.43.185:8080 -r 10.144.43.175 -w 5 -g
+ipvsadm -a -t 10.144.43.185:8080 -r 10.144.43.187 -w 5 -g
+ipvsadm -a -t 10.144.43.185:8080 -r 10.144.43.142 -w 5 -g
+ipvsadm --stop-daemon backup
+ipvsadm --start-daemon master --mcast-interface eth0
+`
+	stop := `ipvsadm -C
+ipvsadm --stop-daemon master
+ipvsadm --start-daemon backup --mcast-interface eth0
+`
+	want := "== boot\n" + realServer + "ipvsadm --start-daemon backup --mcast-interface eth0\n" +
+		"== start after IPaddr\neth0 10.144.43.185/24\neth0 10.144.43.187/24\nlo 127.0.0.1/8\n" + directorSysctls + start +
+		"running\n" +
+		"== stop\n" + realServer + stop +
+		"stopped\n" +
+		"== start without IPaddr\neth0 10.144.43.185/32\neth0 10.144.43.187/24\nlo 127.0.0.1/8\n" + directorSysctls + start +
+		"== stop again\n" + realServer + stop
+	// status runs ipvsadm -L -n; those lines are logged too.
+	got := strings.ReplaceAll(out, "ipvsadm -L -n\n", "")
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("role switch (-want +got):\n%s", diff)
+	}
+}
