@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/lvskit/lvskit/internal/ipvs"
+)
+
+// sessionStep is one command of a captured session: argv, stdin, the combined
+// stdout+stderr and the exit status of the original ipvsadm.
+type sessionStep struct {
+	line   int
+	argv   []string
+	stdin  string
+	output string
+	status int
+}
+
+// readSession parses a session transcript: "$ cmd args" lines, output lines, then
+// "[exit N]". A "<<< text" line right after the command line is one line of stdin
+// (repeatable). Lines starting with '#' before a command are comments.
+func readSession(t *testing.T, path string) []sessionStep {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []sessionStep
+	var cur *sessionStep
+	var out strings.Builder
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 1<<16), 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		l := sc.Text()
+		switch {
+		case cur == nil && strings.HasPrefix(l, "$ "):
+			cur = &sessionStep{line: n, argv: strings.Fields(l[2:])}
+			out.Reset()
+		case cur == nil:
+			// comment or blank between steps
+		case strings.HasPrefix(l, "<<< ") && out.Len() == 0:
+			cur.stdin += l[4:] + "\n"
+		case strings.HasPrefix(l, "[exit ") && strings.HasSuffix(l, "]"):
+			st, err := strconv.Atoi(l[6 : len(l)-1])
+			if err != nil {
+				t.Fatalf("%s:%d: %v", path, n, err)
+			}
+			cur.status = st
+			cur.output = out.String()
+			steps = append(steps, *cur)
+			cur = nil
+		default:
+			out.WriteString(l + "\n")
+		}
+	}
+	if cur != nil {
+		t.Fatalf("%s: step at line %d has no [exit N]", path, cur.line)
+	}
+	return steps
+}
+
+// replay runs the steps against one fake kernel, in order.
+func replay(t *testing.T, path string, fake *ipvs.Fake) {
+	t.Helper()
+	for _, st := range readSession(t, path) {
+		var both bytes.Buffer
+		env := testEnv(fake, st.argv, st.stdin)
+		env.Stdout, env.Stderr = &both, &both
+		got := Run(env)
+		name := fmt.Sprintf("%s:%d %s", path, st.line, strings.Join(st.argv, " "))
+		if diff := cmp.Diff(st.output, both.String()); diff != "" {
+			t.Errorf("%s: output (-want +got):\n%s", name, diff)
+		}
+		if got != st.status {
+			t.Errorf("%s: exit status %d, want %d", name, got, st.status)
+		}
+	}
+}
+
+func TestGoldenReferenceSession(t *testing.T) {
+	replay(t, "../../compat/ipvsadm/testdata/reference-session.txt", ipvs.NewFake())
+}

@@ -1,0 +1,33 @@
+//go:build linux
+
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+
+	"golang.org/x/sys/unix"
+)
+
+// initError turns a failure to find the IPVS netlink family into the errno ipvsadm 1.31
+// reports: libipvs then falls back to a raw IP socket, which fails with EPERM for a user
+// without CAP_NET_RAW, and whose IPVS getsockopt fails with ENOPROTOOPT otherwise.
+func initError(err error) error {
+	if !errors.Is(err, unix.ENOPROTOOPT) {
+		return err
+	}
+	fd, serr := unix.Socket(unix.AF_INET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
+	if serr != nil {
+		return serr
+	}
+	unix.Close(fd)
+	return err
+}
+
+// modprobe is modprobe_ipvs: "/sbin/modprobe -- ip_vs" with ipvsadm's stdout and stderr.
+func modprobe() bool {
+	cmd := exec.Command("/sbin/modprobe", "--", "ip_vs")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return cmd.Run() == nil
+}
