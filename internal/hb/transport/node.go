@@ -1,0 +1,178 @@
+package transport
+
+import (
+	"errors"
+	"net/netip"
+	"sync"
+
+	"github.com/lvskit/lvskit/compat/hbwire"
+)
+
+// Inbound is a message accepted from a peer, with the link it came on.
+type Inbound struct {
+	Msg  *hbwire.Message
+	From string
+	Link string
+	Addr netip.AddrPort
+}
+
+// Stats counts what a Node received. Drops are keyed by reason.
+type Stats struct {
+	Received  int
+	Delivered int
+	Control   int
+	Dropped   map[string]int
+	SendErrs  int
+}
+
+// Node runs one Endpoint over a set of Links: a reader per link, replies
+// (retransmissions, NS_rexmit, NS_ackmsg) sent on every link, accepted
+// messages delivered on a bounded channel.
+type Node struct {
+	ep    *Endpoint
+	links []Link
+	in    chan Inbound
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	stats Stats
+	once  sync.Once
+}
+
+// InboundQueue is the capacity of the channel returned by Messages; when the
+// consumer falls behind, messages are dropped (and counted) rather than
+// queued without bound.
+const InboundQueue = 256
+
+// NewNode starts reading every link.
+func NewNode(ep *Endpoint, links ...Link) *Node {
+	n := &Node{ep: ep, links: links, in: make(chan Inbound, InboundQueue), stats: Stats{Dropped: map[string]int{}}}
+	for _, l := range links {
+		n.wg.Add(1)
+		go n.read(l)
+	}
+	return n
+}
+
+// Endpoint returns the node's protocol layer.
+func (n *Node) Endpoint() *Endpoint { return n.ep }
+
+// Messages delivers accepted non-control messages.
+func (n *Node) Messages() <-chan Inbound { return n.in }
+
+// Send seals m and sends it on every link.
+func (n *Node) Send(m *hbwire.Message) error {
+	pkt, err := n.ep.Seal(m)
+	if err != nil {
+		return err
+	}
+	return n.sendAll(pkt)
+}
+
+// SendRaw sends an already signed datagram on every link (tests use it to
+// replay and forge).
+func (n *Node) SendRaw(pkt []byte) error { return n.sendAll(pkt) }
+
+func (n *Node) sendAll(pkt []byte) error {
+	var errs []error
+	for _, l := range n.links {
+		if err := l.Send(pkt); err != nil {
+			errs = append(errs, err)
+			n.mu.Lock()
+			n.stats.SendErrs++
+			n.mu.Unlock()
+		}
+	}
+	// Heartbeat only needs one working medium.
+	if len(errs) == len(n.links) {
+		return errors.Join(errs...)
+	}
+	return nil
+}
+
+// Stats returns a copy of the counters.
+func (n *Node) Stats() Stats {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	s := n.stats
+	s.Dropped = make(map[string]int, len(n.stats.Dropped))
+	for k, v := range n.stats.Dropped {
+		s.Dropped[k] = v
+	}
+	return s
+}
+
+// DropReason classifies an Open error for counting.
+func DropReason(err error) string {
+	for _, e := range []error{ErrFromSelf, ErrUnknownNode, ErrReplay, ErrOldGeneration, ErrMissingField,
+		hbwire.ErrUnknownKey, hbwire.ErrNoAuth, hbwire.ErrBadAuth, hbwire.ErrTooLarge, hbwire.ErrTooMany, hbwire.ErrFormat} {
+		if errors.Is(err, e) {
+			return e.Error()
+		}
+	}
+	return "other"
+}
+
+func (n *Node) read(l Link) {
+	defer n.wg.Done()
+	buf := make([]byte, hbwire.MaxMessageSize+1)
+	for {
+		k, from, err := l.Recv(buf)
+		if err != nil {
+			return
+		}
+		n.mu.Lock()
+		n.stats.Received++
+		n.mu.Unlock()
+		r, err := n.ep.Open(buf[:k])
+		if err != nil {
+			n.mu.Lock()
+			n.stats.Dropped[DropReason(err)]++
+			n.mu.Unlock()
+			continue
+		}
+		for _, p := range r.Reply {
+			_ = n.sendAll(p)
+		}
+		if r.Control {
+			n.mu.Lock()
+			n.stats.Control++
+			n.mu.Unlock()
+			continue
+		}
+		select {
+		case n.in <- Inbound{Msg: r.Msg, From: r.From, Link: l.Name(), Addr: from}:
+			n.mu.Lock()
+			n.stats.Delivered++
+			n.mu.Unlock()
+		default:
+			n.mu.Lock()
+			n.stats.Dropped["inbound queue full"]++
+			n.mu.Unlock()
+		}
+	}
+}
+
+// Close closes the links and waits for the readers.
+func (n *Node) Close() error {
+	var err error
+	n.once.Do(func() {
+		var errs []error
+		for _, l := range n.links {
+			errs = append(errs, l.Close())
+		}
+		n.wg.Wait()
+		err = errors.Join(errs...)
+	})
+	return err
+}
+
+// StatusMessage builds the status heartbeat the original sends every
+// keepalive: t=status, st=<status>, dt=<deadtime in ms, hex>, protocol=1.
+func StatusMessage(status string, deadtimeMS uint64) *hbwire.Message {
+	m := &hbwire.Message{}
+	m.Add(hbwire.FType, hbwire.TStatus)
+	m.Add(hbwire.FStatus, status)
+	m.Add(hbwire.FDeadtime, hexs(deadtimeMS))
+	m.Add(hbwire.FProtocol, "1")
+	return m
+}
