@@ -66,7 +66,7 @@ type peer struct {
 	seen    [ReplayWindow / 64]uint64 // bit i: highest-i seen
 	// contig is the highest seq such that all seqs from the first one
 	// received in this generation up to it were received.
-	contig uint64
+	contig  uint64
 	lastAck uint64
 }
 
