@@ -5,10 +5,12 @@ package ipvs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -53,14 +55,15 @@ func modprobe(ctx context.Context, out io.Writer) error {
 	return cmd.Run()
 }
 
-// sockTransport is a NETLINK_GENERIC socket in non-blocking mode, registered with
-// the Go runtime's poller so that read deadlines work.
+// sockTransport is a blocking NETLINK_GENERIC socket used with plain read and
+// write system calls; SO_RCVTIMEO bounds each read (see Kernel.arm for why not the
+// runtime poller).
 type sockTransport struct {
-	f *os.File
+	fd int
 }
 
 func openSocket() (*sockTransport, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_GENERIC)
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_GENERIC)
 	if err != nil {
 		return nil, err
 	}
@@ -74,28 +77,44 @@ func openSocket() (*sockTransport, error) {
 	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 1<<20) != nil {
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 1<<20)
 	}
-	return &sockTransport{f: os.NewFile(uintptr(fd), "netlink-ipvs")}, nil
+	return &sockTransport{fd: fd}, nil
 }
 
 func (s *sockTransport) Send(b []byte) error {
-	_, err := s.f.Write(b)
-	return unwrapPathError(err)
-}
-
-func (s *sockTransport) Receive(b []byte) (int, error) {
-	n, err := s.f.Read(b)
-	return n, unwrapPathError(err)
-}
-
-func (s *sockTransport) SetReadDeadline(t time.Time) error { return s.f.SetReadDeadline(t) }
-func (s *sockTransport) Close() error                      { return s.f.Close() }
-
-// unwrapPathError drops os.File's "read netlink-ipvs:" wrapping, so errors print
-// as the bare errno inside OpError.
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
+	for {
+		_, err := unix.Write(s.fd, b)
+		if err != unix.EINTR {
+			return err
+		}
 	}
-	return err
 }
+
+// Receive reads with MSG_TRUNC, which makes netlink return a datagram's full
+// length, so that a datagram larger than b is an error rather than silently cut.
+func (s *sockTransport) Receive(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, errors.New("empty receive buffer")
+	}
+	for {
+		r, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(s.fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_TRUNC, 0, 0)
+		switch e {
+		case 0:
+			if int(r) > len(b) {
+				return 0, fmt.Errorf("kernel sent a %d-byte datagram, more than the %d-byte receive buffer", r, len(b))
+			}
+			return int(r), nil
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return 0, os.ErrDeadlineExceeded
+		}
+		return 0, e
+	}
+}
+
+func (s *sockTransport) SetReceiveTimeout(d time.Duration) error {
+	tv := unix.NsecToTimeval(d.Nanoseconds())
+	return unix.SetsockoptTimeval(s.fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+}
+
+func (s *sockTransport) Close() error { return unix.Close(s.fd) }

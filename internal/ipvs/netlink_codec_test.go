@@ -170,7 +170,7 @@ func TestConstantsMatchUAPIHeader(t *testing.T) {
 		"IPVS_CMD_ATTR_SERVICE": cmdAttrService, "IPVS_CMD_ATTR_DEST": cmdAttrDest, "IPVS_CMD_ATTR_DAEMON": cmdAttrDaemon,
 		"IPVS_CMD_ATTR_TIMEOUT_TCP": cmdAttrTimeoutTCP, "IPVS_CMD_ATTR_TIMEOUT_TCP_FIN": cmdAttrTimeoutTCPFin,
 		"IPVS_CMD_ATTR_TIMEOUT_UDP": cmdAttrTimeoutUDP,
-		"IPVS_SVC_ATTR_AF": svcAttrAF, "IPVS_SVC_ATTR_PROTOCOL": svcAttrProtocol, "IPVS_SVC_ATTR_ADDR": svcAttrAddr,
+		"IPVS_SVC_ATTR_AF":          svcAttrAF, "IPVS_SVC_ATTR_PROTOCOL": svcAttrProtocol, "IPVS_SVC_ATTR_ADDR": svcAttrAddr,
 		"IPVS_SVC_ATTR_PORT": svcAttrPort, "IPVS_SVC_ATTR_FWMARK": svcAttrFWMark, "IPVS_SVC_ATTR_SCHED_NAME": svcAttrSchedName,
 		"IPVS_SVC_ATTR_FLAGS": svcAttrFlags, "IPVS_SVC_ATTR_TIMEOUT": svcAttrTimeout, "IPVS_SVC_ATTR_NETMASK": svcAttrNetmask,
 		"IPVS_SVC_ATTR_STATS": svcAttrStats, "IPVS_SVC_ATTR_PE_NAME": svcAttrPEName, "IPVS_SVC_ATTR_STATS64": svcAttrStats64,
@@ -196,10 +196,10 @@ func TestConstantsMatchUAPIHeader(t *testing.T) {
 		"IP_VS_CONN_F_MASQ": uint64(Masq), "IP_VS_CONN_F_LOCALNODE": uint64(Local), "IP_VS_CONN_F_TUNNEL": uint64(Tunnel),
 		"IP_VS_CONN_F_DROUTE": uint64(Route), "IP_VS_CONN_F_BYPASS": uint64(Bypass),
 		"IP_VS_CONN_F_TUNNEL_TYPE_IPIP": uint64(TunIPIP), "IP_VS_CONN_F_TUNNEL_TYPE_GUE": uint64(TunGUE),
-		"IP_VS_CONN_F_TUNNEL_TYPE_GRE": uint64(TunGRE),
+		"IP_VS_CONN_F_TUNNEL_TYPE_GRE":   uint64(TunGRE),
 		"IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM": uint64(TunNoCsum), "IP_VS_TUNNEL_ENCAP_FLAG_CSUM": uint64(TunCsum),
 		"IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM": uint64(TunRemCsum),
-		"IP_VS_STATE_MASTER": uint64(DaemonMaster), "IP_VS_STATE_BACKUP": uint64(DaemonBackup),
+		"IP_VS_STATE_MASTER":              uint64(DaemonMaster), "IP_VS_STATE_BACKUP": uint64(DaemonBackup),
 	}
 	for name, v := range want {
 		got, ok := hdr[name]

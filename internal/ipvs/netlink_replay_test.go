@@ -89,8 +89,8 @@ func (r *replayKernel) Receive(b []byte) (int, error) {
 	return copy(b, d), nil
 }
 
-func (r *replayKernel) SetReadDeadline(time.Time) error { return nil }
-func (r *replayKernel) Close() error                    { return nil }
+func (r *replayKernel) SetReceiveTimeout(time.Duration) error { return nil }
+func (r *replayKernel) Close() error                          { return nil }
 
 func replay(t *testing.T, name string, run func(ctx context.Context, k *Kernel)) {
 	r := &replayKernel{t: t, evs: loadTranscript(t, name)}
@@ -103,7 +103,6 @@ func replay(t *testing.T, name string, run func(ctx context.Context, k *Kernel))
 		t.Errorf("%d transcript events and %d datagrams left unused", len(r.evs), len(r.queue))
 	}
 }
-
 
 var (
 	refS1 = Service{Key: ServiceKey{Family: FamilyIPv4, Protocol: TCP, Addr: mustAddr("10.1.1.1"), Port: 80}, Scheduler: "wlc"}

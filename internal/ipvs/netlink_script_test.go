@@ -38,7 +38,8 @@ type scriptKernel struct {
 	reqs     []request // every IPVS request
 	queue    [][]byte
 	closed   bool
-	deadline time.Time
+	timeout  time.Duration
+	timeouts int // how often it was set
 }
 
 func (s *scriptKernel) Send(b []byte) error {
@@ -86,7 +87,7 @@ func (s *scriptKernel) Receive(b []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.queue) == 0 {
-		// Nothing will ever come: behave like a read deadline passing.
+		// Nothing will ever come: behave like the receive timeout passing.
 		return 0, os.ErrDeadlineExceeded
 	}
 	d := s.queue[0]
@@ -94,9 +95,10 @@ func (s *scriptKernel) Receive(b []byte) (int, error) {
 	return copy(b, d), nil
 }
 
-func (s *scriptKernel) SetReadDeadline(t time.Time) error {
+func (s *scriptKernel) SetReceiveTimeout(d time.Duration) error {
 	s.mu.Lock()
-	s.deadline = t
+	s.timeout = d
+	s.timeouts++
 	s.mu.Unlock()
 	return nil
 }
