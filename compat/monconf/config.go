@@ -103,7 +103,10 @@ type Globals struct {
 type Hostgroup struct {
 	Name  string
 	Hosts []string
-	Line  int // line of the "hostgroup" keyword
+	Line  int // line of the (last) "hostgroup" keyword
+	// Implicit: created by a "watch" line naming no defined hostgroup;
+	// its single host is the watch's name.
+	Implicit bool
 }
 
 // Alias is an "alias NAME" record; Lines are the record's lines, raw.
@@ -262,6 +265,12 @@ type AlertLine struct {
 
 // Command is a program name and its arguments.
 type Command struct {
+	// Program is the name as written (looked up in mondir/alertdir).
 	Program string
 	Args    []string
+	// QuoteError: the arguments have an unbalanced quote or a trailing
+	// backslash. perl's quotewords then returns nothing, so mon runs an
+	// alert with no configured arguments and a monitor with a broken
+	// argv; mond should refuse to run it and say why.
+	QuoteError bool
 }
