@@ -21,14 +21,16 @@ var (
 
 // manualTable is the table /etc/init.d/lvs start builds in the manual's §三 4.6, minus
 // the real servers a test leaves out.
-func manualTable(t *testing.T, without ...ipvs.DestKey) *tableFake {
+func manualTable(t *testing.T, without ...ipvs.DestKey) *ipvs.Fake {
 	t.Helper()
-	f := newTableFake()
+	f := ipvs.NewFake()
 	ctx := context.Background()
 	if err := f.AddService(ctx, ipvs.Service{Key: vip8080, Scheduler: "rr"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []ipvs.DestKey{rs175, rs187, rs142} {
+	// Added in reverse: the kernel (and the fake) list the newest first, so the table
+	// reads in the manual's order.
+	for _, d := range []ipvs.DestKey{rs142, rs187, rs175} {
 		if contains(without, d) {
 			continue
 		}
@@ -36,7 +38,7 @@ func manualTable(t *testing.T, without ...ipvs.DestKey) *tableFake {
 			t.Fatal(err)
 		}
 	}
-	f.log = nil
+	f.ResetCalls()
 	return f
 }
 
@@ -56,7 +58,7 @@ type row struct {
 	Forward string
 }
 
-func rows(t *testing.T, f *tableFake, k ipvs.ServiceKey) []row {
+func rows(t *testing.T, f *ipvs.Fake, k ipvs.ServiceKey) []row {
 	t.Helper()
 	ds, err := f.Destinations(context.Background(), k)
 	if err != nil {
@@ -74,7 +76,7 @@ func TestApply(t *testing.T) {
 	up := Request{Service: vip8080, Dest: rs175, Up: true, Weight: 5, Forward: ipvs.Route}
 	tests := []struct {
 		name      string
-		table     func(t *testing.T) *tableFake
+		table     func(t *testing.T) *ipvs.Fake
 		req       Request
 		wantRows  []row
 		wantLog   []string
@@ -82,45 +84,46 @@ func TestApply(t *testing.T) {
 	}{
 		{
 			name:     "down removes the real server",
-			table:    func(t *testing.T) *tableFake { return manualTable(t) },
+			table:    func(t *testing.T) *ipvs.Fake { return manualTable(t) },
 			req:      down,
 			wantRows: []row{{"10.144.43.187:8080", 5, "dr"}, {"10.144.43.142:8080", 5, "dr"}},
 			wantLog:  []string{"DelDestination TCP 10.144.43.185:8080 10.144.43.175:8080"},
 		},
 		{
 			name:      "down of an absent real server is a note, not an error",
-			table:     func(t *testing.T) *tableFake { return manualTable(t, rs175) },
+			table:     func(t *testing.T) *ipvs.Fake { return manualTable(t, rs175) },
 			req:       down,
 			wantRows:  []row{{"10.144.43.187:8080", 5, "dr"}, {"10.144.43.142:8080", 5, "dr"}},
 			wantNotes: "10.144.43.175:8080 is not in TCP 10.144.43.185:8080; nothing to remove",
 		},
 		{
 			name:      "down when the service does not exist",
-			table:     func(t *testing.T) *tableFake { return newTableFake() },
+			table:     func(t *testing.T) *ipvs.Fake { return ipvs.NewFake() },
 			req:       down,
 			wantNotes: "TCP 10.144.43.185:8080 is not defined",
 		},
 		{
 			name:  "up adds with weight and method",
-			table: func(t *testing.T) *tableFake { return manualTable(t, rs175) },
+			table: func(t *testing.T) *ipvs.Fake { return manualTable(t, rs175) },
 			req:   Request{Service: vip8080, Dest: rs175, Up: true, Weight: 7, Forward: ipvs.Tunnel},
-			wantRows: []row{
-				{"10.144.43.187:8080", 5, "dr"}, {"10.144.43.142:8080", 5, "dr"}, {"10.144.43.175:8080", 7, "tun"},
+			wantRows: []row{ // newest first, as the kernel lists them
+				{"10.144.43.175:8080", 7, "tun"}, {"10.144.43.187:8080", 5, "dr"}, {"10.144.43.142:8080", 5, "dr"},
 			},
 			wantLog: []string{"AddDestination TCP 10.144.43.185:8080 10.144.43.175:8080 w=7 tun"},
 		},
 		{
 			name:      "up of a present real server with the same settings changes nothing",
-			table:     func(t *testing.T) *tableFake { return manualTable(t) },
+			table:     func(t *testing.T) *ipvs.Fake { return manualTable(t) },
 			req:       up,
 			wantRows:  []row{{"10.144.43.175:8080", 5, "dr"}, {"10.144.43.187:8080", 5, "dr"}, {"10.144.43.142:8080", 5, "dr"}},
 			wantNotes: "10.144.43.175:8080 is already in TCP 10.144.43.185:8080 (weight 5, dr); nothing to do",
 		},
 		{
 			name: "up of a present real server left at weight 0 edits it in place",
-			table: func(t *testing.T) *tableFake {
+			table: func(t *testing.T) *ipvs.Fake {
 				f := manualTable(t)
-				f.svcs[vip8080].dests[0].Weight = 0
+				setWeight(t, f, vip8080, rs175, 0)
+				f.ResetCalls()
 				return f
 			},
 			req:       up,
@@ -130,13 +133,13 @@ func TestApply(t *testing.T) {
 		},
 		{
 			name: "fwmark service",
-			table: func(t *testing.T) *tableFake {
-				f := newTableFake()
+			table: func(t *testing.T) *ipvs.Fake {
+				f := ipvs.NewFake()
 				fw := ipvs.ServiceKey{Family: ipvs.FamilyIPv4, FWMark: 9}
 				if err := f.AddService(context.Background(), ipvs.Service{Key: fw, Scheduler: "sh"}); err != nil {
 					t.Fatal(err)
 				}
-				f.log = nil
+				f.ResetCalls()
 				return f
 			},
 			req:      Request{Service: ipvs.ServiceKey{Family: ipvs.FamilyIPv4, FWMark: 9}, Dest: ipvs.DestKey{Addr: rs175.Addr}, Up: true, Weight: 1, Forward: ipvs.Route},
@@ -152,7 +155,7 @@ func TestApply(t *testing.T) {
 			if err := a.Apply(context.Background(), tt.req); err != nil {
 				t.Fatalf("Apply: %v", err)
 			}
-			if diff := cmp.Diff(tt.wantLog, f.log); diff != "" {
+			if diff := cmp.Diff(tt.wantLog, mutations(f)); diff != "" {
 				t.Errorf("IPVS changes (-want +got):\n%s", diff)
 			}
 			if _, err := f.Service(context.Background(), tt.req.Service); err == nil {
@@ -196,39 +199,45 @@ func TestIdempotent(t *testing.T) {
 // raceFake answers as if another process changed the table between lvs-alert's look
 // and its change: the add finds the entry present, the delete finds it gone.
 type raceFake struct {
-	*tableFake
+	*ipvs.Fake
 	racer func()
 }
 
 func (r *raceFake) AddDestination(ctx context.Context, k ipvs.ServiceKey, d ipvs.Destination) error {
 	r.racer()
-	return r.tableFake.AddDestination(ctx, k, d)
+	return r.Fake.AddDestination(ctx, k, d)
 }
 
 func (r *raceFake) DelDestination(ctx context.Context, k ipvs.ServiceKey, d ipvs.DestKey) error {
 	r.racer()
-	return r.tableFake.DelDestination(ctx, k, d)
+	return r.Fake.DelDestination(ctx, k, d)
 }
 
 func TestApplyRaces(t *testing.T) {
 	t.Run("added meanwhile", func(t *testing.T) {
 		f := manualTable(t, rs175)
-		rf := &raceFake{tableFake: f, racer: func() {
-			f.svcs[vip8080].dests = append(f.svcs[vip8080].dests, ipvs.DestinationInfo{Destination: ipvs.Destination{Key: rs175, Forward: ipvs.Route, Weight: 1}})
+		rf := &raceFake{Fake: f, racer: func() {
+			if err := f.AddDestination(context.Background(), vip8080, ipvs.Destination{Key: rs175, Forward: ipvs.Route, Weight: 1}); err != nil {
+				t.Fatal(err)
+			}
 		}}
 		var notes bytes.Buffer
 		a := &Applier{Client: rf, Clock: &stepClock{}, Notes: &notes}
 		if err := a.Apply(context.Background(), Request{Service: vip8080, Dest: rs175, Up: true, Weight: 5, Forward: ipvs.Route}); err != nil {
 			t.Fatalf("Apply: %v", err)
 		}
-		want := []row{{"10.144.43.187:8080", 5, "dr"}, {"10.144.43.142:8080", 5, "dr"}, {"10.144.43.175:8080", 5, "dr"}}
+		want := []row{{"10.144.43.175:8080", 5, "dr"}, {"10.144.43.187:8080", 5, "dr"}, {"10.144.43.142:8080", 5, "dr"}}
 		if diff := cmp.Diff(want, rows(t, f, vip8080)); diff != "" {
 			t.Errorf("table (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("removed meanwhile", func(t *testing.T) {
 		f := manualTable(t)
-		rf := &raceFake{tableFake: f, racer: func() { f.svcs[vip8080].dests = f.svcs[vip8080].dests[1:] }}
+		rf := &raceFake{Fake: f, racer: func() {
+			if err := f.DelDestination(context.Background(), vip8080, rs175); err != nil {
+				t.Fatal(err)
+			}
+		}}
 		var notes bytes.Buffer
 		a := &Applier{Client: rf, Clock: &stepClock{}, Notes: &notes}
 		if err := a.Apply(context.Background(), Request{Service: vip8080, Dest: rs175}); err != nil {
@@ -247,7 +256,7 @@ func TestDrain(t *testing.T) {
 		active     uint32
 		perStep    uint32 // connections ending per poll
 		drain      time.Duration
-		meddle     func(f *tableFake, step int) // another actor during the wait
+		meddle     func(t *testing.T, f *ipvs.Fake, step int) // another actor during the wait
 		wantRemove bool
 		wantSleeps int
 		wantNotes  string
@@ -264,18 +273,20 @@ func TestDrain(t *testing.T) {
 		},
 		{
 			name: "an upalert restores the weight meanwhile: not removed", active: 5, perStep: 1, drain: 30 * time.Second,
-			meddle: func(f *tableFake, step int) {
+			meddle: func(t *testing.T, f *ipvs.Fake, step int) {
 				if step == 2 {
-					f.svcs[vip8080].dests[0].Weight = 5
+					setWeight(t, f, vip8080, rs175, 5)
 				}
 			},
 			wantRemove: false, wantSleeps: 2, wantNotes: "cancelled: its weight was set to 5 meanwhile",
 		},
 		{
 			name: "removed by someone else meanwhile", active: 5, perStep: 1, drain: 30 * time.Second,
-			meddle: func(f *tableFake, step int) {
+			meddle: func(t *testing.T, f *ipvs.Fake, step int) {
 				if step == 1 {
-					f.svcs[vip8080].dests = f.svcs[vip8080].dests[1:]
+					if err := f.DelDestination(context.Background(), vip8080, rs175); err != nil {
+						t.Fatal(err)
+					}
 				}
 			},
 			wantRemove: true, wantSleeps: 1, wantNotes: "left TCP 10.144.43.185:8080 while draining",
@@ -284,22 +295,20 @@ func TestDrain(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := manualTable(t)
-			f.setActive(vip8080, rs175, tt.active)
+			setActive(t, f, vip8080, rs175, tt.active)
 			clk := &stepClock{now: start}
 			var weightsSeen []int32
 			clk.onSleep = func() {
-				_, i, _ := f.dest(vip8080, rs175)
-				if i >= 0 {
-					d := &f.svcs[vip8080].dests[i]
+				if d, ok := destOf(t, f, vip8080, rs175); ok {
 					weightsSeen = append(weightsSeen, d.Weight)
+					n := uint32(0)
 					if d.ActiveConns >= tt.perStep {
-						d.ActiveConns -= tt.perStep
-					} else {
-						d.ActiveConns = 0
+						n = d.ActiveConns - tt.perStep
 					}
+					setActive(t, f, vip8080, rs175, n)
 				}
 				if tt.meddle != nil {
-					tt.meddle(f, clk.sleeps)
+					tt.meddle(t, f, clk.sleeps)
 				}
 			}
 			var notes bytes.Buffer
@@ -308,9 +317,9 @@ func TestDrain(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Apply: %v", err)
 			}
-			_, i, _ := f.dest(vip8080, rs175)
-			if removed := i < 0; removed != tt.wantRemove {
-				t.Errorf("removed = %v, want %v (log %q)", removed, tt.wantRemove, f.log)
+			_, present := destOf(t, f, vip8080, rs175)
+			if removed := !present; removed != tt.wantRemove {
+				t.Errorf("removed = %v, want %v (changes %q)", removed, tt.wantRemove, mutations(f))
 			}
 			if clk.sleeps != tt.wantSleeps {
 				t.Errorf("polls = %d, want %d", clk.sleeps, tt.wantSleeps)
@@ -335,7 +344,7 @@ func TestDrain(t *testing.T) {
 
 func TestDrainCancelled(t *testing.T) {
 	f := manualTable(t)
-	f.setActive(vip8080, rs175, 5)
+	setActive(t, f, vip8080, rs175, 5)
 	ctx, cancel := context.WithCancel(context.Background())
 	clk := &stepClock{onSleep: cancel}
 	a := &Applier{Client: f, Clock: clk}
@@ -372,7 +381,7 @@ func TestApplyKernelErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := manualTable(t, tt.without...)
-			f.fail[tt.failOp] = tt.errno
+			f.Fail(tt.failOp, tt.errno)
 			err := (&Applier{Client: f, Clock: &stepClock{}}).Apply(context.Background(), tt.req)
 			if err == nil {
 				t.Fatal("Apply succeeded, want an error")
@@ -388,12 +397,12 @@ func TestApplyKernelErrors(t *testing.T) {
 }
 
 func TestUpWithoutService(t *testing.T) {
-	f := newTableFake()
+	f := ipvs.NewFake()
 	err := (&Applier{Client: f, Clock: &stepClock{}}).Apply(context.Background(), Request{Service: vip8080, Dest: rs175, Up: true, Weight: 5})
 	if err == nil || !strings.Contains(err.Error(), "no such virtual service") {
 		t.Fatalf("Apply = %v, want a no-such-service error", err)
 	}
-	if len(f.log) != 0 {
-		t.Errorf("changes made: %q", f.log)
+	if m := mutations(f); len(m) != 0 {
+		t.Errorf("changes made: %q", m)
 	}
 }

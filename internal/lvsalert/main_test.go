@@ -45,7 +45,7 @@ func TestMainManualLines(t *testing.T) {
 	if code != ExitOK || stderr != "" {
 		t.Fatalf("upalert: exit %d, stderr %q; want 0 and nothing", code, stderr)
 	}
-	if diff := cmp.Diff([]row{{"10.144.43.187:8080", 5, "dr"}, {"10.144.43.142:8080", 5, "dr"}, {"10.144.43.175:8080", 5, "dr"}}, rows(t, f, vip8080)); diff != "" {
+	if diff := cmp.Diff([]row{{"10.144.43.175:8080", 5, "dr"}, {"10.144.43.187:8080", 5, "dr"}, {"10.144.43.142:8080", 5, "dr"}}, rows(t, f, vip8080)); diff != "" {
 		t.Errorf("after upalert (-want +got):\n%s", diff)
 	}
 
@@ -83,7 +83,7 @@ func TestMainExitCodes(t *testing.T) {
 	})
 	t.Run("kernel refuses", func(t *testing.T) {
 		f := manualTable(t)
-		f.fail["DelDestination"] = unix.EPERM
+		f.Fail("DelDestination", unix.EPERM)
 		code, _, stderr, _ := runMain(t, f, "-P", "tcp", "-V", "10.144.43.185:8080", "-R", "10.144.43.175")
 		want := "lvs-alert: removing 10.144.43.175:8080 from TCP 10.144.43.185:8080: operation not permitted\n"
 		if code != ExitIPVS || stderr != want {
