@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/lvskit/lvskit/compat/monconf"
 	"github.com/lvskit/lvskit/internal/ipvs"
 	"github.com/lvskit/lvskit/internal/lvsalert"
 )
@@ -416,5 +417,83 @@ ipvsadm --start-daemon backup --mcast-interface eth0
 	got := strings.ReplaceAll(out, "ipvsadm -L -n\n", "")
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("role switch (-want +got):\n%s", diff)
+	}
+}
+
+// TestMonconfReadsExamples reads the mon.cf files with lvskit's own mon.cf parser (what
+// mond runs on): no warnings, the watches the manual has, and every alert line a valid
+// lvs-alert or heartbeat.alert call.
+func TestMonconfReadsExamples(t *testing.T) {
+	wantWatches := map[string][]string{
+		"etc/mon/mon.cf":                 {"server1/webcache", "server2/webcache", "server3/webcache", "server4/ping"},
+		"etc/mon/mon.cf.single-director": {"server1/telnet", "server2/telnet"},
+	}
+	for _, file := range monConfs {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			cfg, err := monconf.ParseFileWithOptions(file, monconf.Options{
+				// The userfile named in mon.cf lives on the director, not here.
+				Readable: func(string) bool { return true },
+			})
+			if err != nil {
+				t.Fatalf("monconf: %v", err)
+			}
+			if len(cfg.Warnings) != 0 {
+				t.Errorf("warnings: %q", cfg.Warnings)
+			}
+			var watches []string
+			alerts := 0
+			for _, w := range cfg.Watches {
+				for _, s := range w.Services {
+					watches = append(watches, w.Group+"/"+s.Name)
+					for _, p := range s.Periods {
+						if p.Spec != "wd {Sun-Sat}" {
+							t.Errorf("%s/%s: period %q", w.Group, s.Name, p.Spec)
+						}
+						for _, kind := range []struct {
+							up    bool
+							lines []*monconf.AlertLine
+						}{{false, p.Alerts}, {true, p.UpAlerts}} {
+							for _, a := range kind.lines {
+								alerts++
+								checkAlert(t, w.Group, s.Name, kind.up, a)
+							}
+						}
+					}
+				}
+			}
+			if diff := cmp.Diff(wantWatches[file], watches); diff != "" {
+				t.Errorf("watches (-want +got):\n%s", diff)
+			}
+			if alerts != 2*len(watches) {
+				t.Errorf("%d alert lines for %d services, want an alert and an upalert each", alerts, len(watches))
+			}
+		})
+	}
+}
+
+func checkAlert(t *testing.T, group, service string, up bool, a *monconf.AlertLine) {
+	t.Helper()
+	if a.Cmd.QuoteError {
+		t.Errorf("line %d: quote error", a.Line)
+		return
+	}
+	switch a.Cmd.Program {
+	case "lvs.alert":
+		argv := []string{"-s", service, "-g", group, "-h", "10.144.43.175", "-t", "1069840183"}
+		if up {
+			argv = append(argv, "-u")
+		}
+		req, err := lvsalert.Parse(context.Background(), append(argv, a.Cmd.Args...), nil)
+		if err != nil {
+			t.Errorf("line %d: lvs-alert %q: %v", a.Line, a.Cmd.Args, err)
+		} else if req.Up != up || len(req.Warnings) != 0 {
+			t.Errorf("line %d: up=%v warnings=%q, want up=%v and none", a.Line, req.Up, req.Warnings, up)
+		}
+	case "heartbeat.alert":
+		if got := strings.Join(a.Cmd.Args, " "); (up && got != "-u") || (!up && got != "") {
+			t.Errorf("line %d: heartbeat.alert %q", a.Line, got)
+		}
+	default:
+		t.Errorf("line %d: unexpected alert %q", a.Line, a.Cmd.Program)
 	}
 }
