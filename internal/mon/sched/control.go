@@ -341,3 +341,23 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// Info is a service's state for metrics.
+type Info struct {
+	Group, Service string
+	OpStatus       int
+	LastCheck      int64
+	Alerts         int
+	Failures       int
+	Running        bool
+}
+
+// Infos returns every service's Info, in config order.
+func (e *Engine) Infos() []Info {
+	var l []Info
+	for _, st := range e.svcs {
+		l = append(l, Info{Group: st.cfg.Group, Service: st.cfg.Name, OpStatus: st.opStatus, LastCheck: st.lastCheck.v,
+			Alerts: st.alertCount, Failures: st.failureCount, Running: st.running})
+	}
+	return l
+}

@@ -1,0 +1,323 @@
+// Command mond is a drop-in for mon 1.3.6: it reads the same mon.cf, runs the same
+// monitor and alert programs the same way (or built-in monitors for the common scripts),
+// and answers Debian's moncmd and monshow on TCP 2583.
+//
+// Command line: mon's options (-c config, -p port, -P pidfile, -L logdir, -D statedir,
+// -a alertdir, -s mondir, -b basedir, -B cfbasedir, -A authfile, -m maxprocs, -k maxkeep,
+// -r randstart, -S, -l, -f, -d, -v, -O facility, -t trapport) plus:
+//
+//	--check FILE                 parse FILE like mon would, report errors, exit
+//	--builtin-monitors MODE      auto (default: a script in mondir wins), prefer, off
+//	--monitor-timeout DURATION   kill monitors running longer (mon has no limit)
+//	--metrics-listen ADDR        serve Prometheus metrics on ADDR/metrics (off by default)
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/syslog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/lvskit/lvskit/compat/monconf"
+	"github.com/lvskit/lvskit/internal/mon/daemon"
+	"github.com/lvskit/lvskit/internal/mon/metrics"
+	"github.com/lvskit/lvskit/internal/mon/sched"
+	"github.com/lvskit/lvskit/internal/mon/server"
+)
+
+const release = "1.3.6 (mond)"
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("mond", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		authFile   = fs.StringP("authfile", "A", "", "auth.cf file")
+		cfBaseDir  = fs.StringP("cfbasedir", "B", "", "config base directory")
+		stateDir   = fs.StringP("statedir", "D", "", "state directory")
+		logDir     = fs.StringP("logdir", "L", "", "log directory")
+		m4         = fs.StringP("m4", "M", "", "preprocess the config with m4")
+		facility   = fs.StringP("syslogfacility", "O", "", "syslog facility")
+		pidFile    = fs.StringP("pidfile", "P", "", "pid file")
+		stopped    = fs.BoolP("stopped", "S", false, "start with the scheduler stopped")
+		alertDir   = fs.StringP("alertdir", "a", "", "alert directories")
+		baseDir    = fs.StringP("basedir", "b", "", "base directory")
+		config     = fs.StringP("configfile", "c", "", "config file")
+		debug      = fs.CountP("debug", "d", "debug: log to stderr, stay in the foreground")
+		fork       = fs.BoolP("fork", "f", false, "run in the background")
+		help       = fs.BoolP("help", "h", false, "help")
+		_          = fs.IntP("sleep", "i", 1, "scheduler granularity (seconds; mond always uses 1)")
+		maxKeep    = fs.IntP("maxkeep", "k", 0, "history length")
+		loadState  = fs.StringP("loadstate", "l", "", "load saved state (disabled)")
+		maxProcs   = fs.IntP("maxprocs", "m", 0, "maximum concurrent monitors")
+		port       = fs.IntP("port", "p", 0, "client port")
+		randStart  = fs.StringP("randstart", "r", "", "spread first checks over this time")
+		scriptDir  = fs.StringP("scriptdir", "s", "", "monitor directories")
+		trapPort   = fs.IntP("trapport", "t", 0, "trap port")
+		version    = fs.BoolP("version", "v", false, "print the version")
+		check      = fs.String("check", "", "check a config file and exit")
+		builtins   = fs.String("builtin-monitors", "auto", "auto, prefer or off")
+		monTimeout = fs.Duration("monitor-timeout", 0, "kill monitors running longer than this (0: never, as mon)")
+		metricsAt  = fs.String("metrics-listen", "", "serve Prometheus metrics on this address")
+	)
+	fs.Lookup("loadstate").NoOptDefVal = "disabled"
+	fs.Lookup("m4").NoOptDefVal = "m4"
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if *help {
+		fmt.Fprintln(stdout, "usage: mond [-a dir] [-A file] [-b dir] [-B dir] [-c config] [-d] [-D dir] [-f] [-h] [-i secs] [-k num] [-l [type]] [-L dir] [-M [path]] [-m num] [-O facility] [-p num] [-P pidfile] [-r delay] [-S] [-s dir] [-t num] [-v] [--check FILE] [--builtin-monitors auto|prefer|off] [--monitor-timeout D] [--metrics-listen ADDR]")
+		return 0
+	}
+	if *version {
+		fmt.Fprintln(stdout, release)
+		return 0
+	}
+	parse := func(path string) (*monconf.Config, error) {
+		opt := monconf.Options{}
+		if fs.Changed("m4") {
+			opt.M4 = *m4
+			opt.ForceM4 = true
+		}
+		cf, err := monconf.ParseFileWithOptions(path, opt)
+		if err != nil {
+			return nil, err
+		}
+		if err := notImplemented(cf); err != nil {
+			return nil, err
+		}
+		return cf, nil
+	}
+	if *check != "" {
+		cf, err := parse(*check)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		for _, w := range cf.Warnings {
+			fmt.Fprintln(stderr, w)
+		}
+		fmt.Fprintf(stdout, "%s: OK\n", *check)
+		return 0
+	}
+	mode, err := daemon.ParseBuiltinMode(*builtins)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if *fork && os.Getenv("MOND_FORKED") == "" {
+		return background(args, stderr)
+	}
+	ov := daemon.Overrides{AlertDir: *alertDir, BaseDir: *baseDir, CfBaseDir: *cfBaseDir, AuthFile: *authFile,
+		LogDir: *logDir, StateDir: *stateDir, MonDir: *scriptDir, PidFile: *pidFile, PidFileSet: fs.Changed("pidfile"),
+		MaxKeep: *maxKeep, MaxProcs: *maxProcs, Port: *port, TrapPort: *trapPort}
+	if *randStart != "" {
+		d, err := dhms(*randStart)
+		if err != nil {
+			fmt.Fprintln(stderr, "bad randstart value")
+			return 1
+		}
+		ov.RandStart = d
+	}
+	cfgPath := *config
+	if cfgPath == "" {
+		base := *cfBaseDir
+		if base == "" {
+			base = "/etc/mon"
+		}
+		cfgPath = base + "/mon.cf"
+	}
+	if _, err := os.Stat(cfgPath); err != nil {
+		fmt.Fprintf(stderr, "config file %s does not exist\n", cfgPath)
+		return 1
+	}
+
+	logf := newLogger(*facility, *debug > 0, stderr)
+	d, err := daemon.New(daemon.Options{ConfigPath: cfgPath, Overrides: ov, Builtins: mode, MonitorTimeout: *monTimeout,
+		Log: logf, Stopped: *stopped, Parse: parse})
+	if err != nil {
+		logf("err", err.Error())
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	cf, paths := d.Config()
+	for _, w := range cf.Warnings {
+		fmt.Fprintln(stderr, w)
+	}
+	srv, err := server.New(d, logf)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	listenPort := cf.Globals.ServerPort
+	if *port != 0 {
+		listenPort = *port
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(cf.Globals.ServerBind, strconv.Itoa(listenPort)))
+	if err != nil {
+		fmt.Fprintf(stderr, "could not bind TCP server port %d: %v\n", listenPort, err)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv.Terminate = cancel
+	if *metricsAt != "" {
+		ml, err := net.Listen("tcp", *metricsAt)
+		if err != nil {
+			fmt.Fprintf(stderr, "metrics listener: %v\n", err)
+			return 1
+		}
+		hs := &http.Server{Handler: metrics.Handler(func() []sched.Info {
+			var infos []sched.Info
+			d.WithEngine(func(e *sched.Engine, now time.Time) sched.Actions { infos = e.Infos(); return sched.Actions{} })
+			return infos
+		})}
+		go hs.Serve(ml)
+		defer hs.Close()
+	}
+	if paths.PidFile != "" {
+		if err := os.WriteFile(paths.PidFile, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err == nil {
+			defer os.Remove(paths.PidFile)
+		}
+	}
+	if fs.Changed("loadstate") {
+		for _, w := range strings.Fields(*loadState) {
+			srv.LoadState(w)
+		}
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	signal.Ignore(syscall.SIGPIPE)
+	go func() {
+		for s := range sigs {
+			if s == syscall.SIGHUP {
+				logf("info", "resetting, and re-reading configuration "+cfgPath)
+				if err := d.Reset(false); err != nil {
+					fmt.Fprintln(stderr, err)
+				} else {
+					srv.ReloadAuth()
+				}
+				continue
+			}
+			logf("info", "killed by signal "+s.String())
+			cancel()
+			return
+		}
+	}()
+	go srv.Serve(ctx, ln)
+	d.Run(ctx)
+	return 0
+}
+
+// notImplemented rejects configs that use mon features mond does not provide, so they
+// fail loudly instead of silently doing nothing.
+func notImplemented(cf *monconf.Config) error {
+	for _, w := range cf.Watches {
+		for _, s := range w.Services {
+			for _, kw := range []string{"traptimeout", "trapduration"} {
+				if s.Set[kw] {
+					return fmt.Errorf("%s:%d: %s (SNMP-style mon traps) is not implemented by mond", cf.File, s.Line, kw)
+				}
+			}
+		}
+	}
+	if cf.Globals.MonRemote != "" {
+		return fmt.Errorf("%s: monremote is not implemented by mond", cf.File)
+	}
+	return nil
+}
+
+// dhms is mon's dhmstos for the -r option.
+func dhms(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, errors.New("empty")
+	}
+	mult := time.Second
+	switch s[len(s)-1] {
+	case 's', 'S':
+		s = s[:len(s)-1]
+	case 'm', 'M':
+		mult, s = time.Minute, s[:len(s)-1]
+	case 'h', 'H':
+		mult, s = time.Hour, s[:len(s)-1]
+	case 'd', 'D':
+		mult, s = 24*time.Hour, s[:len(s)-1]
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("bad time %q", s)
+	}
+	return time.Duration(f * float64(mult)), nil
+}
+
+// background re-executes mond detached from the terminal (mon -f forks).
+func background(args []string, stderr io.Writer) int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	cmd := exec.Command(self, args...)
+	cmd.Env = append(os.Environ(), "MOND_FORKED=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// newLogger logs to syslog (ident "mon", as mon does) and, with -d, to stderr too.
+func newLogger(facility string, debug bool, stderr io.Writer) func(prio, msg string) {
+	fac := map[string]syslog.Priority{"daemon": syslog.LOG_DAEMON, "local0": syslog.LOG_LOCAL0, "local1": syslog.LOG_LOCAL1,
+		"local2": syslog.LOG_LOCAL2, "local3": syslog.LOG_LOCAL3, "local4": syslog.LOG_LOCAL4, "local5": syslog.LOG_LOCAL5,
+		"local6": syslog.LOG_LOCAL6, "local7": syslog.LOG_LOCAL7, "user": syslog.LOG_USER}[facility]
+	if fac == 0 {
+		fac = syslog.LOG_DAEMON
+	}
+	w, _ := syslog.New(fac|syslog.LOG_INFO, "mon")
+	return func(prio, msg string) {
+		if debug {
+			fmt.Fprintf(stderr, "%s: %s\n", prio, msg)
+		}
+		if w == nil {
+			return
+		}
+		switch prio {
+		case "crit":
+			w.Crit(msg)
+		case "err":
+			w.Err(msg)
+		case "alert":
+			w.Alert(msg)
+		case "warning":
+			w.Warning(msg)
+		case "notice":
+			w.Notice(msg)
+		case "debug":
+			w.Debug(msg)
+		default:
+			w.Info(msg)
+		}
+	}
+}

@@ -1,0 +1,474 @@
+// Package daemon is mond's process: it owns the scheduler (internal/mon/sched), runs the
+// monitors (built-in or programs) and alerts it asks for, keeps the downtime log, alert
+// history file and state files, and re-reads mon.cf on reset (SIGHUP) keeping the running
+// configuration when the new one does not parse.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lvskit/lvskit/compat/monconf"
+	"github.com/lvskit/lvskit/internal/clock"
+	"github.com/lvskit/lvskit/internal/mon/monitors"
+	"github.com/lvskit/lvskit/internal/mon/sched"
+	"github.com/lvskit/lvskit/internal/runner"
+)
+
+var statFn = os.Stat
+
+// BuiltinMode decides between a monitor script in mondir and mond's built-in of the
+// same name.
+type BuiltinMode int
+
+const (
+	// BuiltinAuto (default): an executable file in mondir wins; the built-in is used
+	// only when mondir has no such program. A config thus runs exactly the programs mon
+	// would run wherever they exist, and still works on a machine without them.
+	BuiltinAuto BuiltinMode = iota
+	// BuiltinPrefer: the built-in wins even when mondir has the script.
+	BuiltinPrefer
+	// BuiltinOff: never use built-ins (exactly mon).
+	BuiltinOff
+)
+
+// ParseBuiltinMode reads the --builtin-monitors flag.
+func ParseBuiltinMode(s string) (BuiltinMode, error) {
+	switch s {
+	case "auto", "":
+		return BuiltinAuto, nil
+	case "prefer":
+		return BuiltinPrefer, nil
+	case "off":
+		return BuiltinOff, nil
+	}
+	return 0, fmt.Errorf("--builtin-monitors: %q is not one of auto, prefer, off", s)
+}
+
+// Overrides are mon's command-line options, which win over mon.cf.
+type Overrides struct {
+	AlertDir, BaseDir, CfBaseDir, AuthFile, LogDir, StateDir, MonDir string
+	PidFile                                                          string
+	PidFileSet                                                       bool
+	MaxKeep, MaxProcs, Port, TrapPort                                int
+	RandStart                                                        time.Duration
+}
+
+// Logger receives mon's syslog messages.
+type Logger func(prio, msg string)
+
+// Options configure a Daemon.
+type Options struct {
+	ConfigPath string
+	Overrides  Overrides
+	Builtins   BuiltinMode
+	// MonitorTimeout, when set, kills a monitor running longer (mon has no such limit).
+	MonitorTimeout time.Duration
+	Runner         runner.Runner
+	Clock          clock.Clock
+	Log            Logger
+	// Stopped starts with the scheduler stopped (mon -S).
+	Stopped bool
+	// Parse reads a config; nil uses monconf.ParseFile.
+	Parse func(path string) (*monconf.Config, error)
+}
+
+// Daemon is a running mond.
+type Daemon struct {
+	opt Options
+
+	mu      sync.Mutex
+	cf      *monconf.Config
+	paths   Paths
+	eng     *sched.Engine
+	gen     int // bumped on reset: results from older monitors are dropped
+	pids    map[int]string
+	running map[string]context.CancelFunc
+	started time.Time
+
+	results chan monResult
+	wake    chan struct{}
+	done    chan struct{}
+	// alertsWG tracks alert programs so tests (and shutdown) can wait for them.
+	alertsWG sync.WaitGroup
+}
+
+type monResult struct {
+	gen            int
+	group, service string
+	exit           int
+	output         string
+}
+
+// ErrConfig wraps a configuration that failed to parse.
+var ErrConfig = errors.New("config error")
+
+// New reads the config and builds the daemon (nothing runs until Run).
+func New(opt Options) (*Daemon, error) {
+	if opt.Runner == nil {
+		opt.Runner = runner.Exec{}
+	}
+	if opt.Clock == nil {
+		opt.Clock = clock.Real{}
+	}
+	if opt.Log == nil {
+		opt.Log = func(string, string) {}
+	}
+	if opt.Parse == nil {
+		opt.Parse = monconf.ParseFile
+	}
+	d := &Daemon{opt: opt, pids: map[int]string{}, running: map[string]context.CancelFunc{},
+		results: make(chan monResult, 64), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	cf, err := opt.Parse(opt.ConfigPath)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	d.started = opt.Clock.Now()
+	d.install(cf, d.started)
+	if opt.Stopped {
+		d.eng.Stop(d.started)
+	}
+	return d, nil
+}
+
+// install makes cf the running configuration with fresh state (mon's read_cf commit).
+func (d *Daemon) install(cf *monconf.Config, now time.Time) {
+	d.cf = cf
+	d.paths = ResolvePaths(&cf.Globals, d.opt.Overrides)
+	sc := SchedConfig(cf, d.paths, d.opt.Overrides)
+	periods := map[string]interface{ Contains(time.Time) bool }{}
+	for _, w := range cf.Watches {
+		for _, s := range w.Services {
+			for _, p := range s.Periods {
+				periods[p.Spec] = p.Parsed
+			}
+			if s.ExcludePeriod != "" {
+				periods[s.ExcludePeriod] = s.ExcludePeriodParsed
+			}
+		}
+	}
+	if cf.Globals.ExcludePeriod != "" {
+		periods[cf.Globals.ExcludePeriod] = cf.Globals.ExcludePeriodParsed
+	}
+	d.gen++
+	d.eng = sched.New(sc, sched.Options{
+		InPeriod: func(t time.Time, spec string) bool {
+			if p, ok := periods[spec]; ok {
+				return p.Contains(t)
+			}
+			return true
+		},
+		MonitorPath: d.monitorPath,
+		AlertPath:   d.alertPath,
+		Log:         d.opt.Log,
+	}, now)
+}
+
+// Config returns the running configuration and its resolved paths.
+func (d *Daemon) Config() (*monconf.Config, Paths) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cf, d.paths
+}
+
+const builtinPrefix = "builtin:"
+
+func executable(p string) bool {
+	fi, err := statFn(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+func findIn(dirs []string, name string) (string, bool) {
+	if name == "" || strings.Contains(name, "/") && !filepath.IsAbs(name) {
+		return "", false
+	}
+	for _, dir := range dirs {
+		p := filepath.Join(dir, name)
+		if executable(p) {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+func (d *Daemon) monitorPath(name string) (string, bool) {
+	_, isBuiltin := monitors.Lookup(name)
+	if isBuiltin && d.opt.Builtins == BuiltinPrefer {
+		return builtinPrefix + name, true
+	}
+	if p, ok := findIn(d.paths.MonDirs, name); ok {
+		return p, true
+	}
+	if isBuiltin && d.opt.Builtins == BuiltinAuto {
+		return builtinPrefix + name, true
+	}
+	return "", false
+}
+
+func (d *Daemon) alertPath(name string) (string, bool) { return findIn(d.paths.AlertDirs, name) }
+
+// WithEngine runs f on the engine under the daemon's lock and carries out the actions
+// it returns.
+func (d *Daemon) WithEngine(f func(e *sched.Engine, now time.Time) sched.Actions) {
+	d.mu.Lock()
+	now := d.opt.Clock.Now()
+	a := f(d.eng, now)
+	d.execute(a)
+	d.mu.Unlock()
+	d.poke()
+}
+
+func (d *Daemon) poke() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Pids lists running monitors as "group service pid" (mon's "list pids").
+func (d *Daemon) Pids() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var l []string
+	for pid, gs := range d.pids {
+		g, s, _ := strings.Cut(gs, "/")
+		l = append(l, fmt.Sprintf("%s %s %d", g, s, pid))
+	}
+	sort.Strings(l)
+	return l
+}
+
+// CheckConfig parses the config file again without installing it ("test config").
+func (d *Daemon) CheckConfig() error {
+	_, err := d.opt.Parse(d.opt.ConfigPath)
+	return err
+}
+
+// Reset re-reads the config (SIGHUP, "moncmd reset"). A config that fails to parse is
+// reported and the running one kept.
+func (d *Daemon) Reset(keepState bool) error {
+	cf, err := d.opt.Parse(d.opt.ConfigPath)
+	if err != nil {
+		d.opt.Log("err", "error reading config file: "+err.Error())
+		return fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	d.mu.Lock()
+	for _, cancel := range d.running {
+		cancel()
+	}
+	d.running = map[string]context.CancelFunc{}
+	d.pids = map[int]string{}
+	stopped, since := d.eng.Stopped()
+	now := d.opt.Clock.Now()
+	d.install(cf, now)
+	if stopped {
+		d.eng.Stop(time.Unix(since, 0))
+	}
+	d.initDtlog(now)
+	if cf.Globals.StartupAlertsOnReset {
+		d.execute(d.eng.Startup(now))
+	}
+	d.mu.Unlock()
+	d.poke()
+	return nil
+}
+
+// Run is mon's main loop: startup alerts, then every second (or when a monitor
+// finishes or a client acts) start due monitors and handle finished ones.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.mu.Lock()
+	now := d.opt.Clock.Now()
+	d.initDtlog(now)
+	d.opt.Log("info", "mon server started")
+	d.execute(d.eng.Startup(now))
+	d.mu.Unlock()
+	for {
+		d.mu.Lock()
+		d.execute(d.eng.Tick(d.opt.Clock.Now()))
+		d.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			d.shutdown()
+			return nil
+		case r := <-d.results:
+			d.finish(r)
+		case <-d.wake:
+		case <-d.opt.Clock.After(time.Second):
+		}
+	}
+}
+
+func (d *Daemon) finish(r monResult) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if r.gen != d.gen {
+		return
+	}
+	delete(d.running, r.group+"/"+r.service)
+	d.execute(d.eng.MonitorExited(r.group, r.service, r.exit, r.output, d.opt.Clock.Now()))
+}
+
+func (d *Daemon) shutdown() {
+	close(d.done)
+	d.mu.Lock()
+	for _, cancel := range d.running {
+		cancel()
+	}
+	d.mu.Unlock()
+}
+
+// WaitAlerts waits until every alert started so far has finished.
+func (d *Daemon) WaitAlerts() { d.alertsWG.Wait() }
+
+// environ is mond's environment with vars set over it.
+func environ(vars map[string]string) []string {
+	env := os.Environ()
+	keep := env[:0]
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, over := vars[k]; !over {
+			keep = append(keep, kv)
+		}
+	}
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		keep = append(keep, k+"="+vars[k])
+	}
+	return keep
+}
+
+// execute carries out actions; the caller holds d.mu.
+func (d *Daemon) execute(a sched.Actions) {
+	for _, m := range a.Monitors {
+		d.startMonitor(m)
+	}
+	for _, al := range a.Alerts {
+		d.startAlert(al)
+	}
+	if len(a.DowntimeLog) > 0 && d.cf.Globals.DtLogging {
+		d.appendFile(d.paths.DtLogFile, a.DowntimeLog)
+	}
+	if d.paths.HistoricFile != "" {
+		var lines []string
+		for _, al := range a.Alerts {
+			if al.Flags&(sched.FlTest|sched.FlRedistribute) == 0 {
+				lines = append(lines, d.histLine(al))
+			}
+		}
+		if len(lines) > 0 {
+			d.appendFile(d.paths.HistoricFile, lines)
+		}
+	}
+}
+
+func (d *Daemon) histLine(al sched.Alert) string {
+	h := d.eng.AlertHistory()
+	for i := len(h) - 1; i >= 0; i-- {
+		if strings.HasPrefix(h[i], al.Type+" "+al.Group+" "+al.Service+" ") {
+			return h[i]
+		}
+	}
+	return ""
+}
+
+func (d *Daemon) appendFile(path string, lines []string) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		d.opt.Log("err", fmt.Sprintf("could not append to %s: %v", path, err))
+		return
+	}
+	defer f.Close()
+	for _, l := range lines {
+		fmt.Fprintln(f, l)
+	}
+}
+
+// initDtlog writes the downtime log's start header, as mon does at start and reset.
+func (d *Daemon) initDtlog(now time.Time) {
+	if !d.cf.Globals.DtLogging {
+		return
+	}
+	d.appendFile(d.paths.DtLogFile, []string{"#", fmt.Sprintf("# downtime log start %d", now.Unix()),
+		"# time back up, group, service, first failure, downtime, interval, summary", "#"})
+}
+
+func (d *Daemon) startMonitor(m sched.RunMonitor) {
+	ctx, cancel := context.WithCancel(context.Background())
+	key := m.Group + "/" + m.Service
+	d.running[key] = cancel
+	gen := d.gen
+	timeout := d.opt.MonitorTimeout
+	go func() {
+		defer cancel()
+		var exit int
+		var out string
+		if name, ok := strings.CutPrefix(m.Path, builtinPrefix); ok {
+			f, _ := monitors.Lookup(name)
+			mctx := ctx
+			if timeout > 0 {
+				var c2 context.CancelFunc
+				mctx, c2 = context.WithTimeout(ctx, timeout)
+				defer c2()
+			}
+			r := f(mctx, m.Args)
+			exit, out = r.Exit, r.Output
+		} else {
+			var pid int
+			res := d.opt.Runner.Run(ctx, runner.Cmd{
+				Path: m.Path, Args: m.Args, Env: environ(m.Env), Capture: true, Timeout: timeout,
+				Started: func(p int) {
+					pid = p
+					d.mu.Lock()
+					d.pids[p] = key
+					d.mu.Unlock()
+				},
+			})
+			d.mu.Lock()
+			delete(d.pids, pid)
+			d.mu.Unlock()
+			out = string(res.Output)
+			switch {
+			case res.Err != nil:
+				// mon's child logs "could not exec" and exits 1.
+				exit, out = 1, ""
+				d.opt.Log("err", fmt.Sprintf("could not exec '%s': %v", m.Path, res.Err))
+			case res.TimedOut:
+				exit = 1
+				out = fmt.Sprintf("monitor timed out after %s\n", timeout) + out
+			case res.Signal != 0:
+				// mon takes $? >> 8, which is 0 for a program killed by a signal.
+				exit = 0
+			default:
+				exit = res.ExitCode
+			}
+		}
+		select {
+		case d.results <- monResult{gen, m.Group, m.Service, exit, out}:
+		case <-d.done:
+		}
+	}()
+}
+
+func (d *Daemon) startAlert(al sched.Alert) {
+	d.alertsWG.Add(1)
+	go func() {
+		defer d.alertsWG.Done()
+		res := d.opt.Runner.Run(context.Background(), runner.Cmd{
+			Path: al.Path, Args: al.Args, Env: environ(al.Env), Stdin: []byte(al.Stdin),
+		})
+		if res.Err != nil {
+			d.opt.Log("err", fmt.Sprintf("could not exec alert %s: %v", al.Path, res.Err))
+		}
+	}()
+}
