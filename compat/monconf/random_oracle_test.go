@@ -75,7 +75,9 @@ func randomConfig(r *rand.Rand) string {
 		func() string { return pick("histlength", "serverport", "pidfile", "bogus", "snmp") + " = 1" },
 	}
 	service := []func() string{
-		func() string { return pick("interval", "failure_interval", "randskew", "traptimeout", "trapduration") + " " + dur() },
+		func() string {
+			return pick("interval", "failure_interval", "randskew", "traptimeout", "trapduration") + " " + dur()
+		},
 		func() string { return "monitor " + pick("ping.monitor", "tcp.monitor -p 80 ;;", `x "a b`, "") },
 		func() string { return pick("allow_empty_group", "description a b", "redistribute a.alert x") },
 		func() string { return "unack_summary " + pick("yes", "no", "2", "") },
@@ -93,11 +95,15 @@ func randomConfig(r *rand.Rand) string {
 		func() string {
 			return pick("alert", "upalert", "startupalert", "ackalert", "disablealert") + " " + pick("mail.alert root", "exit=1 a.alert", "")
 		},
-		func() string { return "alertevery " + dur() + pick("", " strict", " summary", " observe_detail", " ignore_summary", " loud") },
+		func() string {
+			return "alertevery " + dur() + pick("", " strict", " summary", " observe_detail", " ignore_summary", " loud")
+		},
 		func() string { return "alertafter " + pick("3", "10m", "3 30m", "1d", "0m", "2 0m", "x", "4 20m") },
 		func() string { return "numalerts " + pick("0", "24", "-1", "x") },
 		func() string { return "upalertafter " + dur() },
-		func() string { return pick("no_comp_alerts", "alerts_dont_count", "alertexitrange 1-3", "alertexitrange x") },
+		func() string {
+			return pick("no_comp_alerts", "alerts_dont_count", "alertexitrange 1-3", "alertexitrange x")
+		},
 		func() string { return pick("interval 5m", "monitor x", "-W 5") },
 	}
 	var b strings.Builder
