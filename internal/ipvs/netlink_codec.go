@@ -198,13 +198,10 @@ func (e *encoder) service(s *Service) {
 
 // appendNetmask: the kernel keeps an IPv4 netmask as a __be32 (so 255.255.255.0 is
 // bytes ff ff ff 00) and compares an IPv6 one, a prefix length, as a plain number.
-// An IPv6 service with no prefix length gets 128, as ipvsadm sends: the kernel
-// rejects 0 with EINVAL.
+// No defaults are filled in: an IPv6 service needs a prefix length of 1 to 128
+// (ipvsadm sends 128), and the kernel answers 0 with EINVAL, as the fake does.
 func appendNetmask(b []byte, m uint32, fam uint16) []byte {
 	if fam == FamilyIPv6 {
-		if m == 0 {
-			m = 128
-		}
 		return native.AppendUint32(b, m)
 	}
 	return binary.BigEndian.AppendUint32(b, m)

@@ -37,6 +37,7 @@ type Kernel struct {
 	seq    uint32
 	// rcvTimeout is the receive timeout last set on the socket.
 	rcvTimeout time.Duration
+	destHint   int // capacity for the next Destinations result
 	enc        encoder
 	rbuf       []byte
 	dec        decoder
@@ -360,32 +361,49 @@ func (k *Kernel) DelDestination(ctx context.Context, key ServiceKey, d DestKey) 
 func (k *Kernel) single(ctx context.Context, op Op) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	name, cmd, build, err := opRequest(&op)
+	name, cmd, err := opRequest(&op)
 	if err != nil {
 		return err
 	}
-	return k.call(ctx, name, cmd, false, build, nil)
+	return k.call(ctx, name, cmd, false, func(e *encoder) { encodeOp(e, &op) }, nil)
 }
 
-// opRequest maps an Op to its command and attribute encoder.
-func opRequest(op *Op) (name string, cmd uint8, build func(e *encoder), err error) {
+// opRequest maps an Op to its name (for errors) and command.
+func opRequest(op *Op) (name string, cmd uint8, err error) {
 	switch op.Kind {
 	case OpAddService:
-		return "add service", cmdNewService, func(e *encoder) { e.service(&op.Service) }, nil
+		return "add service", cmdNewService, nil
 	case OpUpdateService:
-		return "edit service", cmdSetService, func(e *encoder) { e.service(&op.Service) }, nil
+		return "edit service", cmdSetService, nil
 	case OpDelService:
-		return "delete service", cmdDelService, func(e *encoder) { e.serviceKey(op.Service.Key) }, nil
+		return "delete service", cmdDelService, nil
 	case OpAddDest:
-		return "add destination", cmdNewDest, func(e *encoder) { e.serviceKey(op.Service.Key); e.dest(&op.Dest) }, nil
+		return "add destination", cmdNewDest, nil
 	case OpUpdateDest:
-		return "edit destination", cmdSetDest, func(e *encoder) { e.serviceKey(op.Service.Key); e.dest(&op.Dest) }, nil
+		return "edit destination", cmdSetDest, nil
 	case OpDelDest:
-		return "delete destination", cmdDelDest, func(e *encoder) { e.serviceKey(op.Service.Key); e.destKey(&op.Dest) }, nil
+		return "delete destination", cmdDelDest, nil
 	case OpFlush:
-		return "flush", cmdFlush, nil, nil
+		return "flush", cmdFlush, nil
 	}
-	return "", 0, nil, &OpError{Op: "batch", Err: fmt.Errorf("unknown op kind %d", op.Kind)}
+	return "", 0, &OpError{Op: "batch", Err: fmt.Errorf("unknown op kind %d", op.Kind)}
+}
+
+// encodeOp appends op's attributes (a plain switch, not closures: a restore
+// encodes thousands of ops).
+func encodeOp(e *encoder, op *Op) {
+	switch op.Kind {
+	case OpAddService, OpUpdateService:
+		e.service(&op.Service)
+	case OpDelService:
+		e.serviceKey(op.Service.Key)
+	case OpAddDest, OpUpdateDest:
+		e.serviceKey(op.Service.Key)
+		e.dest(&op.Dest)
+	case OpDelDest:
+		e.serviceKey(op.Service.Key)
+		e.destKey(&op.Dest)
+	}
 }
 
 // Destinations lists a service's real servers (one IPVS_CMD_GET_DEST dump). The
@@ -394,7 +412,9 @@ func (k *Kernel) Destinations(ctx context.Context, key ServiceKey) ([]Destinatio
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	fam := serviceFamily(key)
-	var out []DestinationInfo
+	// Services of one table tend to have alike numbers of destinations: size the
+	// result like the previous one, so a listing allocates once per service.
+	out := make([]DestinationInfo, 0, k.destHint)
 	err := k.call(ctx, "list destinations", cmdGetDest, true,
 		func(e *encoder) { e.serviceKey(key) },
 		func(p []byte) error {
@@ -408,6 +428,7 @@ func (k *Kernel) Destinations(ctx context.Context, key ServiceKey) ([]Destinatio
 	if err != nil {
 		return nil, err
 	}
+	k.destHint = max(len(out), 1)
 	return out, nil
 }
 
@@ -535,16 +556,14 @@ func (k *Kernel) batchWindow(ctx context.Context, ops []Op, errs []error, names 
 	pending := 0
 	for i := start; i < end; i++ {
 		seq := k.nextSeq()
-		name, cmd, build, err := opRequest(&ops[i])
+		name, cmd, err := opRequest(&ops[i])
 		if err != nil {
 			errs[i] = err
 			continue
 		}
 		names[i] = name
 		off := k.enc.begin(k.family, unix.NLM_F_REQUEST|unix.NLM_F_ACK, seq, cmd, ipvsGenlVersion)
-		if build != nil {
-			build(&k.enc)
-		}
+		encodeOp(&k.enc, &ops[i])
 		k.enc.end(off)
 		errs[i] = errPending
 		pending++

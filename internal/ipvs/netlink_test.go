@@ -72,7 +72,7 @@ func TestRequestBytes(t *testing.T) {
 	svcAttrs := nNest(cmdAttrService, append(svcKeyAttrs(keyTCP),
 		nStr(svcAttrSchedName, "sh"), nStr(svcAttrPEName, "sip"), nRaw(svcAttrFlags, flagsVal(0x9, 0xffffffff)),
 		nU32(svcAttrTimeout, 600), nRaw(svcAttrNetmask, []byte{255, 255, 255, 0}))...)
-	v6svc := Service{Key: keyV6, Scheduler: "rr"}
+	v6svc := Service{Key: keyV6, Scheduler: "rr", Netmask: 128}
 	v6svcAttrs := nNest(cmdAttrService, append(svcKeyAttrs(keyV6),
 		nStr(svcAttrSchedName, "rr"), nRaw(svcAttrFlags, flagsVal(0, 0xffffffff)),
 		nU32(svcAttrTimeout, 0), nU32(svcAttrNetmask, 128))...) // v6 prefix length, host order
