@@ -134,14 +134,17 @@ func (n *Node) ClStatus(args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
-// WaitClStatus polls cl_status args until it prints want or timeout passes.
+// WaitClStatus polls cl_status args until it prints exactly want or timeout
+// passes.
 func (n *Node) WaitClStatus(timeout time.Duration, want string, args ...string) error {
 	deadline := time.Now().Add(timeout)
 	var last string
 	for {
+		// cl_status also reports through its exit status (nodestatus
+		// exits 1 for a dead node), so only the output is compared.
 		out, err := n.ClStatus(args...)
 		last = out
-		if err == nil && out == want {
+		if out == want {
 			return nil
 		}
 		if err != nil {
