@@ -87,6 +87,16 @@ func (a *Applier) lookup(ctx context.Context, req Request) (d ipvs.DestinationIn
 			return x, true, true, nil
 		}
 	}
+	if len(dests) == 0 {
+		// The kernel dumps no real servers for a service it does not have, without
+		// an error; only GET_SERVICE says ESRCH.
+		if _, err := a.Client.Service(ctx, req.Service); err != nil {
+			if isNoService(err) {
+				return d, false, false, nil
+			}
+			return d, false, false, fmt.Errorf("looking up %s: %w", ServiceString(req.Service), err)
+		}
+	}
 	return d, false, true, nil
 }
 
@@ -104,6 +114,9 @@ func (a *Applier) up(ctx context.Context, req Request) error {
 		err := a.Client.AddDestination(ctx, req.Service, d)
 		if err == nil {
 			return nil
+		}
+		if errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("adding %s to %s: no such virtual service (it was removed meanwhile?)", rs, svc)
 		}
 		if !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("adding %s to %s (weight %d, %s): %w", rs, svc, req.Weight, ForwardString(req.Forward), err)

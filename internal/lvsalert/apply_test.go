@@ -406,3 +406,34 @@ func TestUpWithoutService(t *testing.T) {
 		t.Errorf("changes made: %q", m)
 	}
 }
+
+// dumpFake answers Destinations as the kernel does for a service it does not have: an
+// empty dump, no error (ip_vs_genl_dump_dests). Only Service says ESRCH.
+type dumpFake struct{ *ipvs.Fake }
+
+func (d dumpFake) Destinations(ctx context.Context, k ipvs.ServiceKey) ([]ipvs.DestinationInfo, error) {
+	ds, err := d.Fake.Destinations(ctx, k)
+	if errors.Is(err, unix.ESRCH) {
+		return nil, nil
+	}
+	return ds, err
+}
+
+func TestMissingServiceAsTheKernelReportsIt(t *testing.T) {
+	f := dumpFake{ipvs.NewFake()}
+	var notes bytes.Buffer
+	a := &Applier{Client: f, Clock: &stepClock{}, Notes: &notes}
+	err := a.Apply(context.Background(), Request{Service: vip8080, Dest: rs175, Up: true, Weight: 5, Forward: ipvs.Route})
+	if err == nil || !strings.Contains(err.Error(), "no such virtual service") {
+		t.Errorf("up: %v, want no such virtual service", err)
+	}
+	if err := a.Apply(context.Background(), Request{Service: vip8080, Dest: rs175}); err != nil {
+		t.Errorf("down: %v", err)
+	}
+	if !strings.Contains(notes.String(), "TCP 10.144.43.185:8080 is not defined") {
+		t.Errorf("notes %q", notes.String())
+	}
+	if m := mutations(f.Fake); len(m) != 0 {
+		t.Errorf("changes made: %q", m)
+	}
+}
