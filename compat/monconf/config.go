@@ -41,7 +41,10 @@ type Config struct {
 // Globals holds every "name = value" option of mon 1.3.6's read_cf, with
 // mon's defaults already applied where they do not depend on the host.
 // Options whose default depends on which directories exist (logdir,
-// statedir, pidfile) are left empty unless set; see ResolveHostDefaults.
+// statedir, pidfile) are left empty unless set: mon picks /var/log/mon or
+// "log.d"; /var/state/mon, /var/lib/mon or "state.d"; /run/mon/mon.pid,
+// /run/mon.pid or /etc/mon.pid. Relative paths are resolved by the caller
+// as mon's normalize_paths does (against basedir, cfbasedir or logdir).
 type Globals struct {
 	// Set records which options appeared in the file (by option name,
 	// e.g. "pidfile"), so that "pidfile =" (empty: no pid file) can be
@@ -49,6 +52,8 @@ type Globals struct {
 	Set map[string]bool
 	// Raw is each option's value exactly as written (last one wins).
 	Raw map[string]string
+	// Lines is the line of each option's last setting.
+	Lines map[string]int
 
 	AlertDir  string // alertdir; default "/usr/local/lib/mon/alert.d:alert.d"; ':'-separated list
 	MonDir    string // mondir (mon's SCRIPTDIR); default "/usr/local/lib/mon/mon.d:mon.d"
@@ -190,8 +195,10 @@ type Service struct {
 	// Periods in file order.
 	Periods []*Period
 
-	// Set records which service keywords appeared (e.g. "interval").
-	Set map[string]bool
+	// Set records which service keywords appeared (e.g. "interval");
+	// Lines the line of each one's last use.
+	Set   map[string]bool
+	Lines map[string]int
 }
 
 // EnvVar is a NAME=value line inside a service.
@@ -236,7 +243,10 @@ type Period struct {
 	AlertsDontCount bool          // alerts_dont_count
 	AlertExitRange  string        // alertexitrange "N" or "N-M"; "" = none
 
-	Set map[string]bool
+	// Set records which period keywords appeared; Lines the line of
+	// each one's last use.
+	Set   map[string]bool
+	Lines map[string]int
 }
 
 // AlertAfterForm tells which of the alertafter syntaxes was used.

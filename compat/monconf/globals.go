@@ -141,6 +141,7 @@ func (p *parser) global(name, val string) error {
 	}
 	g.Set[name] = true
 	g.Raw[name] = val
+	g.Lines[name] = p.line
 	return nil
 }
 

@@ -152,6 +152,7 @@ func defaultGlobals() Globals {
 	return Globals{
 		Set:            map[string]bool{},
 		Raw:            map[string]string{},
+		Lines:          map[string]int{},
 		AlertDir:       "/usr/local/lib/mon/alert.d:alert.d",
 		MonDir:         "/usr/local/lib/mon/mon.d:mon.d",
 		BaseDir:        "/usr/lib/mon",

@@ -367,3 +367,32 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestFirstUseAndDuration(t *testing.T) {
+	cfg := mustParse(t, "monremote = x\n\nwatch g\nservice s\ntraptimeout 5m\nperiod wd {Mon}\nnumalerts 3\n")
+	u, ok := cfg.FirstUse("traptimeout", "numalerts")
+	if !ok || u.Line != 5 || u.Keyword != "traptimeout" || u.Watch != "g" || u.Service != "s" {
+		t.Errorf("FirstUse = %+v, %v", u, ok)
+	}
+	u, ok = cfg.FirstUse(ParseOnly...)
+	if !ok || u.Line != 1 || u.Keyword != "monremote" || u.String() != "line 1: global option monremote" {
+		t.Errorf("FirstUse(ParseOnly) = %+v (%s), %v", u, u, ok)
+	}
+	u, ok = cfg.FirstUse("numalerts")
+	if !ok || u.Period != "wd {Mon}" || u.Line != 7 {
+		t.Errorf("FirstUse(numalerts) = %+v", u)
+	}
+	if _, ok := cfg.FirstUse("interval"); ok {
+		t.Errorf("FirstUse(interval): not used")
+	}
+	for in, want := range map[string]time.Duration{"60s": time.Minute, "1.5M": 90 * time.Second, " 2h ": 2 * time.Hour, "1d": 24 * time.Hour, "0s": 0} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"60", "", "5 m", "-1s", "1w", ".5s"} {
+		if _, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q): want error", in)
+		}
+	}
+}

@@ -98,6 +98,7 @@ func (p *parser) startService(name string) error {
 		DepMemory:    g.DepMemory,
 		UnackSummary: g.UnackSummary,
 		Set:          map[string]bool{},
+		Lines:        map[string]int{},
 	}
 	p.watch.Services = append(p.watch.Services, s)
 	p.hasServices[p.watch.Group] = true
@@ -121,7 +122,7 @@ func (p *parser) startPeriod(args string) error {
 	if !ok {
 		return p.errf("malformed period '%s' (the specified time period is not valid as per Time::Period::inPeriod)", spec)
 	}
-	q := &Period{Label: label, Spec: spec, Parsed: tp, Line: p.line, Set: map[string]bool{}}
+	q := &Period{Label: label, Spec: spec, Parsed: tp, Line: p.line, Set: map[string]bool{}, Lines: map[string]int{}}
 	p.service.Periods = append(p.service.Periods, q)
 	p.period = q
 	p.inPeriod = true
@@ -218,6 +219,7 @@ func (p *parser) periodKeyword(kw, args, l string) error {
 		return p.errf("unknown syntax [%s]", l)
 	}
 	q.Set[kw] = true
+	q.Lines[kw] = p.line
 	return nil
 }
 
@@ -393,6 +395,7 @@ func (p *parser) serviceKeyword(kw, args, l string) error {
 		return p.errf("unknown syntax [%s] (%s belongs after a period line)", l, kw)
 	}
 	s.Set[kw] = true
+	s.Lines[kw] = p.line
 	return nil
 }
 
