@@ -371,7 +371,12 @@ func unicast(a netip.Addr) bool {
 
 func (f *Fake) checkDest(s *fakeService, d *Destination, adding bool) error {
 	if d.Family == 0 {
-		d.Family = normKey(s.svc.Key).Family
+		// The kernel takes the service's family when none is sent; a Go caller that
+		// leaves Family zero means the address's own family.
+		d.Family = FamilyIPv4
+		if d.Key.Addr.Is6() {
+			d.Family = FamilyIPv6
+		}
 	}
 	if !validFamily(d.Family) {
 		return syscall.EAFNOSUPPORT
