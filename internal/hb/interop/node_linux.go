@@ -39,15 +39,17 @@ type Node struct {
 // The setup runs as "sh -c nodeScript sh NAME DIR" inside
 // "ip netns exec NS unshare --mount --uts --propagation private".
 const nodeScript = `set -e
-name=$1; dir=$2
+name=$1; dir=$2; keep=${3:-}
 hostname "$name"
 cp -a /etc/ha.d/. "$dir/etc/"
 cp "$dir/conf/ha.cf" "$dir/conf/authkeys" "$dir/conf/haresources" "$dir/etc/"
 chmod 600 "$dir/etc/authkeys"
 for s in "$dir"/conf/rsc/*; do [ -e "$s" ] || continue; cp "$s" "$dir/etc/resource.d/"; chmod 755 "$dir/etc/resource.d/${s##*/}"; done
 mount --bind "$dir/etc" /etc/ha.d
-cp -a /var/lib/heartbeat/. "$dir/lib/"
-rm -f "$dir/lib/hb_generation" "$dir/lib/hb_uuid" "$dir/lib/hostcache" "$dir/lib/delhostcache" "$dir/lib/fifo"
+if [ "$keep" != keep ]; then
+	cp -a /var/lib/heartbeat/. "$dir/lib/"
+	rm -f "$dir/lib/hb_generation" "$dir/lib/hb_uuid" "$dir/lib/hostcache" "$dir/lib/delhostcache" "$dir/lib/fifo"
+fi
 mount --bind "$dir/lib" /var/lib/heartbeat
 mount --bind "$dir/run" /run
 for d in heartbeat heartbeat/ccm heartbeat/crm heartbeat/dopd crm; do
@@ -92,15 +94,29 @@ func StartHeartbeat(t testing.TB, ns string, cfg Config) *Node {
 	}
 	n := &Node{Name: cfg.Name, NS: ns, Dir: dir, t: t}
 	t.Cleanup(n.Stop)
-	out, err := Run(context.Background(), "ip", "netns", "exec", ns,
+	n.launch(false)
+	return n
+}
+
+// launch runs the node script; keep reuses /var/lib/heartbeat from the
+// previous run (a restart) instead of a fresh copy.
+func (n *Node) launch(keep bool) {
+	t := n.t
+	t.Helper()
+	_ = os.Remove(filepath.Join(n.Dir, "run", "heartbeat.pid"))
+	arg := ""
+	if keep {
+		arg = "keep"
+	}
+	out, err := Run(context.Background(), "ip", "netns", "exec", n.NS,
 		"unshare", "--mount", "--uts", "--propagation", "private",
-		"sh", "-c", nodeScript, "sh", cfg.Name, dir)
+		"sh", "-c", nodeScript, "sh", n.Name, n.Dir, arg)
 	if err != nil {
-		t.Fatalf("start heartbeat %s: %v\n%s", cfg.Name, err, n.Log())
+		t.Fatalf("start heartbeat %s: %v\n%s", n.Name, err, n.Log())
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		b, err := os.ReadFile(filepath.Join(dir, "run", "heartbeat.pid"))
+		b, err := os.ReadFile(filepath.Join(n.Dir, "run", "heartbeat.pid"))
 		if err == nil {
 			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
 				n.pid = pid
@@ -108,16 +124,22 @@ func StartHeartbeat(t testing.TB, ns string, cfg Config) *Node {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("heartbeat %s wrote no pid file: %s\n%s", cfg.Name, out, n.Log())
+			t.Fatalf("heartbeat %s wrote no pid file: %s\n%s", n.Name, out, n.Log())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	mnt, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", n.pid))
 	if err != nil {
-		t.Fatalf("heartbeat %s: %v", cfg.Name, err)
+		t.Fatalf("heartbeat %s: %v", n.Name, err)
 	}
 	n.mnt = mnt
-	return n
+}
+
+// Restart stops the node cleanly and starts it again with the same
+// /var/lib/heartbeat (generation, uuid, host cache).
+func (n *Node) Restart() {
+	n.Stop()
+	n.launch(true)
 }
 
 // Exec runs argv inside the node's network, mount and UTS namespaces.
