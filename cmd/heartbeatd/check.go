@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/lvskit/lvskit/compat/authkeys"
+	"github.com/lvskit/lvskit/compat/hacf"
+	"github.com/lvskit/lvskit/compat/haresources"
+)
+
+// checkHost is what the check asks of the machine: hacf's questions, and whether a
+// resource script exists.
+type checkHost interface {
+	hacf.Host
+	// ResourceScript reports whether script is found in resource.d or init.d.
+	ResourceScript(dir, script string) bool
+}
+
+// checkResult is everything one check found.
+type checkResult struct {
+	Config    *hacf.Config
+	Keys      *authkeys.Keys
+	Resources *haresources.File
+	Errors    []error
+	Warnings  []error
+}
+
+// builtinResources are resources heartbeatd implements itself, so they need no script.
+var builtinResources = map[string]bool{"IPaddr": true, "IPaddr2": true}
+
+// checkDir reads and checks the three files in dir for node, reporting every problem.
+func checkDir(dir, node string, host checkHost) checkResult {
+	var r checkResult
+	add := func(err error) {
+		if err == nil {
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			r.Errors = append(r.Errors, j.Unwrap()...)
+			return
+		}
+		r.Errors = append(r.Errors, err)
+	}
+
+	cfPath := filepath.Join(dir, "ha.cf")
+	if f, err := os.Open(cfPath); err != nil {
+		add(fmt.Errorf("%w (heartbeat: Cannot open config file [%s])", err, cfPath))
+		r.Config = &hacf.Config{File: cfPath}
+	} else {
+		cfg, err := hacf.Parse(cfPath, f)
+		f.Close()
+		add(err)
+		r.Config = cfg
+		add(cfg.Check(node, host))
+		for _, w := range cfg.Warnings {
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
+
+	akPath := filepath.Join(dir, "authkeys")
+	if f, err := os.Open(akPath); err != nil {
+		add(fmt.Errorf("%w: heartbeat needs it to sign its packets", err))
+	} else {
+		fi, err := f.Stat()
+		if err == nil {
+			err = authkeys.CheckMode(akPath, fi.Mode())
+		}
+		add(err)
+		if err == nil {
+			k, err := authkeys.Parse(akPath, f)
+			add(err)
+			r.Keys = k
+		}
+		f.Close()
+	}
+
+	hrPath := filepath.Join(dir, "haresources")
+	r.Resources = &haresources.File{}
+	// heartbeat reads haresources only once the rest is valid, so it reports the
+	// problems below only then.
+	hbSays := func(s string) string {
+		if len(r.Errors) > 0 {
+			return ""
+		}
+		return s
+	}
+	if f, err := os.Open(hrPath); errors.Is(err, os.ErrNotExist) {
+		// heartbeat refuses to start without it even when the node owns nothing.
+		add(&hacf.Diag{File: hrPath, Msg: "no such file: heartbeat needs it even when empty",
+			Heartbeat: hbSays("Cannot open resources file [/etc/ha.d//haresources]")})
+	} else if err != nil {
+		add(err)
+	} else {
+		res, err := haresources.Parse(hrPath, f)
+		f.Close()
+		add(err)
+		r.Resources = res
+		for _, g := range res.Groups {
+			if !r.Config.HasNode(g.Node) {
+				add(&hacf.Diag{File: hrPath, Line: g.Line, Msg: fmt.Sprintf("node %q is not declared by a node line in ha.cf", g.Node),
+					Heartbeat: hbSays(fmt.Sprintf("Bad nodename in /etc/ha.d//haresources [%s]", g.Node))})
+			}
+			for _, rs := range g.Resources {
+				if !builtinResources[rs.Script] && host != nil && !host.ResourceScript(dir, rs.Script) {
+					r.Warnings = append(r.Warnings, fmt.Errorf("%s:%d: resource script %s not found in %s or /etc/init.d", hrPath, g.Line, rs.Script, filepath.Join(dir, "resource.d")))
+				}
+			}
+		}
+	}
+	return r
+}
+
+// realHost answers from this machine.
+type realHost struct{}
+
+func (realHost) InterfaceExists(name string) bool {
+	_, err := net.InterfaceByName(name)
+	return err == nil
+}
+
+func (realHost) UserExists(name string) bool {
+	_, err := user.Lookup(name)
+	return err == nil
+}
+
+func (realHost) Executable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
+}
+
+func (realHost) Resolvable(host string) bool {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	addrs, err := net.LookupHost(host)
+	return err == nil && len(addrs) > 0
+}
+
+func (realHost) UDPService(port int) string { return lookupService("", port) }
+
+func (realHost) ServicePort(name string) int {
+	p, _ := strconv.Atoi(lookupService(name, 0))
+	return p
+}
+
+func (realHost) ResourceScript(dir, script string) bool {
+	return realHost{}.Executable(filepath.Join(dir, "resource.d", script)) || realHost{}.Executable(filepath.Join("/etc/init.d", script))
+}
+
+// lookupService reads /etc/services: the UDP service name of port, or, given a name,
+// its port.
+func lookupService(name string, port int) string {
+	f, err := os.Open("/etc/services")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		fs := strings.Fields(line)
+		if len(fs) < 2 {
+			continue
+		}
+		ps, proto, ok := strings.Cut(fs[1], "/")
+		if !ok || proto != "udp" {
+			continue
+		}
+		if name != "" {
+			for _, n := range append([]string{fs[0]}, fs[2:]...) {
+				if n == name {
+					return ps
+				}
+			}
+		} else if ps == strconv.Itoa(port) {
+			return fs[0]
+		}
+	}
+	return ""
+}

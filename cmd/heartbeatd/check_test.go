@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/lvskit/lvskit/compat/authkeys"
+	"github.com/lvskit/lvskit/compat/hacf"
+)
+
+var update = flag.Bool("update", false, "rerun Debian's heartbeat 3.0.6 on testdata/check/* and rewrite heartbeat.golden (root)")
+
+// oracleHost answers as the machine the oracle runs on looks from inside its namespaces:
+// only a loopback interface, the users and programs of this host, IP literals and
+// localhost resolvable, this host's /etc/services.
+type oracleHost struct{}
+
+func (oracleHost) InterfaceExists(name string) bool { return name == "lo" }
+func (oracleHost) UserExists(name string) bool      { return realHost{}.UserExists(name) }
+func (oracleHost) Executable(path string) bool      { return realHost{}.Executable(path) }
+func (oracleHost) Resolvable(h string) bool {
+	return h == "localhost" || (h != "" && (h[0] >= '0' && h[0] <= '9') && strings.Count(h, ".") == 3)
+}
+func (oracleHost) UDPService(port int) string         { return realHost{}.UDPService(port) }
+func (oracleHost) ServicePort(name string) int        { return realHost{}.ServicePort(name) }
+func (oracleHost) ResourceScript(string, string) bool { return true }
+
+// stageCase copies a case into a temporary directory with the authkeys mode the oracle
+// gave it (git keeps no modes).
+func stageCase(t *testing.T, src string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"ha.cf", "authkeys", "haresources"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(src, "authkeys.mode")); err == nil {
+		m, err := strconv.ParseUint(strings.TrimSpace(string(b)), 8, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Join(dir, "authkeys"), os.FileMode(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestCheckAgainstHeartbeat runs the check on every case heartbeat 3.0.6 was run on and
+// requires the same verdict, and that each error heartbeatd reports in heartbeat's words
+// is one heartbeat logged. Where heartbeatd refuses a directive it does not implement
+// (STONITH, serial media, ...), it must refuse with such an error whatever heartbeat did.
+func TestCheckAgainstHeartbeat(t *testing.T) {
+	cases, err := filepath.Glob("testdata/check/*")
+	if err != nil || len(cases) < 100 {
+		t.Fatalf("cases: %v, %d found", err, len(cases))
+	}
+	for _, c := range cases {
+		name := filepath.Base(c)
+		t.Run(name, func(t *testing.T) {
+			golden := filepath.Join(c, "heartbeat.golden")
+			if *update {
+				regenerate(t, c, golden)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(want)), "\n")
+			verdict := strings.TrimPrefix(lines[len(lines)-1], "VERDICT: ")
+			logged := map[string]bool{}
+			for _, l := range lines {
+				logged[l] = true
+				for _, p := range []string{"ERROR: ", "WARN: ", "info: "} {
+					logged[strings.TrimPrefix(l, p)] = true
+				}
+			}
+			node := "node1"
+			if b, err := os.ReadFile(filepath.Join(c, "nodename")); err == nil {
+				node = strings.TrimSpace(string(b))
+			}
+			r := checkDir(stageCase(t, c), node, oracleHost{})
+			unsupported := false
+			for _, e := range r.Errors {
+				var d *hacf.Diag
+				if errors.As(e, &d) && d.Unsupported {
+					unsupported = true
+				}
+			}
+			got := "ok"
+			if len(r.Errors) > 0 {
+				got = "error"
+			}
+			switch {
+			case unsupported:
+				t.Logf("heartbeatd refuses what it does not implement (heartbeat: %s): %v", verdict, r.Errors)
+			case got != verdict:
+				t.Fatalf("verdict %s, heartbeat 3.0.6: %s\nour errors: %v\nheartbeat's log:\n%s", got, verdict, r.Errors, want)
+			}
+			for _, e := range r.Errors {
+				hb, _, _ := strings.Cut(heartbeatText(e), "\n")
+				if hb != "" && !logged[hb] {
+					t.Errorf("error %q claims heartbeat logs %q, but its log is:\n%s", e, hb, want)
+				}
+			}
+		})
+	}
+}
+
+func heartbeatText(err error) string {
+	var d *hacf.Diag
+	if errors.As(err, &d) {
+		return d.Heartbeat
+	}
+	var a *authkeys.Error
+	if errors.As(err, &a) {
+		return a.Heartbeat
+	}
+	return ""
+}
+
+func regenerate(t *testing.T, caseDir, golden string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("-update needs root (the oracle runs heartbeat in namespaces)")
+	}
+	if _, err := os.Stat("/usr/libexec/heartbeat/heartbeat"); err != nil {
+		t.Fatalf("-update needs Debian's heartbeat 3.0.6: %v", err)
+	}
+	out, err := exec.Command("testdata/heartbeat-oracle.sh", caseDir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("oracle: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(golden, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSeedConfigurationChecks(t *testing.T) {
+	var out, errb bytes.Buffer
+	dir := stageCase(t, "testdata/check/seed")
+	code := run([]string{"--check", "-d", dir, "--node", "Linux187"}, &out, &errb, oracleHost{})
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "OK for node linux187: 2 nodes, 1 media, 1 resource groups") {
+		t.Errorf("stdout %q", out.String())
+	}
+	if !strings.Contains(errb.String(), "'auto_failback legacy'") {
+		t.Errorf("the nice_failback reading is not explained:\n%s", errb.String())
+	}
+}
+
+func TestCheckExitStatus(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--check", "-d", "testdata/check/illegal-directive", "--node", "node1"}, 1, `unknown directive "foo"`},
+		{[]string{"--check", "-d", "/nonexistent"}, 1, "no such file"},
+		{[]string{"-k"}, 1, "-k: not implemented yet"},
+		{nil, 1, "not implemented yet"},
+		{[]string{"--check", "--node"}, 1, "needs a value"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(tc.args, &out, &errb, oracleHost{})
+		if code != tc.code || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("run(%q) = %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.want)
+		}
+	}
+}

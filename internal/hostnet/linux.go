@@ -1,0 +1,204 @@
+//go:build linux
+
+package hostnet
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Linux is Net on Linux: addresses and routes by netlink, ARP through an AF_PACKET
+// socket, sysctls in /proc/sys. It works in the network namespace of the calling thread.
+type Linux struct{}
+
+var _ Net = (*Linux)(nil)
+
+// NewLinux returns the Linux implementation.
+func NewLinux() *Linux { return &Linux{} }
+
+func (*Linux) AddAddress(a Address) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	link, err := netlink.LinkByName(a.Interface)
+	if err != nil {
+		return fmt.Errorf("add %v: %w", a, err)
+	}
+	addr := &netlink.Addr{IPNet: prefixNet(a.Prefix), Label: a.Label}
+	if a.Broadcast.IsValid() {
+		addr.Broadcast = net.IP(a.Broadcast.AsSlice())
+	}
+	if err := netlink.AddrAdd(link, addr); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("add %v: %w", a, err)
+	}
+	return nil
+}
+
+func (*Linux) DelAddress(a Address) error {
+	link, err := netlink.LinkByName(a.Interface)
+	if err != nil {
+		return fmt.Errorf("delete %v: %w", a, err)
+	}
+	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+	if err != nil {
+		return fmt.Errorf("delete %v: %w", a, err)
+	}
+	for _, x := range addrs {
+		ip, ok := netip.AddrFromSlice(x.IP.To4())
+		if !ok || ip != a.Prefix.Addr() {
+			continue
+		}
+		if err := netlink.AddrDel(link, &x); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
+			return fmt.Errorf("delete %v: %w", a, err)
+		}
+	}
+	return nil
+}
+
+func (*Linux) HasAddress(iface string, addr netip.Addr) (bool, error) {
+	link, err := netlink.LinkByName(iface)
+	if err != nil {
+		return false, fmt.Errorf("addresses of %s: %w", iface, err)
+	}
+	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+	if err != nil {
+		return false, fmt.Errorf("addresses of %s: %w", iface, err)
+	}
+	for _, x := range addrs {
+		if ip, ok := netip.AddrFromSlice(x.IP.To4()); ok && ip == addr {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (*Linux) RouteInterface(addr netip.Addr) (string, int, error) {
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return "", 0, fmt.Errorf("routes: %w", err)
+	}
+	best, bits := 0, -1
+	for _, r := range routes {
+		if r.Dst == nil || r.Scope != netlink.SCOPE_LINK || r.Gw != nil {
+			continue
+		}
+		p, ok := netipPrefix(r.Dst)
+		if ok && p.Contains(addr) && p.Bits() > bits {
+			best, bits = r.LinkIndex, p.Bits()
+		}
+	}
+	if bits < 0 {
+		return "", 0, fmt.Errorf("no connected route covers %v: give the interface in haresources (IPaddr::%v/bits/iface)", addr, addr)
+	}
+	link, err := netlink.LinkByIndex(best)
+	if err != nil {
+		return "", 0, fmt.Errorf("route to %v: %w", addr, err)
+	}
+	return link.Attrs().Name, bits, nil
+}
+
+func (*Linux) SendGratuitousARP(ctx context.Context, iface string, addr netip.Addr, arp ARP) error {
+	ifc, err := net.InterfaceByName(iface)
+	if err != nil {
+		return fmt.Errorf("gratuitous ARP on %s: %w", iface, err)
+	}
+	if len(ifc.HardwareAddr) != 6 {
+		return fmt.Errorf("gratuitous ARP on %s: not an Ethernet interface", iface)
+	}
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_ARP)))
+	if err != nil {
+		return fmt.Errorf("gratuitous ARP on %s: %w", iface, err)
+	}
+	defer unix.Close(fd)
+	to := &unix.SockaddrLinklayer{Ifindex: ifc.Index, Protocol: htons(unix.ETH_P_ARP), Halen: 6,
+		Addr: [8]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
+	half := arp.Interval / 2
+	for i := 0; i < arp.Count; i++ {
+		for j, op := range []uint16{1, 2} {
+			if err := unix.Sendto(fd, ARPFrame(ifc.HardwareAddr, addr, op), 0, to); err != nil {
+				return fmt.Errorf("gratuitous ARP on %s: %w", iface, err)
+			}
+			if i == arp.Count-1 && j == 1 {
+				break
+			}
+			t := time.NewTimer(half)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
+	}
+	return nil
+}
+
+// ARPFrame is a gratuitous ARP Ethernet frame for addr from mac: a request (op 1, target
+// hardware address zero) or a reply (op 2, target broadcast), sender and target
+// protocol addresses both addr.
+func ARPFrame(mac net.HardwareAddr, addr netip.Addr, op uint16) []byte {
+	b := make([]byte, 42)
+	copy(b[0:6], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	copy(b[6:12], mac)
+	binary.BigEndian.PutUint16(b[12:], unix.ETH_P_ARP)
+	binary.BigEndian.PutUint16(b[14:], 1)      // Ethernet
+	binary.BigEndian.PutUint16(b[16:], 0x0800) // IPv4
+	b[18], b[19] = 6, 4
+	binary.BigEndian.PutUint16(b[20:], op)
+	copy(b[22:28], mac)
+	a4 := addr.As4()
+	copy(b[28:32], a4[:])
+	if op == 2 {
+		copy(b[32:38], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	}
+	copy(b[38:42], a4[:])
+	return b
+}
+
+func (*Linux) Sysctl(name string) (string, error) {
+	p, err := sysctlPath(name)
+	if err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", fmt.Errorf("sysctl %s: %w", name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func (*Linux) SetSysctl(name, value string) error {
+	p, err := sysctlPath(name)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(p, []byte(value+"\n"), 0o644); err != nil {
+		return fmt.Errorf("sysctl %s=%s: %w", name, value, err)
+	}
+	return nil
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+func prefixNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}
+
+func netipPrefix(n *net.IPNet) (netip.Prefix, bool) {
+	a, ok := netip.AddrFromSlice(n.IP.To4())
+	if !ok {
+		return netip.Prefix{}, false
+	}
+	ones, _ := n.Mask.Size()
+	return netip.PrefixFrom(a, ones), true
+}
