@@ -20,6 +20,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/lvskit/lvskit/compat/authkeys"
+	"github.com/lvskit/lvskit/compat/hacf"
+	"github.com/lvskit/lvskit/compat/haresources"
 	"github.com/lvskit/lvskit/compat/monconf"
 	"github.com/lvskit/lvskit/internal/ipvs"
 	"github.com/lvskit/lvskit/internal/lvsalert"
@@ -495,5 +498,94 @@ func checkAlert(t *testing.T, group, service string, up bool, a *monconf.AlertLi
 		}
 	default:
 		t.Errorf("line %d: unexpected alert %q", a.Line, a.Cmd.Program)
+	}
+}
+
+// directorHost answers hacf's host questions as a director of the manual would.
+type directorHost struct{}
+
+func (directorHost) InterfaceExists(name string) bool { return name == "eth0" || name == "lo" }
+func (directorHost) UserExists(string) bool           { return true }
+func (directorHost) Executable(string) bool           { return true }
+func (directorHost) Resolvable(string) bool           { return true }
+func (directorHost) UDPService(int) string            { return "" }
+func (directorHost) ServicePort(string) int           { return 0 }
+
+// TestHeartbeatFiles reads ha.cf, authkeys and haresources with lvskit's parsers (what
+// heartbeatd runs on), checks ha.cf as heartbeat does for both nodes, and that the
+// three files and the rest of the examples name the same nodes, VIP and resources.
+func TestHeartbeatFiles(t *testing.T) {
+	open := func(name string) *os.File {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+
+	for _, node := range []string{"Linux187", "linux142"} {
+		cfg, err := hacf.Parse("etc/ha.d/ha.cf", open("etc/ha.d/ha.cf"))
+		if err != nil {
+			t.Fatalf("ha.cf: %v", err)
+		}
+		if err := cfg.Check(node, directorHost{}); err != nil {
+			t.Errorf("ha.cf on %s: %v", node, err)
+		}
+		if diff := cmp.Diff([]string{"linux187", "linux142"}, cfg.Nodes); diff != "" {
+			t.Errorf("nodes (-want +got):\n%s", diff)
+		}
+		if cfg.Keepalive != 2*time.Second || cfg.Deadtime != 40*time.Second || cfg.Initdead != 240*time.Second || cfg.UDPPort != 1001 {
+			t.Errorf("timing: keepalive %v deadtime %v initdead %v udpport %d; want the manual's 2s 40s 4m0s 1001",
+				cfg.Keepalive, cfg.Deadtime, cfg.Initdead, cfg.UDPPort)
+		}
+		if len(cfg.Media) != 1 || cfg.Media[0].Kind != hacf.Ucast || cfg.Media[0].Interface != "eth0" || cfg.Media[0].Port != 1001 {
+			t.Errorf("media: %+v, want ucast on eth0 to port 1001", cfg.Media)
+		}
+	}
+
+	keys, err := authkeys.Parse("etc/ha.d/authkeys", open("etc/ha.d/authkeys"))
+	if err != nil {
+		t.Fatalf("authkeys: %v", err)
+	}
+	if k := keys.Active(); k.Method != authkeys.SHA1 || k.Secret != "doss123" {
+		t.Errorf("active key %+v, want the manual's sha1 doss123", k)
+	}
+	// git does not keep mode 0600, which heartbeat insists on: the README says chmod.
+	if err := authkeys.CheckMode("authkeys", 0o644); err == nil {
+		t.Error("CheckMode accepts 0644; the README's chmod 600 would be pointless")
+	}
+
+	res, err := haresources.Parse("etc/ha.d/haresources", open("etc/ha.d/haresources"))
+	if err != nil {
+		t.Fatalf("haresources: %v", err)
+	}
+	if len(res.Groups) != 1 {
+		t.Fatalf("haresources: %d groups, want 1", len(res.Groups))
+	}
+	g := res.Groups[0]
+	var specs []string
+	for _, r := range g.Resources {
+		specs = append(specs, r.String())
+	}
+	if g.Node != "linux187" {
+		t.Errorf("haresources node %q, want linux187", g.Node)
+	}
+	if diff := cmp.Diff([]string{"IPaddr::10.144.43.185", "lvs", "mon"}, specs); diff != "" {
+		t.Errorf("resources (-want +got):\n%s", diff)
+	}
+	// The resources are scripts the examples provide (lvs) or configure (mon: Debian's
+	// /etc/init.d/mon, via etc/default/mon), and the VIP is the one lvs and mon.cf use.
+	if _, err := os.Stat("etc/init.d/lvs"); err != nil {
+		t.Error(err)
+	}
+	if b, err := os.ReadFile("etc/default/mon"); err != nil || !strings.Contains(string(b), "DAEMON=/usr/sbin/mond") {
+		t.Errorf("etc/default/mon does not point /etc/init.d/mon at mond (%v)", err)
+	}
+	lvs, _ := os.ReadFile("etc/init.d/lvs")
+	moncf, _ := os.ReadFile("etc/mon/mon.cf")
+	vip := strings.TrimPrefix(specs[0], "IPaddr::")
+	if !strings.Contains(string(lvs), "VIP=${VIP:-"+vip+"}") || !strings.Contains(string(moncf), "-V "+vip+":8080") {
+		t.Errorf("the VIP %s of haresources is not the one of etc/init.d/lvs and mon.cf", vip)
 	}
 }
