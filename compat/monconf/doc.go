@@ -1,31 +1,90 @@
-// Package monconf parses mon 1.3.6 configuration files (mon.cf) exactly as
-// mon's read_cf does: same accepted syntax, same defaults, same errors
-// (with file:line). It performs no I/O except in ParseFile (reading the
-// file, running m4 for ".m4" files as mon does) and the readability check
-// mon applies to "authfile" and "userfile" (injectable via Options).
+// Package monconf reads mon 1.3.6 configuration files (mon.cf) exactly as
+// mon's read_cf does: the same accepted syntax, the same defaults, the
+// same errors (with file:line). It does no I/O except in ParseFile
+// (reading the file, running m4 for ".m4" files as mon does) and the
+// readability check mon applies to "authfile" and "userfile" values
+// (injectable through Options.Readable).
 //
-// API (stable; fields are only ever added):
+// # API (stable; fields and functions are only ever added)
 //
 //	cfg, err := monconf.Parse(name, r)          // name is used in messages
 //	cfg, err := monconf.ParseFile(path)         // runs "m4 FILE" if path ends in .m4
 //	cfg, err := monconf.ParseWithOptions(name, r, monconf.Options{...})
-//	cfg, err := monconf.ParseFileWithOptions(path, monconf.Options{M4: "m4", ForceM4: true})
+//	cfg, err := monconf.ParseFileWithOptions(path, monconf.Options{M4: "m4", ForceM4: true}) // mon -M
+//	d, err := monconf.ParseDuration("60s")      // mon's dhmstos, e.g. for -r
+//	words, ok := monconf.QuoteWords(s)          // perl's quotewords('\s+', 0, s)
+//	use, ok := cfg.FirstUse(monconf.ParseOnly...) // where a config uses a keyword
 //
 // Errors are *ParseError{File, Line, Msg}; Error() reads
-// "FILE:LINE: cf error: ..." with mon's own wording.
+// "FILE:LINE: cf error: ..." with mon's wording (the values shown are the
+// ones written, where mon sometimes prints '').
 //
-// Types (see config.go): Config{Globals, Hostgroups, Watches, Aliases,
-// Views, Warnings}; Watch{Group, Services}; Service{Interval, Monitor,
-// MonitorCmd, NoHosts, ..., Periods}; Period{Label, Spec, Parsed,
-// Alerts/UpAlerts/StartupAlerts/AckAlerts/DisableAlerts []*AlertLine,
+// Types (config.go): Config{Globals, Hostgroups, Watches, Aliases, Views,
+// Warnings}; Watch{Group, Services}; Service{Interval, Monitor,
+// MonitorCmd, NoHosts, Env, Periods, Set, Lines, ...}; Period{Label,
+// Spec, Parsed, Alerts/UpAlerts/StartupAlerts/AckAlerts/DisableAlerts,
 // AlertEvery, AlertEveryMode, AlertAfter*, NumAlerts, ...};
-// AlertLine{Raw, ExitRange, Cmd{Program, Args}}.
+// AlertLine{Raw, ExitRange, Cmd{Program, Args, QuoteError}}.
 //
-// Durations follow mon's dhmstos: a number (decimals allowed) followed by
-// one of s, m, h, d (case-insensitive). A bare number is NOT accepted by
-// mon 1.3.6 ("interval 30" is a config error), so not here either.
+// # How mon 1.3.6 reads a file (and so does this package)
 //
-// NotHonoured lists keywords mon parses that mond does not act on; mond
-// decides how to report them (Config.Uses(keyword) tells whether a config
-// uses one).
+//   - Lines starting with optional white space and "#" are skipped, even
+//     inside a continuation. There are no trailing comments: "interval 5m
+//     # x" is an error, "monitor a.monitor # x" passes "#" and "x".
+//   - A line ending in "\" (then optional blanks) continues on the next,
+//     whose leading white space is dropped: "a \" + "  b" is "a b", "a\" +
+//     " b" is "ab". Errors give the line number of the last physical line.
+//   - Each logical line is trimmed; indentation means nothing.
+//   - A blank line ends the current hostgroup, alias, view or watch
+//     record. Lines outside any record that are not "name = value",
+//     "hostgroup", "alias", "view" or "watch" are silently ignored.
+//   - "name = value" outside watch blocks is a global option, even inside
+//     a hostgroup/alias/view record. Unknown names are errors.
+//   - After "hostgroup NAME hosts...", every following line up to a blank
+//     line is more hosts, including "watch X" lines. The LVS manual's
+//     three mon.cf files as printed have no blank lines, so mon reads no
+//     watch at all from them (only warnings "hostgroup X has no watch
+//     assigned to it!"); with blank lines restored they fail on "period
+//     wd hr"/"period wd" (no braces: malformed) and on the wrapped
+//     "-W 5 -F dr -u 1" lines (unknown syntax). See testdata/oracle.
+//   - A watch of an undefined hostgroup gets an implicit group holding one
+//     host named like the group (Hostgroup.Implicit) and a warning.
+//   - Inside a watch: "service NAME", then service keywords, NAME=value
+//     environment lines (no blanks around "="), then "period [LABEL:]
+//     SPEC" sections with period keywords. After the first period line
+//     only period keywords, "period" and "service" are accepted.
+//   - Durations are dhmstos: a number (fraction allowed) and one unit of
+//     s, m, h, d (any case). A bare number is an error. Most keywords
+//     also reject a zero result ("0s", "0m"), yet accept "00s" or "0.0s"
+//     (perl truth of the string mon keeps): Set[kw] tells they were given.
+//   - "interval" has no default: a service without one is never polled.
+//     alertevery, numalerts, randskew default to 0 (off).
+//   - dep_behavior, dep_memory and unack_summary globals apply to the
+//     services defined after them (Service.DepBehavior etc.).
+//   - "alertafter N TIME" is refused when (N-1) * interval >= TIME, with
+//     the interval set so far (0 if none); "alertafter TIME" takes only
+//     h, m, s units.
+//   - alertevery modifiers: strict, observe_detail, ignore_summary and
+//     the old "summary" (no effect); comp_alerts does not exist in 1.3.6.
+//   - Period specs are validated with Time::Period (package timeperiod).
+//     mon evaluates them at the current time, so a malformed sub-period
+//     after one matching "now" passes; by default we reject any malformed
+//     sub-period (deterministic); Options.Now reproduces mon exactly.
+//   - authfile/userfile must be readable (relative to the working
+//     directory) while parsing; "authtype = pam" fails (mond has no PAM;
+//     mon fails the same way where Authen::PAM is not installed).
+//
+// # Running programs as mon does (for the engine)
+//
+// MonitorCmd is the monitor as run_monitor splits it: the lookup name,
+// then the arguments through quotewords; a trailing ";;" sets NoHosts
+// (hosts are not appended) and an argument string of exactly "0" is
+// dropped (perl truth). Alert lines split as do_alert does: an optional
+// "exit=N" / "exit=N-M" prefix (ExitRange), the program, quotewords
+// arguments. Command.QuoteError marks an unbalanced quote, for which perl
+// gives no words at all.
+//
+// The oracle test (oracle_test.go) runs the real mon on every file in
+// testdata/oracle and compares accept/reject, line, kind of message and
+// warnings; golden.txt holds mon's answers (-update regenerates it).
 package monconf

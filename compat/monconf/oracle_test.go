@@ -95,10 +95,8 @@ func runMon(t *testing.T, mon, file string) verdict {
 	}
 	args := []string{mon, "-d", "-S", "-c", abs, "-s", empty, "-a", empty,
 		"-L", tmp, "-D", tmp, "-P", "", "-p", "42583", "-t", "42584"}
-	if os.Geteuid() == 0 {
-		if u, err := exec.LookPath("unshare"); err == nil {
-			args = append([]string{u, "-n"}, args...)
-		}
+	if u := unshareNet(); u != "" {
+		args = append([]string{u, "-n"}, args...)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -136,7 +134,9 @@ func runMon(t *testing.T, mon, file string) verdict {
 		switch {
 		case strings.HasPrefix(l, "Warning: "):
 			v.Warnings = append(v.Warnings, l)
-		case !accepted && v.Msg == "" && l != "":
+		case !accepted && l != "":
+			// mon's die message is its last line; perl warnings
+			// may come before it.
 			v.Msg = l
 		}
 	}
@@ -151,6 +151,29 @@ func runMon(t *testing.T, mon, file string) verdict {
 		v.Warnings = nil
 	}
 	return v
+}
+
+var (
+	unshareOnce sync.Once
+	unsharePath string
+)
+
+// unshareNet returns unshare's path when "unshare -n" works here (root
+// with CAP_SYS_ADMIN), else "".
+func unshareNet() string {
+	unshareOnce.Do(func() {
+		if os.Geteuid() != 0 {
+			return
+		}
+		u, err := exec.LookPath("unshare")
+		if err != nil {
+			return
+		}
+		if exec.Command(u, "-n", "true").Run() == nil {
+			unsharePath = u
+		}
+	})
+	return unsharePath
 }
 
 type devNull struct{}

@@ -396,3 +396,31 @@ func TestFirstUseAndDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestSeedFixed(t *testing.T) {
+	cfg, err := ParseFileWithOptions("testdata/oracle/seed3-fixed.cf", Options{Readable: func(string) bool { return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Watches) != 4 {
+		t.Fatalf("watches = %d, want 4", len(cfg.Watches))
+	}
+	s := cfg.Watches[2].Services[0]
+	if s.Name != "webcache" || s.Interval != 5*time.Second ||
+		!cmp.Equal(s.MonitorCmd, &Command{Program: "http.monitor", Args: []string{"-p", "8080", "-t", "10"}}) {
+		t.Errorf("server3 webcache: %+v %+v", s, s.MonitorCmd)
+	}
+	p := s.Periods[0]
+	if p.AlertAfterConsec != 6 || p.AlertEvery != time.Hour || p.NumAlerts != 24 ||
+		!cmp.Equal(p.UpAlerts[0].Cmd.Args, strings.Fields("-P tcp -V 10.144.43.185:8080 -R 10.144.43.187 -W 5 -F dr -u 1")) {
+		t.Errorf("server3 period: %+v", p)
+	}
+	gw := cfg.Watches[3].Services[0]
+	if gw.Name != "ping" || !cmp.Equal(gw.MonitorCmd.Args, []string{"10.144.43.254"}) ||
+		gw.Periods[0].Alerts[0].Cmd.Program != "heartbeat.alert" || !cmp.Equal(gw.Periods[0].UpAlerts[0].Cmd.Args, []string{"-u"}) {
+		t.Errorf("server4 ping: %+v", gw)
+	}
+	if cfg.Globals.MaxProcs != 20 || cfg.Globals.RandStart != time.Minute || cfg.Globals.DtLogFile != "/var/run/mon/log.d/downtime.log" {
+		t.Errorf("globals: %+v", cfg.Globals)
+	}
+}
