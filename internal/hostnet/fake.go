@@ -72,8 +72,22 @@ func (f *Fake) HasAddress(iface string, addr netip.Addr) (bool, error) {
 	return false, nil
 }
 
-// Addresses lists the configured addresses, sorted.
-func (f *Fake) Addresses() []string {
+// Addresses lists the addresses of iface ("" for all), sorted.
+func (f *Fake) Addresses(iface string) ([]Address, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Address
+	for a := range f.addrs {
+		if iface == "" || a.Interface == iface {
+			out = append(out, a)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out, nil
+}
+
+// List is the configured addresses as strings, sorted, for tests.
+func (f *Fake) List() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var s []string

@@ -74,6 +74,9 @@ type Net interface {
 	DelAddress(a Address) error
 	// HasAddress reports whether addr is configured on iface (any prefix length).
 	HasAddress(iface string, addr netip.Addr) (bool, error)
+	// Addresses lists the IPv4 addresses of iface, or of every interface when iface
+	// is "".
+	Addresses(iface string) ([]Address, error)
 	// RouteInterface is the interface and prefix length of the connected route that
 	// covers addr, the defaults IPaddr takes when haresources gives neither.
 	RouteInterface(addr netip.Addr) (iface string, bits int, err error)

@@ -39,7 +39,7 @@ func TestFake(t *testing.T) {
 	if err := f.SendGratuitousARP(context.Background(), "eth0", vip.Prefix.Addr(), ARPIPaddr); err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff([]string{"10.144.43.185/24 dev eth0 label eth0:0"}, f.Addresses()); d != "" {
+	if d := cmp.Diff([]string{"10.144.43.185/24 dev eth0 label eth0:0"}, f.List()); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 	f.Fail["del"] = errors.New("EPERM")

@@ -82,6 +82,45 @@ func (*Linux) HasAddress(iface string, addr netip.Addr) (bool, error) {
 	return false, nil
 }
 
+func (*Linux) Addresses(iface string) ([]Address, error) {
+	var links []netlink.Link
+	if iface != "" {
+		l, err := netlink.LinkByName(iface)
+		if err != nil {
+			return nil, fmt.Errorf("addresses of %s: %w", iface, err)
+		}
+		links = []netlink.Link{l}
+	} else {
+		ls, err := netlink.LinkList()
+		if err != nil {
+			return nil, fmt.Errorf("links: %w", err)
+		}
+		links = ls
+	}
+	var out []Address
+	for _, l := range links {
+		addrs, err := netlink.AddrList(l, netlink.FAMILY_V4)
+		if err != nil {
+			return nil, fmt.Errorf("addresses of %s: %w", l.Attrs().Name, err)
+		}
+		for _, x := range addrs {
+			p, ok := netipPrefix(x.IPNet)
+			if !ok {
+				continue
+			}
+			a := Address{Prefix: p, Interface: l.Attrs().Name}
+			if x.Label != l.Attrs().Name {
+				a.Label = x.Label
+			}
+			if b, ok := netip.AddrFromSlice(x.Broadcast.To4()); ok && x.Broadcast != nil {
+				a.Broadcast = b
+			}
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
 func (*Linux) RouteInterface(addr netip.Addr) (string, int, error) {
 	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
 	if err != nil {

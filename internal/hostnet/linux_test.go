@@ -104,6 +104,9 @@ func TestIntegrationVIPWithLabel(t *testing.T) {
 				}
 			}
 		}
+		if as, err := h.Addresses("eth0"); err != nil || len(as) != 2 || as[1] != vip {
+			t.Errorf("Addresses(eth0) = %v, %v; want the interface's address and %v", as, err, vip)
+		}
 		if ok, err := h.HasAddress("eth0", vip.Prefix.Addr()); !found || !ok || err != nil {
 			t.Errorf("VIP not on eth0: found %v, HasAddress %v, %v", found, ok, err)
 		}

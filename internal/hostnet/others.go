@@ -16,6 +16,7 @@ func NewLinux() *Linux { return &Linux{} }
 func (*Linux) AddAddress(Address) error                       { return ErrNotImplemented }
 func (*Linux) DelAddress(Address) error                       { return ErrNotImplemented }
 func (*Linux) HasAddress(string, netip.Addr) (bool, error)    { return false, ErrNotImplemented }
+func (*Linux) Addresses(string) ([]Address, error)            { return nil, ErrNotImplemented }
 func (*Linux) RouteInterface(netip.Addr) (string, int, error) { return "", 0, ErrNotImplemented }
 func (*Linux) Sysctl(string) (string, error)                  { return "", ErrNotImplemented }
 func (*Linux) SetSysctl(string, string) error                 { return ErrNotImplemented }
