@@ -17,7 +17,7 @@
 //
 // Errors are *ParseError{File, Line, Msg}; Error() reads
 // "FILE:LINE: cf error: ..." with mon's wording (the values shown are the
-// ones written, where mon sometimes prints '').
+// ones written, where mon sometimes prints ”).
 //
 // Types (config.go): Config{Globals, Hostgroups, Watches, Aliases, Views,
 // Warnings}; Watch{Group, Services}; Service{Interval, Monitor,

@@ -134,9 +134,10 @@ func runMon(t *testing.T, mon, file string) verdict {
 		switch {
 		case strings.HasPrefix(l, "Warning: "):
 			v.Warnings = append(v.Warnings, l)
-		case !accepted && l != "":
-			// mon's die message is its last line; perl warnings
-			// may come before it.
+		case !accepted && l != "" && !strings.HasPrefix(v.Msg, "cf error"):
+			// mon's die message starts with "cf error"; perl
+			// warnings may come before it and a multi-line message
+			// after it. Without one, the last line is the message.
 			v.Msg = l
 		}
 	}
