@@ -67,7 +67,8 @@ func readCaptured(t *testing.T, name string) []captured {
 }
 
 // recapture runs two originals with the given key for a while, with one
-// short loss of packets so that retransmission requests are captured too.
+// short loss of packets so that retransmission requests are captured too,
+// then hb_standby and hb_takeover on lvs1, then stops lvs2 and lvs1.
 func recapture(t *testing.T, method, secret, file string) {
 	interop.Require(t, true)
 	p := interop.NewPair(t)
@@ -103,6 +104,15 @@ func recapture(t *testing.T, method, secret, file string) {
 		t.Fatal(err)
 	}
 	time.Sleep(3 * time.Second)
+	// R1 resource hand-over messages: standby, then take back.
+	if out, err := nodes[0].Exec("/usr/share/heartbeat/hb_standby"); err != nil {
+		t.Fatalf("hb_standby: %v: %s", err, out)
+	}
+	time.Sleep(8 * time.Second)
+	if out, err := nodes[0].Exec("/usr/share/heartbeat/hb_takeover"); err != nil {
+		t.Fatalf("hb_takeover: %v: %s", err, out)
+	}
+	time.Sleep(8 * time.Second)
 	nodes[1].Stop()
 	nodes[0].Stop()
 	dgs, err := c.Stop()

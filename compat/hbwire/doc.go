@@ -114,14 +114,51 @@
 //	resource      rsc_hold=none|local|foreign|all, rtype=full,
 //	              isstable=0|1, optionally info=req_our_resources() |
 //	              shutdown | mach_down: R1 resource negotiation.
-//	ask_resources rsc_hold=all, info=done.
+//	ask_resources rsc_hold=all, info=me | other | done.
+//	hb_takeover   rsc_hold=all: sent by the node hb_takeover runs on.
 //	ip-request-resp dest=<node>, ipaddr=<resource>, weown=yes, ok=OK
 //	              (here sent by the owner to itself).
 //	shutdone      st=dead: the node has stopped, sent last.
 //
-// Retransmissions answer NS_rexmit byte for byte. hb_standby / hb_takeover
-// and the rest of the R1 resource exchange are the membership/resource
-// layer's business; this package carries any fields.
+// Retransmissions answer NS_rexmit byte for byte.
+//
+// # R1 resource exchange as captured
+//
+// With auto_failback on and haresources "lvs1 rec" (shown: sender, t and
+// the fields after it, in send order). Start-up, both nodes: reqnodes, repnodes, starting, then
+// resource rsc_hold=none rtype=full isstable=0; once each holds its own:
+// resource rsc_hold=local isstable=1, then resource rsc_hold=local
+// isstable=1 info=req_our_resources(); lvs1 (which owns rec) sends
+// ip-request-resp ipaddr=rec weown=yes ok=OK.
+//
+// hb_standby on lvs1 (the owner gives everything away):
+//
+//	lvs1 ask_resources rsc_hold=all info=me
+//	lvs2 ask_resources rsc_hold=all info=other
+//	lvs1 resource rsc_hold=none rtype=full isstable=0 info=standby
+//	lvs1 ask_resources rsc_hold=all info=done
+//	lvs2 resource rsc_hold=all rtype=full isstable=1
+//	lvs2 ask_resources rsc_hold=all info=done
+//	lvs1 resource rsc_hold=none rtype=full isstable=1
+//
+// hb_takeover on lvs1 (take everything back):
+//
+//	lvs1 hb_takeover rsc_hold=all
+//	lvs2 ask_resources rsc_hold=all info=me
+//	lvs1 ask_resources rsc_hold=all info=other
+//	lvs2 resource rsc_hold=none rtype=full isstable=0 info=standby
+//	lvs2 ask_resources rsc_hold=all info=done
+//	lvs1 resource rsc_hold=all rtype=full isstable=1
+//	lvs1 ask_resources rsc_hold=all info=done
+//	lvs2 resource rsc_hold=none rtype=full isstable=1
+//
+// Clean stop of lvs2: lvs2 resource rsc_hold=none isstable=0 info=shutdown,
+// lvs2 shutdone st=dead; lvs1 then resource rsc_hold=foreign
+// info=mach_down and resource rsc_hold=all isstable=1
+// info=req_our_resources().
+//
+// The meaning of these states and the timing rules are the
+// membership/resource layer's business; this package carries any fields.
 //
 // # Not implemented
 //
