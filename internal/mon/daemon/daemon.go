@@ -291,7 +291,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Unlock()
 	for {
 		d.mu.Lock()
-		d.execute(d.eng.Tick(d.opt.Clock.Now()))
+		now := d.opt.Clock.Now()
+		d.execute(d.eng.Tick(now))
+		// Sleep until the next check is due, at most a second (mon's loop granularity,
+		// which also paces the exclude_period and dependency re-checks).
+		wait := time.Second
+		if due, ok := d.eng.NextDue(); ok {
+			if w := due.Sub(now); w < wait {
+				wait = max(w, time.Millisecond)
+			}
+		}
 		d.mu.Unlock()
 		select {
 		case <-ctx.Done():
@@ -300,7 +309,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case r := <-d.results:
 			d.finish(r)
 		case <-d.wake:
-		case <-d.opt.Clock.After(time.Second):
+		case <-d.opt.Clock.After(wait):
 		}
 	}
 }

@@ -162,7 +162,7 @@ func (e *Engine) ClearTimers(group, service string, now time.Time) error {
 		return fmt.Errorf("unknown group")
 	}
 	if st.interval > 0 {
-		st.due = now.Unix() + st.interval
+		st.due = now.UnixNano() + st.interval*nsPerSec
 	}
 	st.consecFailures = 0
 	for _, p := range st.periods {
@@ -297,7 +297,7 @@ func (e *Engine) OpstatusLine(group, service string, now time.Time) string {
 		}
 		return ""
 	}
-	timer := st.due - now.Unix()
+	timer := (st.due - now.UnixNano() + nsPerSec - 1) / nsPerSec
 	if timer < 0 {
 		timer = 0
 	}

@@ -130,8 +130,10 @@ type ServiceState struct {
 	interval    int64
 	oldInterval int64
 	hasOld      bool
-	due         int64
-	nextCheck   int64
+	// due and nextCheck are in Unix nanoseconds: checks are spaced exactly one interval
+	// apart, where mon's one-second loop makes them drift by up to a second.
+	due       int64
+	nextCheck int64
 	running     bool
 
 	opStatus, lastOpStatus int
@@ -206,11 +208,13 @@ func New(cfg Config, opt Options, now time.Time) *Engine {
 		e.svcs = append(e.svcs, st)
 		e.byKey[key{s.Group, s.Name}] = st
 	}
-	e.resetTimers(now.Unix())
+	e.resetTimers(now.UnixNano())
 	return e
 }
 
 func secs(d time.Duration) int64 { return int64(d / time.Second) }
+
+const nsPerSec = int64(time.Second)
 
 func (e *Engine) rand(n int64) int64 {
 	if n <= 0 {
@@ -239,9 +243,9 @@ func (e *Engine) inPeriod(t int64, spec string) bool {
 // interval away, or a random delay below randstart.
 func (e *Engine) resetTimers(now int64) {
 	for _, st := range e.svcs {
-		st.due = now + st.interval
+		st.due = now + st.interval*nsPerSec
 		if e.cfg.RandStart > 0 {
-			st.due = now + e.rand(secs(e.cfg.RandStart))
+			st.due = now + e.rand(secs(e.cfg.RandStart))*nsPerSec
 		}
 	}
 }
@@ -258,7 +262,7 @@ func (e *Engine) Startup(now time.Time) Actions {
 // Tick starts every monitor that is due at now.
 func (e *Engine) Tick(now time.Time) Actions {
 	var a Actions
-	t := now.Unix()
+	t, tn := now.Unix(), now.UnixNano()
 	if e.stopped {
 		return a
 	}
@@ -266,7 +270,7 @@ func (e *Engine) Tick(now time.Time) Actions {
 		return a
 	}
 	for _, st := range e.svcs {
-		if st.interval == 0 || st.running || st.due > t {
+		if st.interval == 0 || st.running || st.due > tn {
 			continue
 		}
 		if e.cfg.MaxProcs > 0 && e.procs >= e.cfg.MaxProcs {
@@ -282,7 +286,7 @@ func (e *Engine) Tick(now time.Time) Actions {
 				continue
 			}
 		}
-		e.runMonitor(&a, st, t)
+		e.runMonitor(&a, st, tn)
 	}
 	return a
 }
@@ -299,7 +303,7 @@ func (e *Engine) NextDue() (time.Time, bool) {
 			best, found = st.due, true
 		}
 	}
-	return time.Unix(best, 0), found
+	return time.Unix(0, best), found
 }
 
 func (e *Engine) hostsOf(group string) []string {
@@ -312,7 +316,8 @@ func (e *Engine) hostsOf(group string) []string {
 	return hs
 }
 
-func (e *Engine) runMonitor(a *Actions, st *ServiceState, t int64) {
+func (e *Engine) runMonitor(a *Actions, st *ServiceState, tn int64) {
+	t := tn / nsPerSec
 	s := st.cfg
 	name, rest, _ := strings.Cut(strings.TrimSpace(s.Monitor), " ")
 	path, ok := "", false
@@ -361,7 +366,7 @@ func (e *Engine) runMonitor(a *Actions, st *ServiceState, t int64) {
 	}
 	if !noHosts && len(hosts) == 0 && !s.AllowEmptyGroup {
 		e.log("err", "monitor for %s/%s not called because of no host arguments", s.Group, s.Name)
-		e.resetTimer(st, t)
+		e.resetTimer(st, tn)
 	} else {
 		env := map[string]string{}
 		for k, v := range s.Env {
@@ -388,9 +393,9 @@ func (e *Engine) runMonitor(a *Actions, st *ServiceState, t int64) {
 		e.procs++
 	}
 	if st.nextCheck != 0 {
-		st.nextCheck += st.interval
+		st.nextCheck += st.interval * nsPerSec
 	} else {
-		st.nextCheck = t + st.interval
+		st.nextCheck = tn + st.interval*nsPerSec
 	}
 }
 
@@ -416,22 +421,22 @@ func contains(l []string, s string) bool {
 }
 
 // resetTimer is mon's reset_timer.
-func (e *Engine) resetTimer(st *ServiceState, t int64) {
+func (e *Engine) resetTimer(st *ServiceState, tn int64) {
 	switch {
 	case st.cfg.RandSkew > 0:
 		skew := e.rand(secs(st.cfg.RandSkew)) + 1
 		if e.rand(2) == 0 {
 			skew = -skew
 		}
-		st.due = t + st.interval + skew
+		st.due = tn + (st.interval+skew)*nsPerSec
 	case st.nextCheck != 0:
-		d := st.nextCheck - t
+		d := st.nextCheck - tn
 		if d < 0 {
-			d = st.interval
+			d = st.interval * nsPerSec
 		}
-		st.due = t + d
+		st.due = tn + d
 	default:
-		st.due = t + st.interval
+		st.due = tn + st.interval*nsPerSec
 	}
 }
 
@@ -450,7 +455,7 @@ func (e *Engine) MonitorExited(group, service string, exit int, output string, n
 	st.running = false
 	e.procs--
 	e.processEvent(&a, st, exit, output, t)
-	e.resetTimer(st, t)
+	e.resetTimer(st, now.UnixNano())
 	return a
 }
 

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The oracle test runs Debian's mon 1.3.6 and mond on the same mon.cf (on loopback, each
+// in its own directory and ports) with the same scripted monitor — its verdict and output
+// follow a schedule file per service — and an alert that records its argv, MON_*
+// environment and stdin. The recordings are compared per service, ordered by the check
+// that triggered them, with times normalised: same alerts, same arguments, same
+// environment, same input. Schedules end in successes, so nothing is pending when the
+// run stops.
+//
+// Configs live in testdata/mon/oracle/*.cf with @DIR@ for the run's directory;
+// schedules in *.sched: "group.service: EXIT summary[|detail...]; ..." one service a
+// line.
+
+const monBin = "/usr/sbin/mon"
+
+type oracleRun struct {
+	dir   string
+	cmd   *exec.Cmd
+	sched map[string][]string
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	p := l.Addr().(*net.TCPAddr).Port
+	// the trap port is p+1 (UDP); make sure it is free too.
+	u, err := net.ListenPacket("udp4", fmt.Sprintf("0.0.0.0:%d", p+1))
+	if err != nil {
+		return freePort(t)
+	}
+	u.Close()
+	return p
+}
+
+const monitorScript = `#!/bin/sh
+# Scripted monitor: check N prints line N of the service's schedule and exits with its code.
+d=@DIR@
+k="$MON_GROUP.$MON_SERVICE"
+n=$(cat "$d/cnt/$k" 2>/dev/null || echo 0)
+n=$((n+1))
+echo $n > "$d/cnt/$k.tmp" && mv "$d/cnt/$k.tmp" "$d/cnt/$k"
+printf '%s\n' "$(basename "$0") $*" > "$d/margs/$k"
+line=$(sed -n "${n}p" "$d/sched/$k")
+[ -z "$line" ] && line=$(tail -n 1 "$d/sched/$k")
+code=${line%% *}
+rest=${line#* }
+printf '%s\n' "$rest" | tr '|' '\n'
+# "done" counts finished checks: the alerts a check triggers run right after it ends,
+# long before the next one (a second later) ends.
+echo $n > "$d/done/$k.tmp" && mv "$d/done/$k.tmp" "$d/done/$k"
+exit $code
+`
+
+const alertScript = `#!/bin/sh
+# Recording alert: argv, MON_* environment and stdin, tagged with the check number.
+d=@DIR@
+k="$MON_GROUP.$MON_SERVICE"
+n=$(cat "$d/done/$k" 2>/dev/null || echo 0)
+f=$(mktemp "$d/rec/$k.XXXXXX")
+{
+  echo "check=$n"
+  echo "alert=$(basename "$0")"
+  for a in "$@"; do echo "arg=$a"; done
+  env | grep '^MON_' | sort | sed 's/^/env=/'
+  echo "stdin:"
+  cat
+} > "$f.tmp"
+mv "$f.tmp" "$f.rec"
+`
+
+// startOracle prepares dir for one implementation and starts it.
+func startOracle(t *testing.T, impl, dir, cfgTmpl string, sched map[string][]string, monitorsUsed, alertsUsed []string) *oracleRun {
+	t.Helper()
+	for _, sub := range []string{"mon.d", "alert.d", "log.d", "state.d", "cnt", "done", "margs", "rec", "sched"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := func(path, data string, mode os.FileMode) {
+		if err := os.WriteFile(path, []byte(strings.ReplaceAll(data, "@DIR@", dir)), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range monitorsUsed {
+		w(filepath.Join(dir, "mon.d", m), monitorScript, 0o755)
+	}
+	for _, a := range alertsUsed {
+		w(filepath.Join(dir, "alert.d", a), alertScript, 0o755)
+	}
+	for k, lines := range sched {
+		w(filepath.Join(dir, "sched", k), strings.Join(lines, "\n")+"\n", 0o644)
+	}
+	w(filepath.Join(dir, "auth.cf"), "list: all\nservertime: all\n", 0o644)
+	w(filepath.Join(dir, "userfile"), "mon: $1$saltsalt$COEqv8xrXCDQ6KyiqgxAh0\n", 0o644)
+	w(filepath.Join(dir, "mon.cf"), cfgTmpl, 0o644)
+	port := freePort(t)
+	args := []string{"-c", filepath.Join(dir, "mon.cf"), "-p", strconv.Itoa(port), "-t", strconv.Itoa(port + 1),
+		"-P", filepath.Join(dir, "mon.pid")}
+	var cmd *exec.Cmd
+	if impl == "mon" {
+		cmd = exec.Command(monBin, args...)
+	} else {
+		self, err := os.Executable()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd = exec.Command(self, args...)
+	}
+	// The same small environment for both: alerts inherit it.
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "MOND_TEST_MAIN=1"}
+	out, err := os.Create(filepath.Join(dir, impl+".out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := &oracleRun{dir: dir, cmd: cmd, sched: sched}
+	t.Cleanup(func() { r.stop(); out.Close() })
+	return r
+}
+
+func (r *oracleRun) stop() {
+	if r.cmd.Process == nil || r.cmd.ProcessState != nil {
+		return
+	}
+	syscall.Kill(-r.cmd.Process.Pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { r.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+}
+
+// done reports whether every service has run past its schedule.
+func (r *oracleRun) done() bool {
+	for k, lines := range r.sched {
+		b, err := os.ReadFile(filepath.Join(r.dir, "cnt", k))
+		if err != nil {
+			return false
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		if n < len(lines)+1 {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	bigNumRe = regexp.MustCompile(`\b1[0-9]{9}\b`)
+)
+
+// recordings returns, per service, the normalised alert records in check order.
+func (r *oracleRun) recordings(t *testing.T) map[string][]string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(r.dir, "rec", "*.rec"))
+	type rec struct {
+		check int
+		body  string
+	}
+	per := map[string][]rec{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := filepath.Base(f)
+		k := base[:strings.LastIndex(strings.TrimSuffix(base, ".rec"), ".")]
+		body := string(b)
+		body = strings.ReplaceAll(body, r.dir, "@DIR@")
+		body = bigNumRe.ReplaceAllString(body, "T")
+		first, rest, _ := strings.Cut(body, "\n")
+		n, _ := strconv.Atoi(strings.TrimPrefix(first, "check="))
+		if strings.Contains(rest, "env=MON_ALERTTYPE=startup\n") {
+			n = 0 // a fast first check may already have run when the startup alert reads the counter
+		}
+		per[k] = append(per[k], rec{n, fmt.Sprintf("check %d\n%s", n, rest)})
+	}
+	out := map[string][]string{}
+	for k, l := range per {
+		sort.Slice(l, func(i, j int) bool {
+			if l[i].check != l[j].check {
+				return l[i].check < l[j].check
+			}
+			return l[i].body < l[j].body
+		})
+		for _, x := range l {
+			out[k] = append(out[k], x.body)
+		}
+	}
+	for k := range r.sched {
+		b, _ := os.ReadFile(filepath.Join(r.dir, "margs", k))
+		out[k+" monitor argv"] = []string{strings.TrimSpace(string(b))}
+	}
+	return out
+}
+
+func parseSched(t *testing.T, path string) map[string][]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := map[string][]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			t.Fatalf("%s: bad line %q", path, l)
+		}
+		for _, c := range strings.Split(v, ";") {
+			if c = strings.TrimSpace(c); c != "" {
+				s[strings.TrimSpace(k)] = append(s[strings.TrimSpace(k)], c)
+			}
+		}
+	}
+	return s
+}
+
+var (
+	monitorLineRe = regexp.MustCompile(`(?m)^\s*monitor\s+(\S+)`)
+	alertLineRe   = regexp.MustCompile(`(?m)^\s*(?:alert|upalert|startupalert|ackalert|disablealert)\s+(?:exit=\S+\s+)?(\S+)`)
+)
+
+func TestOracleAgainstMon(t *testing.T) {
+	if _, err := os.Stat(monBin); err != nil {
+		t.Skip("mon 1.3.6 not installed (scripts/install-test-deps.sh installs it)")
+	}
+	if testing.Short() {
+		t.Skip("oracle test runs ~40s")
+	}
+	cfgs, _ := filepath.Glob("../../testdata/mon/oracle/*.cf")
+	if len(cfgs) == 0 {
+		t.Fatal("no oracle configs")
+	}
+	for _, cfgPath := range cfgs {
+		name := strings.TrimSuffix(filepath.Base(cfgPath), ".cf")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b, err := os.ReadFile(cfgPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := string(b)
+			sched := parseSched(t, strings.TrimSuffix(cfgPath, ".cf")+".sched")
+			var mons, alerts []string
+			for _, m := range monitorLineRe.FindAllStringSubmatch(cfg, -1) {
+				mons = append(mons, m[1])
+			}
+			for _, m := range alertLineRe.FindAllStringSubmatch(cfg, -1) {
+				alerts = append(alerts, m[1])
+			}
+			base := t.TempDir()
+			runs := map[string]*oracleRun{}
+			for _, impl := range []string{"mon", "mond"} {
+				runs[impl] = startOracle(t, impl, filepath.Join(base, impl), cfg, sched, mons, alerts)
+			}
+			deadline := time.Now().Add(90 * time.Second)
+			for !(runs["mon"].done() && runs["mond"].done()) {
+				exited := false
+				for _, r := range runs {
+					if r.cmd.ProcessState != nil || syscall.Kill(r.cmd.Process.Pid, 0) != nil {
+						exited = true
+					}
+				}
+				if exited || time.Now().After(deadline) {
+					for impl, r := range runs {
+						out, _ := os.ReadFile(filepath.Join(r.dir, impl+".out"))
+						t.Logf("%s output:\n%s", impl, out)
+					}
+					t.Fatalf("schedules not consumed in time (a process exited: %v)", exited)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			// Let the last alerts finish writing.
+			time.Sleep(700 * time.Millisecond)
+			for _, r := range runs {
+				r.stop()
+			}
+			want, got := runs["mon"].recordings(t), runs["mond"].recordings(t)
+			if len(want) == 0 {
+				t.Fatal("mon recorded nothing")
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("alerts differ (-mon +mond):\n%s", diff)
+			}
+			if *update {
+				writeGolden(t, name, want)
+			}
+		})
+	}
+}
