@@ -134,7 +134,7 @@ type ServiceState struct {
 	// apart, where mon's one-second loop makes them drift by up to a second.
 	due       int64
 	nextCheck int64
-	running     bool
+	running   bool
 
 	opStatus, lastOpStatus int
 	exitval                string
