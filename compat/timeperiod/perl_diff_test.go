@@ -65,7 +65,7 @@ func perlInPeriod(t *testing.T, tz string, specs []string, times []int64) []int 
 // defects, so that valid, invalid and borderline specs are all frequent.
 func genSpec(r *rand.Rand) string {
 	pick := func(xs ...string) string { return xs[r.Intn(len(xs))] }
-	sp := func() string { return pick("", "", " ", "  ", "\t") }
+	sp := func() string { return pick("", "", " ", "  ", "\t", "\n", "\v") }
 	scales := []string{"yr", "mo", "wk", "yd", "md", "wd", "hr", "min", "sec",
 		"year", "month", "week", "yday", "mday", "wday", "hour", "minute", "second",
 		"Wd", "HR", "y", "", "days", "mins", "secs", "w d", "mon", "wdy", "hours"}
