@@ -21,8 +21,14 @@
 //     unless the peer holds them and auto_failback is off; with auto_failback on or
 //     legacy, give foreign groups back once their home node is alive; with off, keep
 //     them.
-//   - hb_standby X gives the peer our share X; hb_takeover X asks the peer for share X.
-//     The peer's standby makes us take its share until it asks for it back.
+//   - hb_standby X gives the peer our share X, with heartbeat's handshake: we send
+//     ask_resources info=me, the peer answers info=other, we stop the share and announce
+//     it (info=standby) and send info=done, the peer starts it and answers info=done.
+//     hb_takeover X sends hb_takeover, and the peer then goes standby for X towards us.
+//   - When the first acquisition after start-up (or after taking over from a dead peer)
+//     is complete, the node announces itself stable, then again with
+//     info=req_our_resources(); a peer going down is acknowledged with rsc_hold=foreign
+//     info=mach_down, as heartbeat 3.0.6 does on the wire.
 //   - A group that fails to start is stopped again, and StandbyDelay later the node
 //     goes standby for that group's share, as ResourceManager does.
 //   - A group that fails to stop leaves the node in an unknown state: FailedStop is
@@ -39,6 +45,11 @@ import (
 // StandbyDelay is how long after a failed start the node goes standby
 // (ResourceManager's "sleep 30; hb_standby").
 const StandbyDelay = 30 * time.Second
+
+// StandbyReplyTimeout is how long a standby request waits for the peer's answer before
+// it is cancelled (heartbeat logs "No reply to standby request. Standby request
+// cancelled."; the delay is lvskit's choice).
+const StandbyReplyTimeout = 30 * time.Second
 
 // Hold is what a node holds, from its own point of view (heartbeat's rsc_hold).
 type Hold string
@@ -97,11 +108,14 @@ type PeerHolds struct {
 	Info   string // "shutdown" when the peer is leaving
 }
 
-// PeerStandby: the peer gave up its share Which (its point of view) for us to take.
-type PeerStandby struct{ Which Hold }
+// PeerAskResources: the peer's ask_resources message (standby handshake).
+type PeerAskResources struct {
+	Hold Hold   // the share, from the peer's point of view
+	Info string // "me", "other" or "done"
+}
 
-// PeerTakeover: the peer asks us to release its share Which (its point of view).
-type PeerTakeover struct{ Which Hold }
+// PeerHBTakeover: the peer runs hb_takeover for share Hold (its point of view).
+type PeerHBTakeover struct{ Hold Hold }
 
 // Standby is a local hb_standby: give the peer our share Which.
 type Standby struct{ Which Hold }
@@ -121,18 +135,18 @@ type Shutdown struct{}
 // Tick is the passage of time.
 type Tick struct{}
 
-func (Start) isEvent()        {}
-func (PeerAlive) isEvent()    {}
-func (PeerDead) isEvent()     {}
-func (PeerStarting) isEvent() {}
-func (PeerHolds) isEvent()    {}
-func (PeerStandby) isEvent()  {}
-func (PeerTakeover) isEvent() {}
-func (Standby) isEvent()      {}
-func (Takeover) isEvent()     {}
-func (Done) isEvent()         {}
-func (Shutdown) isEvent()     {}
-func (Tick) isEvent()         {}
+func (Start) isEvent()            {}
+func (PeerAlive) isEvent()        {}
+func (PeerDead) isEvent()         {}
+func (PeerStarting) isEvent()     {}
+func (PeerHolds) isEvent()        {}
+func (PeerAskResources) isEvent() {}
+func (PeerHBTakeover) isEvent()   {}
+func (Standby) isEvent()          {}
+func (Takeover) isEvent()         {}
+func (Done) isEvent()             {}
+func (Shutdown) isEvent()         {}
+func (Tick) isEvent()             {}
 
 // Action is an output.
 type Action interface{ isAction() }
@@ -153,11 +167,18 @@ type Announce struct {
 // SendStarting: tell the peer we (re)started ("starting" message).
 type SendStarting struct{}
 
-// GiveToPeer: we released share Which (our point of view) for the peer to take.
-type GiveToPeer struct{ Which Hold }
+// AnnounceMachDown: acknowledge that the peer went down ("resource rsc_hold=foreign
+// info=mach_down", without rtype or isstable).
+type AnnounceMachDown struct{}
 
-// AskPeerRelease: ask the peer to release share Which (our point of view).
-type AskPeerRelease struct{ Which Hold }
+// SendAskResources: an ask_resources message of the standby handshake.
+type SendAskResources struct {
+	Hold Hold // the share, from our point of view
+	Info string
+}
+
+// SendHBTakeover: ask the peer to go standby for share Hold (our point of view).
+type SendHBTakeover struct{ Hold Hold }
 
 // FailedStop: a group could not be stopped; the node's state is unknown.
 type FailedStop struct {
@@ -168,14 +189,15 @@ type FailedStop struct {
 // ShutdownDone: everything is stopped; the daemon may exit.
 type ShutdownDone struct{}
 
-func (StartGroup) isAction()     {}
-func (StopGroup) isAction()      {}
-func (Announce) isAction()       {}
-func (SendStarting) isAction()   {}
-func (GiveToPeer) isAction()     {}
-func (AskPeerRelease) isAction() {}
-func (FailedStop) isAction()     {}
-func (ShutdownDone) isAction()   {}
+func (StartGroup) isAction()       {}
+func (StopGroup) isAction()        {}
+func (Announce) isAction()         {}
+func (SendStarting) isAction()     {}
+func (AnnounceMachDown) isAction() {}
+func (SendAskResources) isAction() {}
+func (SendHBTakeover) isAction()   {}
+func (FailedStop) isAction()       {}
+func (ShutdownDone) isAction()     {}
 
 type peerState int
 
@@ -184,6 +206,19 @@ const (
 	peerAlive
 	peerDead
 	peerLeaving
+)
+
+// Phases of the standby handshake, seen from the node giving resources away (out) and
+// from the node receiving them (in).
+type phase int
+
+const (
+	idle      phase = iota
+	asked           // out: sent info=me, waiting for info=other
+	releasing       // out: stopping the share
+	released        // out: sent info=done, waiting for the peer's done
+	accepted        // in: sent info=other, waiting for the peer's done
+	taking          // in: starting the share
 )
 
 type op struct {
@@ -208,6 +243,11 @@ type Machine struct {
 	shutdown  bool
 	done      bool
 	last      *Announce
+	reqOurs   bool // announce req_our_resources() once stable
+
+	out, in           phase
+	outWhich, inWhich Hold // out: our point of view; in: the peer's
+	outAskedAt        time.Time
 }
 
 // New makes a machine; nothing happens before Start.
@@ -245,88 +285,138 @@ func (m *Machine) Hold() Hold {
 // Running reports whether this node runs the group.
 func (m *Machine) Running(key string) bool { return m.running[key] }
 
+// shares lists the classes (0 local, 1 foreign) of a share seen from our side.
+func shares(h Hold) []int {
+	var c []int
+	if h.local() {
+		c = append(c, 0)
+	}
+	if h.foreign() {
+		c = append(c, 1)
+	}
+	return c
+}
+
+func (m *Machine) resetHandshakes() {
+	m.out, m.in = idle, idle
+}
+
+func (m *Machine) peerGone(st peerState) []Action {
+	var out []Action
+	if m.peer == peerAlive && m.started {
+		out = append(out, AnnounceMachDown{})
+		m.reqOurs = true
+	}
+	m.peer, m.peerSaid = st, false
+	if st == peerDead {
+		m.peerHold = HoldNone
+	}
+	m.givenAway, m.taken = [2]bool{}, [2]bool{}
+	m.resetHandshakes()
+	return out
+}
+
+// standby starts the handshake that gives share which (our point of view) away.
+func (m *Machine) standby(now time.Time, which Hold) []Action {
+	if m.peer != peerAlive || m.out != idle || m.in != idle || which == HoldNone {
+		return nil
+	}
+	m.out, m.outWhich, m.outAskedAt = asked, which, now
+	return []Action{SendAskResources{Hold: which, Info: "me"}}
+}
+
 // Step applies one event at time now and returns the actions to take, in order.
 func (m *Machine) Step(now time.Time, ev Event) []Action {
 	var out []Action
 	switch e := ev.(type) {
 	case Start:
 		if !m.started {
-			m.started = true
+			m.started, m.reqOurs = true, true
 			out = append(out, SendStarting{})
 		}
 	case PeerAlive:
-		if m.peer != peerAlive && m.peer != peerLeaving {
+		if m.peer == peerUnknown || m.peer == peerDead {
 			m.peer = peerAlive
 		}
 	case PeerDead:
-		m.peer, m.peerHold, m.peerSaid = peerDead, HoldNone, false
-		m.givenAway = [2]bool{}
-		m.taken = [2]bool{}
+		out = append(out, m.peerGone(peerDead)...)
 	case PeerStarting:
 		m.peer, m.peerHold, m.peerSaid = peerAlive, HoldNone, false
-		m.taken = [2]bool{}
-		m.givenAway = [2]bool{}
+		m.givenAway, m.taken = [2]bool{}, [2]bool{}
+		m.resetHandshakes()
 	case PeerHolds:
 		m.peerHold, m.peerSaid = e.Hold, true
-		if m.peer != peerDead {
+		if e.Info == "shutdown" {
+			out = append(out, m.peerGone(peerLeaving)...)
+		} else if m.peer != peerLeaving {
 			m.peer = peerAlive
 		}
-		if e.Info == "shutdown" {
-			m.peer = peerLeaving
+	case PeerAskResources:
+		switch {
+		case e.Info == "me" && m.peer == peerAlive && m.in == idle && m.out == idle:
+			m.in, m.inWhich = accepted, e.Hold
+			out = append(out, SendAskResources{Hold: e.Hold.mirror(), Info: "other"})
+		case e.Info == "other" && m.out == asked:
+			m.out = releasing
+			for _, c := range shares(m.outWhich) {
+				m.givenAway[c], m.taken[c] = true, false
+			}
+		case e.Info == "done" && m.in == accepted:
+			m.in = taking
+			for _, c := range shares(m.inWhich.mirror()) {
+				m.taken[c], m.givenAway[c] = true, false
+			}
+		case e.Info == "done" && m.out == released:
+			m.out = idle
+			m.last = nil // announce our (now stable) holding again
+			for key := range m.failed {
+				for _, c := range shares(m.outWhich) {
+					if m.class(key) == c {
+						delete(m.failed, key) // it went standby as ResourceManager intends
+					}
+				}
+			}
 		}
-	case PeerStandby:
-		// The peer's share (its point of view) is ours to take now.
-		if e.Which.local() {
-			m.taken[1] = true
-		}
-		if e.Which.foreign() {
-			m.taken[0] = true
-		}
-	case PeerTakeover:
-		if e.Which.local() {
-			m.taken[1], m.givenAway[1] = false, true
-		}
-		if e.Which.foreign() {
-			m.taken[0], m.givenAway[0] = false, true
-		}
+	case PeerHBTakeover:
+		out = append(out, m.standby(now, e.Hold.mirror())...)
 	case Standby:
-		// hb_standby only moves resources to a live peer.
-		if m.peer == peerAlive {
-			if e.Which.local() {
-				m.givenAway[0], m.taken[0] = true, false
-			}
-			if e.Which.foreign() {
-				m.givenAway[1], m.taken[1] = true, false
-			}
-			out = append(out, GiveToPeer{Which: e.Which})
-		}
+		out = append(out, m.standby(now, e.Which)...)
 	case Takeover:
 		if m.peer == peerAlive {
-			if e.Which.local() {
-				m.givenAway[0] = false
+			for _, c := range shares(e.Which) {
+				m.givenAway[c] = false
 			}
-			if e.Which.foreign() {
-				m.givenAway[1] = false
-			}
-			out = append(out, AskPeerRelease{Which: e.Which})
+			out = append(out, SendHBTakeover{Hold: e.Which})
 		}
 	case Done:
 		out = append(out, m.done1(now, e)...)
 	case Shutdown:
 		m.shutdown = true
+		m.resetHandshakes()
 	case Tick:
 	}
-	for key, at := range m.failed {
-		if now.Sub(at) >= StandbyDelay && m.peer == peerAlive {
-			delete(m.failed, key)
-			c := m.class(key)
-			if !m.givenAway[c] {
-				m.givenAway[c], m.taken[c] = true, false
-				out = append(out, GiveToPeer{Which: [2]Hold{HoldLocal, HoldForeign}[c]})
-			}
+	if m.out == asked && now.Sub(m.outAskedAt) >= StandbyReplyTimeout {
+		m.out = idle
+		for key := range m.failed {
+			m.failed[key] = now // try again later
+		}
+	}
+	for _, key := range m.failedKeys() {
+		if now.Sub(m.failed[key]) >= StandbyDelay && m.peer == peerAlive && m.pending == nil {
+			out = append(out, m.standby(now, [2]Hold{HoldLocal, HoldForeign}[m.class(key)])...)
 		}
 	}
 	return append(out, m.reconcile()...)
+}
+
+func (m *Machine) failedKeys() []string {
+	var ks []string
+	for _, g := range m.cfg.Groups {
+		if _, ok := m.failed[g.Key()]; ok {
+			ks = append(ks, g.Key())
+		}
+	}
+	return ks
 }
 
 func (m *Machine) done1(now time.Time, e Done) []Action {
@@ -371,14 +461,14 @@ func (m *Machine) want(g haresources.Group) bool {
 	case peerUnknown:
 		return false
 	}
-	if !m.peerSaid {
-		return m.running[g.Key()] // wait for the peer's announcement before starting
-	}
 	if m.givenAway[c] {
 		return false
 	}
 	if m.taken[c] {
 		return true
+	}
+	if !m.peerSaid {
+		return m.running[g.Key()] // wait for the peer's announcement before starting
 	}
 	if local {
 		if m.cfg.AutoFailback == hacf.FailbackOff && m.peerHold.mirror().local() && !m.running[g.Key()] {
@@ -417,7 +507,9 @@ func (m *Machine) reconcile() []Action {
 			}
 		}
 		for _, g := range m.cfg.Groups {
-			if m.pending != nil {
+			// Nothing new starts while a handshake is under way, except the share
+			// being taken once the peer said done.
+			if m.pending != nil || m.out != idle || m.in == accepted {
 				break
 			}
 			if !m.running[g.Key()] && m.want(g) && !m.peerHas(g) {
@@ -426,10 +518,26 @@ func (m *Machine) reconcile() []Action {
 			}
 		}
 	}
+	settled := m.pending == nil && !m.broken
+	// The handshakes speak for themselves; plain announcements wait.
+	switch {
+	case m.out == releasing && settled:
+		m.out = released
+		a := Announce{Hold: m.Hold(), Info: "standby"}
+		m.last = &a
+		return append(out, a, SendAskResources{Hold: m.outWhich, Info: "done"})
+	case m.in == taking && settled:
+		m.in = idle
+		a := Announce{Hold: m.Hold(), Stable: true}
+		m.last = &a
+		return append(out, a, SendAskResources{Hold: m.inWhich.mirror(), Info: "done"})
+	case m.out != idle || m.in != idle:
+		return out
+	}
 	// After a failed stop we still claim the group (so the peer never starts it too) and
 	// never claim to be stable again.
-	a := Announce{Hold: m.Hold(), Stable: m.pending == nil && !m.broken}
-	if m.shutdown && m.pending == nil && a.Hold == HoldNone {
+	a := Announce{Hold: m.Hold(), Stable: settled}
+	if m.shutdown && settled && a.Hold == HoldNone {
 		a.Info = "shutdown"
 	}
 	if m.last == nil || *m.last != a {
@@ -438,7 +546,13 @@ func (m *Machine) reconcile() []Action {
 	}
 	if a.Info == "shutdown" {
 		m.done = true
-		out = append(out, ShutdownDone{})
+		return append(out, ShutdownDone{})
+	}
+	peerKnown := m.peer == peerDead || m.peer == peerLeaving || (m.peer == peerAlive && m.peerSaid)
+	if m.reqOurs && settled && peerKnown && !m.shutdown {
+		m.reqOurs = false
+		r := Announce{Hold: a.Hold, Stable: true, Info: "req_our_resources()"}
+		out = append(out, r)
 	}
 	return out
 }

@@ -51,12 +51,15 @@ func (n *node) expect(ev Event, want ...Action) {
 	}
 }
 
+const req = "req_our_resources()"
+
 func TestNothingStartsBeforeThePeerIsKnown(t *testing.T) {
 	n := newNode(t, hacf.FailbackOn)
 	n.expect(Start{}, SendStarting{}, Announce{Hold: HoldNone, Stable: true})
 	n.expect(PeerAlive{}) // heard, but it has not said what it holds
 	n.expect(PeerHolds{Hold: HoldNone}, StartGroup{Key: mine}, Announce{Hold: HoldNone, Stable: false})
-	n.expect(Done{Key: mine}, Announce{Hold: HoldLocal, Stable: true})
+	// As captured from heartbeat: stable, then stable with req_our_resources().
+	n.expect(Done{Key: mine}, Announce{Hold: HoldLocal, Stable: true}, Announce{Hold: HoldLocal, Stable: true, Info: req})
 	if !n.m.Running(mine) || n.m.Running(theirs) {
 		t.Fatalf("running %v", n.m.running)
 	}
@@ -67,18 +70,24 @@ func TestAloneAfterInitdeadTakesEverything(t *testing.T) {
 	n.step(Start{})
 	n.expect(PeerDead{}, StartGroup{Key: mine}, Announce{Hold: HoldNone})
 	n.expect(Done{Key: mine}, StartGroup{Key: theirs}, Announce{Hold: HoldLocal})
-	n.expect(Done{Key: theirs}, Announce{Hold: HoldAll, Stable: true})
+	n.expect(Done{Key: theirs}, Announce{Hold: HoldAll, Stable: true}, Announce{Hold: HoldAll, Stable: true, Info: req})
 }
 
-func TestPeerDiesThenReturnsAutoFailbackOn(t *testing.T) {
-	n := newNode(t, hacf.FailbackOn)
+// up brings the node to the usual steady state: both up, each running its own group.
+func up(t *testing.T, af hacf.AutoFailback) *node {
+	n := newNode(t, af)
 	n.step(Start{})
 	n.step(PeerHolds{Hold: HoldNone})
 	n.step(Done{Key: mine})
 	n.step(PeerHolds{Hold: HoldLocal, Stable: true})
-	// Peer dies: take its group.
-	n.expect(PeerDead{}, StartGroup{Key: theirs}, Announce{Hold: HoldLocal})
-	n.expect(Done{Key: theirs}, Announce{Hold: HoldAll, Stable: true})
+	return n
+}
+
+func TestPeerDiesThenReturnsAutoFailbackOn(t *testing.T) {
+	n := up(t, hacf.FailbackOn)
+	// Peer dies: acknowledge (mach_down), take its group.
+	n.expect(PeerDead{}, AnnounceMachDown{}, StartGroup{Key: theirs}, Announce{Hold: HoldLocal})
+	n.expect(Done{Key: theirs}, Announce{Hold: HoldAll, Stable: true}, Announce{Hold: HoldAll, Stable: true, Info: req})
 	// Peer restarts: keep serving until it has spoken, then give its group back.
 	n.expect(PeerStarting{})
 	n.expect(PeerHolds{Hold: HoldNone}, StopGroup{Key: theirs}, Announce{Hold: HoldAll})
@@ -98,18 +107,18 @@ func TestPeerReturnsAutoFailbackOffKeepsEverything(t *testing.T) {
 	}
 }
 
-func TestHomeNodeRejoinsAutoFailbackOffTakesNothing(t *testing.T) {
+func TestHomeNodeRejoins(t *testing.T) {
 	// We are the home node of "mine", restarting while the peer holds all.
 	n := newNode(t, hacf.FailbackOff)
 	n.step(Start{})
-	n.expect(PeerHolds{Hold: HoldAll, Stable: true})
+	n.expect(PeerHolds{Hold: HoldAll, Stable: true}, Announce{Hold: HoldNone, Stable: true, Info: req})
 	if n.m.Hold() != HoldNone {
-		t.Fatalf("hold %v", n.m.Hold())
+		t.Fatalf("auto_failback off: hold %v", n.m.Hold())
 	}
 	// With auto_failback on the home node waits for the peer to release, then starts.
 	n = newNode(t, hacf.FailbackOn)
 	n.step(Start{})
-	n.expect(PeerHolds{Hold: HoldAll, Stable: true})
+	n.step(PeerHolds{Hold: HoldAll, Stable: true})
 	n.expect(PeerHolds{Hold: HoldLocal, Stable: true}, StartGroup{Key: mine}, Announce{Hold: HoldNone})
 }
 
@@ -123,32 +132,41 @@ func TestLegacyBehavesLikeOnForOwnership(t *testing.T) {
 	n.expect(PeerHolds{Hold: HoldNone}, StopGroup{Key: theirs}, Announce{Hold: HoldAll})
 }
 
-func TestStandbyAndTakeover(t *testing.T) {
-	n := newNode(t, hacf.FailbackOn)
-	n.step(Start{})
-	n.step(PeerHolds{Hold: HoldNone})
-	n.step(Done{Key: mine})
-	n.step(PeerHolds{Hold: HoldLocal, Stable: true})
-	// hb_standby: our group goes to the peer.
-	n.expect(Standby{Which: HoldAll}, GiveToPeer{Which: HoldAll}, StopGroup{Key: mine}, Announce{Hold: HoldLocal})
-	n.expect(Done{Key: mine}, Announce{Hold: HoldNone, Stable: true})
+// TestStandbyHandshake follows the exchange captured from heartbeat 3.0.6 for
+// hb_standby on the node owning everything (compat/hbwire/doc.go).
+func TestStandbyHandshake(t *testing.T) {
+	n := up(t, hacf.FailbackOn)
+	n.expect(Standby{Which: HoldAll}, SendAskResources{Hold: HoldAll, Info: "me"})
+	n.expect(PeerAskResources{Hold: HoldAll, Info: "other"}, StopGroup{Key: mine})
+	n.expect(Done{Key: mine}, Announce{Hold: HoldNone, Info: "standby"}, SendAskResources{Hold: HoldAll, Info: "done"})
 	n.expect(PeerHolds{Hold: HoldAll, Stable: true})
-	// hb_takeover local: ask for it back, start once the peer released it.
-	n.expect(Takeover{Which: HoldLocal}, AskPeerRelease{Which: HoldLocal})
-	n.expect(PeerHolds{Hold: HoldLocal, Stable: true}, StartGroup{Key: mine}, Announce{Hold: HoldNone})
+	n.expect(PeerAskResources{Hold: HoldAll, Info: "done"}, Announce{Hold: HoldNone, Stable: true})
+	// Nothing comes back by itself (auto_failback on moves groups only when nodes come
+	// and go).
+	n.expect(Tick{})
 }
 
-func TestPeerStandbyMakesUsTakeItsShare(t *testing.T) {
-	n := newNode(t, hacf.FailbackOn)
-	n.step(Start{})
-	n.step(PeerHolds{Hold: HoldNone})
+// TestTakeoverHandshake: hb_takeover here, then the peer's side of the handshake.
+func TestTakeoverHandshake(t *testing.T) {
+	n := up(t, hacf.FailbackOn)
+	n.step(Standby{Which: HoldAll})
+	n.step(PeerAskResources{Hold: HoldAll, Info: "other"})
 	n.step(Done{Key: mine})
-	n.step(PeerHolds{Hold: HoldLocal, Stable: true})
-	n.expect(PeerStandby{Which: HoldLocal}) // it still holds it: wait
-	n.expect(PeerHolds{Hold: HoldNone, Stable: true}, StartGroup{Key: theirs}, Announce{Hold: HoldLocal})
-	n.expect(Done{Key: theirs}, Announce{Hold: HoldAll, Stable: true})
-	// It takes it back.
-	n.expect(PeerTakeover{Which: HoldLocal}, StopGroup{Key: theirs}, Announce{Hold: HoldAll})
+	n.step(PeerHolds{Hold: HoldAll, Stable: true})
+	n.step(PeerAskResources{Hold: HoldAll, Info: "done"})
+	n.expect(Takeover{Which: HoldAll}, SendHBTakeover{Hold: HoldAll})
+	n.expect(PeerAskResources{Hold: HoldAll, Info: "me"}, SendAskResources{Hold: HoldAll, Info: "other"})
+	n.expect(PeerHolds{Hold: HoldNone, Info: "standby"})
+	n.expect(PeerAskResources{Hold: HoldAll, Info: "done"}, StartGroup{Key: mine})
+	n.expect(Done{Key: mine}, StartGroup{Key: theirs})
+	n.expect(Done{Key: theirs}, Announce{Hold: HoldAll, Stable: true}, SendAskResources{Hold: HoldAll, Info: "done"})
+	n.expect(PeerHolds{Hold: HoldNone, Stable: true})
+}
+
+// TestPeerTakeoverMakesUsStandby: the peer's hb_takeover starts our standby.
+func TestPeerTakeoverMakesUsStandby(t *testing.T) {
+	n := up(t, hacf.FailbackOff)
+	n.expect(PeerHBTakeover{Hold: HoldAll}, SendAskResources{Hold: HoldAll, Info: "me"})
 }
 
 func TestFailedStartGivesUpThenStandbyAfter30s(t *testing.T) {
@@ -156,11 +174,11 @@ func TestFailedStartGivesUpThenStandbyAfter30s(t *testing.T) {
 	n.step(Start{})
 	n.step(PeerHolds{Hold: HoldNone, Stable: true})
 	n.expect(Done{Key: mine, Err: errors.New("lvs start: exit 1")}, StopGroup{Key: mine}, Announce{Hold: HoldLocal})
-	n.expect(Done{Key: mine}, Announce{Hold: HoldNone, Stable: true})
+	n.expect(Done{Key: mine}, Announce{Hold: HoldNone, Stable: true}, Announce{Hold: HoldNone, Stable: true, Info: req})
 	n.now = n.now.Add(29 * time.Second)
 	n.expect(Tick{})
 	n.now = n.now.Add(time.Second)
-	n.expect(Tick{}, GiveToPeer{Which: HoldLocal})
+	n.expect(Tick{}, SendAskResources{Hold: HoldLocal, Info: "me"})
 }
 
 func TestFailedStopStopsEverything(t *testing.T) {
@@ -187,11 +205,9 @@ func TestShutdownStopsRightToLeftAndAnnounces(t *testing.T) {
 }
 
 func TestPeerShutdownMakesUsTakeOver(t *testing.T) {
-	n := newNode(t, hacf.FailbackOn)
-	n.step(Start{})
-	n.step(PeerHolds{Hold: HoldNone})
-	n.step(Done{Key: mine})
-	n.expect(PeerHolds{Hold: HoldNone, Stable: true, Info: "shutdown"}, StartGroup{Key: theirs}, Announce{Hold: HoldLocal})
+	n := up(t, hacf.FailbackOn)
+	n.expect(PeerHolds{Hold: HoldNone, Info: "shutdown"}, AnnounceMachDown{}, StartGroup{Key: theirs}, Announce{Hold: HoldLocal})
+	n.expect(Done{Key: theirs}, Announce{Hold: HoldAll, Stable: true}, Announce{Hold: HoldAll, Stable: true, Info: req})
 }
 
 func TestPlan(t *testing.T) {
