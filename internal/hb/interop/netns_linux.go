@@ -100,6 +100,21 @@ func NewPair(t testing.TB) *Pair {
 			t.Fatalf("namespace setup: %v", err)
 		}
 	}
+	// "link set up" returns before the veth has carrier; broadcasts and
+	// multicasts sent before then are silently lost.
+	for i := range 2 {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			out, err := Run(ctx, "ip", "-n", p.NS[i], "-o", "link", "show", p.Iface)
+			if err == nil && strings.Contains(string(out), "state UP") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s in %s never came up: %s %v", p.Iface, p.NS[i], out, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	return p
 }
 

@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -35,6 +36,12 @@ const (
 	// MaxGap bounds the retransmissions we ask for after one jump in a
 	// peer's sequence numbers.
 	MaxGap = 32
+	// MaxRexmitTries is how often a missing message is asked for before
+	// it is given up as lost (the original also gives up, logging "lost
+	// packet(s)").
+	MaxRexmitTries = 5
+	// maxAsked bounds the outstanding requests per peer.
+	maxAsked = 4 * MaxGap
 )
 
 // Config describes the local node.
@@ -68,6 +75,9 @@ type peer struct {
 	// received in this generation up to it were received.
 	contig  uint64
 	lastAck uint64
+	// asked counts NS_rexmit requests per missing seq (at most MaxGap
+	// entries per jump, pruned as they arrive or are given up).
+	asked map[uint64]int
 }
 
 // Endpoint is the protocol layer of one node. Safe for concurrent use.
@@ -285,13 +295,84 @@ func (e *Endpoint) Open(pkt []byte) (*Received, error) {
 			if b, err := e.rexmitRequestLocked(src, s, s); err == nil {
 				r.Reply = append(r.Reply, b)
 			}
+			if p.asked == nil {
+				p.asked = map[uint64]int{}
+			}
+			if len(p.asked) < maxAsked {
+				p.asked[s] = 1
+			}
 		}
 	}
+	delete(p.asked, seq)
 	for p.contig < p.highest && p.has(p.contig+1) {
 		p.contig++
 	}
 	r.Reply = append(r.Reply, e.ackLocked(src, p)...)
 	return r, nil
+}
+
+// Rerequest asks again for messages still missing after an NS_rexmit, one
+// request per seq, and gives a message up after MaxRexmitTries requests.
+// The caller sends the result on every link about once a second.
+func (e *Endpoint) Rerequest() [][]byte {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out [][]byte
+	for _, name := range e.cfg.Nodes {
+		p := e.peers[name]
+		if p == nil || len(p.asked) == 0 {
+			continue
+		}
+		seqs := make([]uint64, 0, len(p.asked))
+		for s := range p.asked {
+			seqs = append(seqs, s)
+		}
+		slices.Sort(seqs)
+		for _, s := range seqs {
+			switch {
+			case p.has(s) || s > p.highest || p.highest-s >= ReplayWindow:
+				delete(p.asked, s)
+			case p.asked[s] >= MaxRexmitTries:
+				// Lost for good: count it as seen so that acks move on.
+				p.mark(s)
+				delete(p.asked, s)
+			default:
+				p.asked[s]++
+				if b, err := e.rexmitRequestLocked(name, s, s); err == nil {
+					out = append(out, b)
+				}
+			}
+		}
+		for p.contig < p.highest && p.has(p.contig+1) {
+			p.contig++
+		}
+	}
+	return out
+}
+
+// Missing returns the seqs of node still asked for, in order.
+func (e *Endpoint) Missing(node string) []uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := e.peers[node]
+	if p == nil {
+		return nil
+	}
+	var out []uint64
+	for s := range p.asked {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// mark records s (within the window) as seen.
+func (p *peer) mark(s uint64) {
+	if s > p.highest || p.highest-s >= ReplayWindow {
+		return
+	}
+	d := p.highest - s
+	p.seen[d/64] |= 1 << (d % 64)
 }
 
 // has reports whether seq (within the window) was seen.

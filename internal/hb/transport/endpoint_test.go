@@ -323,3 +323,64 @@ func TestStateFiles(t *testing.T) {
 		t.Error("short hb_uuid accepted")
 	}
 }
+
+func TestRerequest(t *testing.T) {
+	a := newEP(t, "lvs1", 7, "k")
+	b := newEP(t, "lvs2", 8, "k")
+	a.cfg.History = 100
+	var pkts [][]byte
+	for range 12 {
+		p, _ := a.Seal(StatusMessage("active", 1))
+		pkts = append(pkts, p)
+	}
+	for _, i := range []int{0, 4} { // 2, 3, 4 missing
+		if _, err := b.Open(pkts[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff([]uint64{2, 3, 4}, b.Missing("lvs1")); diff != "" {
+		t.Fatalf("missing (-want +got):\n%s", diff)
+	}
+	if _, err := b.Open(pkts[2]); err != nil { // 3 arrives
+		t.Fatal(err)
+	}
+	asked := func(reqs [][]byte) (out []string) {
+		for _, r := range reqs {
+			m, _ := hbwire.Verify(r, b.cfg.Keys)
+			out = append(out, m.Value(hbwire.FFirstSeq))
+		}
+		return out
+	}
+	// Already asked once on the jump; four more tries, then given up.
+	for i := range MaxRexmitTries - 1 {
+		if diff := cmp.Diff([]string{"2", "4"}, asked(b.Rerequest())); diff != "" {
+			t.Fatalf("round %d (-want +got):\n%s", i, diff)
+		}
+	}
+	if got := b.Rerequest(); len(got) != 0 {
+		t.Errorf("still asking after %d tries: %v", MaxRexmitTries, asked(got))
+	}
+	if m := b.Missing("lvs1"); len(m) != 0 {
+		t.Errorf("still missing %v", m)
+	}
+	// Given up: a very late copy counts as a duplicate; acks move on.
+	if _, err := b.Open(pkts[1]); !errors.Is(err, ErrReplay) {
+		t.Errorf("late seq 2 after giving up: %v", err)
+	}
+	var acks []string
+	for _, p := range pkts[5:] {
+		r, err := b.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rp := range r.Reply {
+			m, _ := hbwire.Verify(rp, b.cfg.Keys)
+			if m.Value(hbwire.FType) == hbwire.TAck {
+				acks = append(acks, m.Value(hbwire.FAckSeq))
+			}
+		}
+	}
+	if diff := cmp.Diff([]string{"b"}, acks); diff != "" {
+		t.Errorf("acks after the gap (-want +got):\n%s", diff)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/lvskit/lvskit/compat/hbwire"
 )
@@ -36,6 +37,7 @@ type Node struct {
 	mu    sync.Mutex
 	stats Stats
 	once  sync.Once
+	quit  chan struct{}
 }
 
 // InboundQueue is the capacity of the channel returned by Messages; when the
@@ -45,12 +47,34 @@ const InboundQueue = 256
 
 // NewNode starts reading every link.
 func NewNode(ep *Endpoint, links ...Link) *Node {
-	n := &Node{ep: ep, links: links, in: make(chan Inbound, InboundQueue), stats: Stats{Dropped: map[string]int{}}}
+	n := &Node{ep: ep, links: links, in: make(chan Inbound, InboundQueue), stats: Stats{Dropped: map[string]int{}},
+		quit: make(chan struct{})}
 	for _, l := range links {
 		n.wg.Add(1)
 		go n.read(l)
 	}
+	n.wg.Add(1)
+	go n.rerequest()
 	return n
+}
+
+// RexmitInterval is how often missing messages are asked for again.
+const RexmitInterval = time.Second
+
+func (n *Node) rerequest() {
+	defer n.wg.Done()
+	t := time.NewTicker(RexmitInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.quit:
+			return
+		case <-t.C:
+			for _, p := range n.ep.Rerequest() {
+				_ = n.sendAll(p)
+			}
+		}
+	}
 }
 
 // Endpoint returns the node's protocol layer.
@@ -156,6 +180,7 @@ func (n *Node) read(l Link) {
 func (n *Node) Close() error {
 	var err error
 	n.once.Do(func() {
+		close(n.quit)
 		var errs []error
 		for _, l := range n.links {
 			errs = append(errs, l.Close())
