@@ -53,7 +53,7 @@ exec timeout -s KILL 15 unshare --mount --uts --net --pid --fork --kill-child --
     sed -e "s/^[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]* [^ ]* heartbeat: \[[0-9]*\]: //" \
         -e "s/^heartbeat\[[0-9]*\]: [0-9/_:]* //" |
     grep -v -e "^$" -e "Core dumps could be lost" -e "Consider setting" -e "Pacemaker support" \
-      -e "^info: \*\**$" -e "glib: .*\(socket\|started on\|SO_REUSE\)" -e "Heartbeat generation: " -e "No Previous generation" -e "No uuid found" -e "uuid is:" -e "Creating FIFO" \
+      -e "^info: \*\**$" -e "glib: .*\(socket\|started on\|closed on\|SO_REUSE\)" -e "Heartbeat generation: " -e "No Previous generation" -e "No uuid found" -e "uuid is:" -e "Creating FIFO" \
       -e "Cannot chdir" -e "Cannot lock ourselves" -e "Local status now set to" -e "^info: heartbeat: version" \
       -e "^debug: " -e "^info: AUTH: " -e "Exiting from pid" -e "^info: Link " -e "rc.d" | uniq || true
   }
