@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/lvskit/lvskit/compat/ipvsadm"
 	"github.com/lvskit/lvskit/internal/ipvs"
 )
 
@@ -68,13 +71,16 @@ func readSession(t *testing.T, path string) []sessionStep {
 	return steps
 }
 
-// replay runs the steps against one fake kernel, in order.
-func replay(t *testing.T, path string, fake *ipvs.Fake) {
+// replay runs the steps against one fake kernel, in order; tweak adjusts each Env.
+func replay(t *testing.T, path string, fake *ipvs.Fake, tweak func(*Env)) {
 	t.Helper()
 	for _, st := range readSession(t, path) {
 		var both bytes.Buffer
 		env := testEnv(fake, st.argv, st.stdin)
 		env.Stdout, env.Stderr = &both, &both
+		if tweak != nil {
+			tweak(&env)
+		}
 		got := Run(env)
 		name := fmt.Sprintf("%s:%d %s", path, st.line, strings.Join(st.argv, " "))
 		if diff := cmp.Diff(st.output, both.String()); diff != "" {
@@ -87,5 +93,56 @@ func replay(t *testing.T, path string, fake *ipvs.Fake) {
 }
 
 func TestGoldenReferenceSession(t *testing.T) {
-	replay(t, "../../compat/ipvsadm/testdata/reference-session.txt", ipvs.NewFake())
+	replay(t, "../../compat/ipvsadm/testdata/reference-session.txt", ipvs.NewFake(), nil)
+}
+
+// etcResolver answers from the hosts and services files the VM sessions ran with.
+func etcResolver(t *testing.T) ipvsadm.Resolver {
+	t.Helper()
+	h, err := os.ReadFile(filepath.Join(testdataDir, "etc", "hosts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.ReadFile(filepath.Join(testdataDir, "etc", "services"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ipvsadm.NewFilesResolver(string(h), string(s))
+}
+
+// TestSessionsAgainstFake replays the transcripts of ipvsadm 1.31 on a real kernel
+// (testdata/sessions/*.session, recorded by TestVMSessions -update-vm) against the fake.
+func TestSessionsAgainstFake(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(testdataDir, "sessions", "*.session"))
+	if len(files) == 0 {
+		t.Skip("no recorded sessions yet")
+	}
+	res := etcResolver(t)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			replay(t, f, ipvs.NewFake(), func(e *Env) { e.Resolver = res })
+		})
+	}
+}
+
+// TestConnAgainstGolden lists each /proc/net/ip_vs_conn sample and compares with what
+// ipvsadm 1.31 printed for it (testdata/conn/NAME.session).
+func TestConnAgainstGolden(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(testdataDir, "conn", "*.session"))
+	if len(files) == 0 {
+		t.Skip("no recorded conn listings yet")
+	}
+	res := etcResolver(t)
+	for _, f := range files {
+		sample, err := os.ReadFile(strings.TrimSuffix(f, ".session") + ".txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			replay(t, f, ipvs.NewFake(), func(e *Env) {
+				e.Resolver = res
+				e.OpenConn = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(sample)), nil }
+			})
+		})
+	}
 }

@@ -32,6 +32,9 @@ type Env struct {
 	// PosixMeHarder: POSIXLY_CORRECT or POSIX_ME_HARDER is set (popt then stops at the
 	// first non-option word).
 	PosixMeHarder bool
+
+	// noBatch makes -R apply each line on its own (tests compare both ways).
+	noBatch bool
 }
 
 // exitCode unwinds Run like C's exit().
@@ -301,7 +304,7 @@ func (a *app) restoreTable(readingStdin bool) int {
 			}
 			a.carryOut(ex)
 		}
-		if op, ok := ipvsadm.BatchOp(ce); ok {
+		if op, ok := ipvsadm.BatchOp(ce); ok && !a.env.noBatch {
 			pending = append(pending, ce)
 			ops = append(ops, op)
 			continue
