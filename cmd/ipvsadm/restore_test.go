@@ -57,7 +57,7 @@ func (m multiWriter) Write(b []byte) (int, error) {
 // Client.Batch gives the output, exit status and final table of line-by-line execution.
 func TestRestoreBatchEqualsLineByLine(t *testing.T) {
 	inputs := map[string]string{
-		"plain": "-A -t 192.0.2.10:80 -s rr\n-a -t 192.0.2.10:80 -r 198.51.100.1:80 -g -w 3\n-a -t 192.0.2.10:80 -r 198.51.100.2 -m\n",
+		"plain":               "-A -t 192.0.2.10:80 -s rr\n-a -t 192.0.2.10:80 -r 198.51.100.1:80 -g -w 3\n-a -t 192.0.2.10:80 -r 198.51.100.2 -m\n",
 		"kernel errors go on": "-A -t 1.1.1.1:80\n-A -t 1.1.1.1:80\n-A -t 1.1.1.2:80\n-a -t 9.9.9.9:80 -r 1.2.3.4\n-A -t 1.1.1.3:80\n",
 		"last line fails":     "-A -t 1.1.1.8:80 -s nosuch\n",
 		"popt error goes on":  "-A -t 1.1.1.6:80\n-L -Q\n-A -t 1.1.1.7:80\n",
