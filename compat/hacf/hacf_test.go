@@ -251,3 +251,50 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+type testHost struct{}
+
+func (testHost) InterfaceExists(n string) bool { return n == "eth0" }
+func (testHost) UserExists(n string) bool      { return n == "hacluster" }
+func (testHost) Executable(p string) bool      { return p == "/bin/true" }
+func (testHost) Resolvable(h string) bool      { return h == "10.0.0.2" || h == "peer" }
+func (testHost) UDPService(p int) string {
+	if p == 53 {
+		return "domain"
+	}
+	return ""
+}
+func (testHost) ServicePort(n string) int { return 0 }
+
+func TestHostChecks(t *testing.T) {
+	c, err := Parse("ha.cf", strings.NewReader(base+"bcast eth0 eth9\nucast eth0 peer nowhere\nrespawn hacluster /usr/lib/heartbeat/ipfail\nrespawn nobody /bin/false\nudpport 53\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Check("node1", testHost{})
+	for _, want := range []string{
+		"ha.cf:5: bcast eth9: no such network interface",
+		`ha.cf:6: ucast eth0: cannot resolve "nowhere"`,
+		`ha.cf:8: respawn: no such user "nobody"`,
+		"ha.cf:8: respawn: /bin/false is not an executable file",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+	// ipfail is built in: heartbeat would refuse the manual era's path where the
+	// program is missing, heartbeatd does not.
+	if strings.Contains(err.Error(), "ipfail") {
+		t.Errorf("built-in ipfail refused: %v", err)
+	}
+	if !c.IPFail() {
+		t.Error("ipfail not seen")
+	}
+	var warned bool
+	for _, w := range c.Warnings {
+		warned = warned || strings.Contains(w.Msg, `udp port 53 is reserved for service "domain"`)
+	}
+	if !warned {
+		t.Errorf("no reserved-port warning in %v", c.Warnings)
+	}
+}
