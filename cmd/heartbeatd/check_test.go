@@ -178,6 +178,7 @@ func TestCheckExitStatus(t *testing.T) {
 		{[]string{"-k"}, 1, "-k: not implemented yet"},
 		{nil, 1, "not implemented yet"},
 		{[]string{"--check", "--node"}, 1, "needs a value"},
+		{[]string{"--directives"}, 0, ""},
 	} {
 		var out, errb bytes.Buffer
 		code := run(tc.args, &out, &errb, oracleHost{})

@@ -4,14 +4,35 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
+
+	"github.com/lvskit/lvskit/compat/hacf"
 )
+
+func printDirectives(w io.Writer) {
+	names := make([]string, 0, len(hacf.Directives))
+	for n := range hacf.Directives {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		d := hacf.Directives[n]
+		line := fmt.Sprintf("%-24s %s", n, d.Support)
+		if d.Note != "" {
+			line += ": " + d.Note
+		}
+		fmt.Fprintln(w, line)
+	}
+}
 
 const usage = `usage: heartbeatd --check [-d DIR] [--node NAME]
   --check        check DIR/ha.cf, DIR/authkeys and DIR/haresources as heartbeat 3.0.6
                  would, print every problem, exit 0 if heartbeat would start, 1 if not
   -d DIR         configuration directory (default /etc/ha.d); with --check only
   --node NAME    check for this node (default: uname -n)
+  --directives   list every ha.cf directive of heartbeat 3.0.6 and what heartbeatd
+                 does with it
 heartbeat's daemon options (-f, -k, -r, -s, -R, -C, -M, -D, -W, -l, -V, -v) are not
 implemented yet.
 `
@@ -51,6 +72,9 @@ func run(args []string, stdout, stderr io.Writer, host checkHost) int {
 			node = v
 		case strings.HasPrefix(a, "--node="):
 			node = strings.TrimPrefix(a, "--node=")
+		case a == "--directives":
+			printDirectives(stdout)
+			return 0
 		case a == "-h" || a == "--help":
 			fmt.Fprint(stdout, usage)
 			return 0

@@ -10,11 +10,12 @@ func str(field func(*Config) *string) func(*Config, string) error {
 }
 
 const (
-	noteLogging = "heartbeatd logs to syslog and the log files itself"
-	noteLogd    = "heartbeatd has no logging daemon; it logs as logfile/debugfile/logfacility say"
-	noteAPI     = "heartbeatd has no client API; its status query replaces cl_status"
-	noteR2      = "Pacemaker (CRM) directive; heartbeatd runs R1 resources only"
-	noteProcess = "process tuning with no protocol or failover effect"
+	noteLogging  = "heartbeatd logs to syslog and the log files itself"
+	noteLogd     = "heartbeatd has no logging daemon; it logs as logfile/debugfile/logfacility say"
+	noteAPI      = "heartbeatd has no client API; its status query replaces cl_status"
+	noteR2       = "Pacemaker (CRM) directive; heartbeatd runs R1 resources only"
+	noteProcess  = "process tuning with no protocol or failover effect"
+	noteCompress = "R1 messages stay below compression_threshold; compressed messages from a peer are not implemented (compat/hbwire)"
 )
 
 // directiveList is heartbeat 3.0.6's directive table (its Directives, whole-line
@@ -66,10 +67,10 @@ var directiveList = []*DirectiveInfo{
 
 	// Protocol.
 	{Name: "hopfudge", Support: Honoured, set: intSetter("hopfudge", 0, 255, "", func(c *Config) *int { return &c.HopFudge })},
-	{Name: "msgfmt", Support: Honoured, set: oneOf("msgfmt", false, "", func(c *Config) *string { return &c.Msgfmt }, "classic", "netstring")},
-	{Name: "compression", Support: Honoured, set: oneOf("compression", false, "Compression module(%s) not found", func(c *Config) *string { return &c.Compression }, "zlib", "bz2")},
-	{Name: "compression_threshold", Support: Honoured, set: intSetter("compression_threshold", 1, 1<<20, "set_compression_threshold: compress_threshhold(%s) invalid", func(c *Config) *int { return &c.CompressionThreshold })},
-	{Name: "traditional_compression", Support: Honoured, set: boolSetter("traditional_compression", func(c *Config) *bool { return &c.TraditionalCompression })},
+	{Name: "msgfmt", Support: Accepted, Note: "heartbeat 3.0.6 frames its messages as netstrings either way (compat/hbwire)", set: oneOf("msgfmt", false, "", func(c *Config) *string { return &c.Msgfmt }, "classic", "netstring")},
+	{Name: "compression", Support: Accepted, Note: noteCompress, set: oneOf("compression", false, "Compression module(%s) not found", func(c *Config) *string { return &c.Compression }, "zlib", "bz2")},
+	{Name: "compression_threshold", Support: Accepted, Note: noteCompress, set: intSetter("compression_threshold", 1, 1<<20, "set_compression_threshold: compress_threshhold(%s) invalid", func(c *Config) *int { return &c.CompressionThreshold })},
+	{Name: "traditional_compression", Support: Accepted, Note: noteCompress, set: boolSetter("traditional_compression", func(c *Config) *bool { return &c.TraditionalCompression })},
 	{Name: "max_rexmit_delay", Support: Honoured, set: func(c *Config, v string) error {
 		n := atoi(v)
 		if n <= 0 {
@@ -80,7 +81,7 @@ var directiveList = []*DirectiveInfo{
 	}},
 	{Name: "uuidfrom", Support: Honoured, set: oneOf("uuidfrom", false, "Invalid uuidfrom directive [%s]", func(c *Config) *string { return &c.UUIDFrom }, "file", "nodename")},
 	{Name: "hbgenmethod", Support: Honoured, set: oneOf("hbgenmethod", false, "Illegal hb generation method [%s]", func(c *Config) *string { return &c.Hbgenmethod }, "file", "time")},
-	{Name: "cluster", Support: Honoured, set: str(func(c *Config) *string { return &c.Cluster })},
+	{Name: "cluster", Support: Accepted, Note: "the cluster's name, which R1 messages do not carry", set: str(func(c *Config) *string { return &c.Cluster })},
 
 	// Logging.
 	{Name: "logfile", Support: Honoured, set: str(func(c *Config) *string { return &c.LogFile })},
