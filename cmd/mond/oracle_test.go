@@ -83,7 +83,7 @@ f=$(mktemp "$d/rec/$k.XXXXXX")
   echo "check=$n"
   echo "alert=$(basename "$0")"
   for a in "$@"; do echo "arg=$a"; done
-  env | grep '^MON_' | sort | sed 's/^/env=/'
+  env | grep -E '^(MON_|FOO=)' | sort | sed 's/^/env=/'
   echo "stdin:"
   cat
 } > "$f.tmp"
@@ -215,6 +215,20 @@ func (r *oracleRun) recordings(t *testing.T) map[string][]string {
 		for _, x := range l {
 			out[k] = append(out[k], x.body)
 		}
+	}
+	if b, err := os.ReadFile(filepath.Join(r.dir, "log.d", "downtime.log")); err == nil {
+		// Downtime log lines: times and durations vary, the rest must match.
+		var l []string
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) >= 6 && !strings.HasPrefix(line, "#") {
+				l = append(l, strings.Join(append(f[1:3], f[5:]...), " "))
+			} else if strings.HasPrefix(line, "#") {
+				l = append(l, bigNumRe.ReplaceAllString(line, "T"))
+			}
+		}
+		sort.Strings(l)
+		out["downtime.log"] = l
 	}
 	for k := range r.sched {
 		b, _ := os.ReadFile(filepath.Join(r.dir, "margs", k))
