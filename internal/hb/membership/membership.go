@@ -358,3 +358,40 @@ func DecideIPFail(local, peer int) IPFailDecision {
 	}
 	return IPFailNothing
 }
+
+// NodeInfo is one node as cl_status reports it (listnodes, nodetype, nodestatus,
+// listhblinks, hblinkstatus).
+type NodeInfo struct {
+	Name   string
+	Type   string // "normal" or "ping", cl_status's words
+	Status string
+	Links  []LinkInfo
+}
+
+// LinkInfo is one link to a node.
+type LinkInfo struct {
+	Name, Status string
+}
+
+// Nodes lists every node, cluster nodes in ha.cf order then ping nodes by name.
+func (m *Machine) Nodes() []NodeInfo {
+	var out []NodeInfo
+	for _, n := range m.cfg.Nodes {
+		nd := m.nodes[n]
+		ni := NodeInfo{Name: n, Type: "normal", Status: nd.status}
+		for _, l := range m.cfg.Links {
+			st := nd.links[l].status
+			if n == m.cfg.Local {
+				st = LinkUp // our own links are up while we run
+			}
+			ni.Links = append(ni.Links, LinkInfo{Name: l, Status: st})
+		}
+		out = append(out, ni)
+	}
+	for _, name := range m.sortedNodes() {
+		if nd := m.nodes[name]; nd.ping {
+			out = append(out, NodeInfo{Name: name, Type: "ping", Status: nd.status})
+		}
+	}
+	return out
+}

@@ -191,3 +191,17 @@ func TestDecideIPFail(t *testing.T) {
 		}
 	}
 }
+
+func TestNodesSnapshot(t *testing.T) {
+	c := &clock{now: t0}
+	m := New(manualConfig(), c.now)
+	m.Step(c.now, Heartbeat{Node: "linux142", Link: "eth0", Status: StatusActive})
+	want := []NodeInfo{
+		{Name: "linux187", Type: "normal", Status: StatusUp, Links: []LinkInfo{{"eth0", LinkUp}}},
+		{Name: "linux142", Type: "normal", Status: StatusActive, Links: []LinkInfo{{"eth0", LinkUp}}},
+		{Name: "10.144.43.254", Type: "ping", Status: StatusInit},
+	}
+	if d := cmp.Diff(want, m.Nodes()); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
