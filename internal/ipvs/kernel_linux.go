@@ -15,12 +15,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// OpenKernel opens a generic netlink socket and looks up the kernel's IPVS family.
+// OpenKernel opens a generic netlink socket and initialises like ipvsadm 1.31's
+// ipvs_init: it looks up the kernel's IPVS family and asks for IPVS_CMD_GET_INFO.
 // When the family is missing (no ip_vs module) it fails with an error that
 // errors.Is(err, unix.ENOPROTOOPT), the errno behind ipvsadm's "Can't initialize
-// ipvs: Protocol not available". It runs no program and writes nothing unless
-// WithModprobe asks for ipvsadm's modprobe retry. The look-up is bounded by the
-// WithTimeout duration (DefaultTimeout).
+// ipvs: Protocol not available"; without CAP_NET_ADMIN, GET_INFO fails with EPERM
+// ("Permission denied (you must be root)"). It runs no program and writes nothing
+// unless WithModprobe asks for ipvsadm's modprobe retry. Initialisation is bounded
+// by the WithTimeout duration (DefaultTimeout).
 func OpenKernel(opts ...Option) (*Kernel, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -33,12 +35,12 @@ func OpenKernel(opts ...Option) (*Kernel, error) {
 	k := newKernel(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
 	defer cancel()
-	err = k.resolveFamily(ctx)
-	if err != nil && cfg.modprobe && errors.Is(err, unix.ENOPROTOOPT) {
-		// ipvsadm: if initialising fails, run modprobe and, when it succeeds,
-		// initialise again; otherwise report the first failure.
+	err = k.init(ctx)
+	if err != nil && cfg.modprobe {
+		// ipvsadm: when initialising fails, run modprobe and, if it succeeds,
+		// initialise again; if modprobe fails, report the first failure.
 		if modprobe(ctx, cfg.modOut) == nil {
-			err = k.resolveFamily(ctx)
+			err = k.init(ctx)
 		}
 	}
 	if err != nil {
@@ -46,6 +48,18 @@ func OpenKernel(opts ...Option) (*Kernel, error) {
 		return nil, err
 	}
 	return k, nil
+}
+
+// init resolves the family and checks that IPVS answers (GET_INFO needs
+// CAP_NET_ADMIN, as every IPVS command does).
+func (k *Kernel) init(ctx context.Context) error {
+	if k.family == 0 {
+		if err := k.resolveFamily(ctx); err != nil {
+			return err
+		}
+	}
+	_, err := k.Info(ctx)
+	return err
 }
 
 // modprobe runs "/sbin/modprobe -- ip_vs" like ipvsadm 1.31's modprobe_ipvs.

@@ -560,3 +560,21 @@ func TestMalformedReplyIsAnError(t *testing.T) {
 		t.Fatalf("err = %v, want a malformed-message error", err)
 	}
 }
+
+// TestInitLikeIpvsadm: initialising is the family look-up plus GET_INFO, so an
+// unprivileged caller fails at open time with EPERM, as ipvsadm does ("Can't
+// initialize ipvs: Permission denied (you must be root)").
+func TestInitLikeIpvsadm(t *testing.T) {
+	s := &scriptKernel{reply: func(r request) [][]byte { return [][]byte{errMsg(r.seq, unix.EPERM)} }}
+	k := newKernel(s, defaultConfig())
+	if err := k.init(t.Context()); !errors.Is(err, unix.EPERM) {
+		t.Fatalf("err = %v, want EPERM", err)
+	}
+	if k.family != testFamily || len(s.reqs) != 1 || s.reqs[0].cmd != cmdGetInfo {
+		t.Errorf("family %#x, requests %+v: want the look-up then GET_INFO", k.family, s.reqs)
+	}
+	k = newKernel(&scriptKernel{noFamily: true}, defaultConfig())
+	if err := k.init(t.Context()); !errors.Is(err, unix.ENOPROTOOPT) {
+		t.Fatalf("err = %v, want ENOPROTOOPT", err)
+	}
+}
