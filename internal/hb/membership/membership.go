@@ -395,3 +395,11 @@ func (m *Machine) Nodes() []NodeInfo {
 	}
 	return out
 }
+
+// SetLocalStatus records the status this node announces ("up", then "active" once its
+// resources are settled), for Nodes.
+func (m *Machine) SetLocalStatus(st string) {
+	if n := m.nodes[m.cfg.Local]; n != nil {
+		n.status = st
+	}
+}
