@@ -190,39 +190,3 @@ func (n *Node) Close() error {
 	})
 	return err
 }
-
-// StatusMessage builds the status heartbeat the original sends every
-// keepalive: t=status, st=<status>, dt=<deadtime in ms, hex>, protocol=1.
-func StatusMessage(status string, deadtimeMS uint64) *hbwire.Message {
-	m := &hbwire.Message{}
-	m.Add(hbwire.FType, hbwire.TStatus)
-	m.Add(hbwire.FStatus, status)
-	m.Add(hbwire.FDeadtime, hexs(deadtimeMS))
-	m.Add(hbwire.FProtocol, "1")
-	return m
-}
-
-// RepNodesMessage builds the reply to a peer's t=reqnodes: the node list
-// the original keeps (ha.cf node lines plus autojoined nodes) and the
-// deleted nodes, each name followed by a space, an empty list as one
-// space. Field order is the original's: dest first, then t. The original
-// does not finish starting (Comm_now_up, API sign-on) until every node it
-// asked has replied.
-func RepNodesMessage(dest string, nodes, deleted []string) *hbwire.Message {
-	list := func(names []string) string {
-		if len(names) == 0 {
-			return " "
-		}
-		s := ""
-		for _, n := range names {
-			s += n + " "
-		}
-		return s
-	}
-	m := &hbwire.Message{}
-	m.Add(hbwire.FDest, dest)
-	m.Add(hbwire.FType, hbwire.TRepNodes)
-	m.Add("nodelist", list(nodes))
-	m.Add("delnodelist", list(deleted))
-	return m
-}
