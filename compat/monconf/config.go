@@ -23,7 +23,8 @@ type Config struct {
 
 	// Watches in order of first "watch" line. A second "watch X" block
 	// after X already has services is an error; an earlier empty block is
-	// merged, as in mon.
+	// merged, as in mon. A watch may have no services (mon then has no
+	// such watch at all: "list watch" does not show it).
 	Watches []*Watch
 
 	// Aliases are "alias NAME" records (used by monshow); lines kept raw.
@@ -232,6 +233,10 @@ type Period struct {
 	//   alertafter N        → AlertAfterConsec = N
 	//   alertafter TIME     → AlertAfterInterval = TIME
 	//   alertafter N TIME   → AlertAfter = N, AlertAfterInterval = TIME
+	// Several alertafter lines accumulate as in mon (each form sets only
+	// its own fields; "alertafter 3" then "alertafter 10m" leaves both
+	// AlertAfterConsec 3 and AlertAfterInterval 10m). AlertAfterForm is
+	// the last form used; an exact engine reads the three fields.
 	AlertAfterConsec   int
 	AlertAfter         int
 	AlertAfterInterval time.Duration
