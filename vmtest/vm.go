@@ -39,6 +39,8 @@ type Options struct {
 	Timeout time.Duration
 	// MemoryMB and CPUs size the guest (default 1024 MB, 2 CPUs).
 	MemoryMB, CPUs int
+	// CPUModel is qemu's -cpu (default $LVSKIT_VM_CPU, else qemu64).
+	CPUModel string
 	// Logf receives progress lines (downloads, boot); nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -89,6 +91,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.CPUs == 0 {
 		opts.CPUs = 2
 	}
+	if opts.CPUModel == "" {
+		opts.CPUModel = os.Getenv("LVSKIT_VM_CPU")
+	}
+	if opts.CPUModel == "" {
+		opts.CPUModel = "qemu64"
+	}
 	tree, err := ensureGuestTree(logf)
 	if err != nil {
 		return nil, err
@@ -114,11 +122,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout+time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64",
-		"-accel", "tcg", "-cpu", "max",
+		"-accel", "tcg", "-cpu", opts.CPUModel,
 		"-m", strconv.Itoa(opts.MemoryMB), "-smp", strconv.Itoa(opts.CPUs),
 		"-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
 		"-kernel", tree.vmlinuz, "-initrd", initrd,
-		"-append", "console=ttyS0 quiet panic=-1 rdinit=/init",
+		"-append", "console=ttyS0 quiet panic=-1 rdinit=/init mitigations=off",
 		"-drive", "file="+disk+",format=raw,if=virtio")
 	var console bytes.Buffer
 	cmd.Stdout = &console
