@@ -424,3 +424,17 @@ func TestSeedFixed(t *testing.T) {
 		t.Errorf("globals: %+v", cfg.Globals)
 	}
 }
+
+func TestPeriodKeywordsAccumulate(t *testing.T) {
+	cfg := mustParse(t, "watch g\nservice s\nperiod wd {Mon}\nalertafter 3\nalertafter 10m\nalertevery 1h strict\nalertevery 2h\n")
+	p := cfg.Watches[0].Services[0].Periods[0]
+	if p.AlertAfterConsec != 3 || p.AlertAfterInterval != 10*time.Minute || p.AlertAfterForm != AlertAfterTime {
+		t.Errorf("alertafter: consec=%d interval=%v form=%v", p.AlertAfterConsec, p.AlertAfterInterval, p.AlertAfterForm)
+	}
+	if p.AlertEvery != 2*time.Hour || p.AlertEveryMode != "" {
+		t.Errorf("alertevery = %v %q, want 2h without modifier", p.AlertEvery, p.AlertEveryMode)
+	}
+	if p.Lines["alertevery"] != 7 || !p.Set["alertafter"] {
+		t.Errorf("Lines/Set: %v %v", p.Lines, p.Set)
+	}
+}
