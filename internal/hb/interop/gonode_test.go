@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -145,84 +146,88 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// TestIntegrationGoNodeWithOriginal joins a Go transport node (lvs2) to a
+// TestIntegrationGoNodeWithOriginal* join a Go transport node (lvs2) to a
 // cluster with the original heartbeat 3.0.6 (lvs1) over each UDP medium:
 // the original must count lvs2 as an active member (cl_status), lvs2 must
 // accept the original's authenticated heartbeats, retransmissions must
 // work in both directions (ucast), and when lvs2 stops the original must
 // declare it dead.
-func TestIntegrationGoNodeWithOriginal(t *testing.T) {
+func TestIntegrationGoNodeWithOriginalUcast(t *testing.T) { goNodeWithOriginal(t, Ucast) }
+
+// TestIntegrationGoNodeWithOriginalBcast: as above over bcast.
+func TestIntegrationGoNodeWithOriginalBcast(t *testing.T) { goNodeWithOriginal(t, Bcast) }
+
+// TestIntegrationGoNodeWithOriginalMcast: as above over mcast.
+func TestIntegrationGoNodeWithOriginalMcast(t *testing.T) { goNodeWithOriginal(t, Mcast) }
+
+func goNodeWithOriginal(t *testing.T, m Medium) {
 	Require(t, true)
-	if _, err := os.Stat("/usr/sbin/nft"); err != nil {
-		t.Skip("nft not installed")
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("nft not installed (nftables)")
 	}
-	for _, m := range []Medium{Ucast, Bcast, Mcast} {
-		t.Run(string(m), func(t *testing.T) {
-			p := NewPair(t)
-			names := [2]string{"lvs1", "lvs2"}
-			kr, err := hbwire.NewKeyring(1, hbwire.Key{Index: 1, Method: hbwire.SHA1, Secret: []byte("doss123")})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rec := filepath.Join(t.TempDir(), "rec.log")
-			_ = os.Chmod(filepath.Dir(rec), 0o777)
-			orig := StartHeartbeat(t, p.NS[0], Config{
-				Name:        names[0],
-				HACF:        HACF(p, 0, names, m),
-				Authkeys:    Authkeys("sha1", "doss123"),
-				Haresources: "lvs1 rec\n",
-				Scripts:     map[string]string{"rec": Recorder(rec)},
-			})
-			g := startGoPeer(t, p, 1, names[1], m, kr)
+	p := NewPair(t)
+	names := [2]string{"lvs1", "lvs2"}
+	kr, err := hbwire.NewKeyring(1, hbwire.Key{Index: 1, Method: hbwire.SHA1, Secret: []byte("doss123")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := filepath.Join(t.TempDir(), "rec.log")
+	_ = os.Chmod(filepath.Dir(rec), 0o777)
+	orig := StartHeartbeat(t, p.NS[0], Config{
+		Name:        names[0],
+		HACF:        HACF(p, 0, names, m),
+		Authkeys:    Authkeys("sha1", "doss123"),
+		Haresources: "lvs1 rec\n",
+		Scripts:     map[string]string{"rec": Recorder(rec)},
+	})
+	g := startGoPeer(t, p, 1, names[1], m, kr)
 
-			if err := orig.WaitClStatus(20*time.Second, "active", "nodestatus", "lvs2"); err != nil {
-				g.mu.Lock()
-				t.Logf("accepted from original: %v, stats %+v", g.typs, g.node.Stats())
-				g.mu.Unlock()
-				t.Fatalf("%v\nlog:\n%s", err, orig.Log())
-			}
-			waitFor(t, 10*time.Second, "status st=active from the original", func() bool {
-				g.mu.Lock()
-				defer g.mu.Unlock()
-				return slices.Contains(g.st, "active")
-			})
-			if out, err := orig.ClStatus("listhblinks", "lvs2"); err != nil || !strings.Contains(out, "eth0") {
-				t.Errorf("cl_status listhblinks lvs2 = %q, %v", out, err)
-			}
-			if out, err := orig.ClStatus("hblinkstatus", "lvs2", "eth0"); err != nil || out != "up" {
-				t.Errorf("cl_status hblinkstatus lvs2 eth0 = %q, %v", out, err)
-			}
+	if err := orig.WaitClStatus(30*time.Second, "active", "nodestatus", "lvs2"); err != nil {
+		g.mu.Lock()
+		t.Logf("accepted from original: %v, stats %+v", g.typs, g.node.Stats())
+		g.mu.Unlock()
+		t.Fatalf("%v\nlog:\n%s", err, orig.Log())
+	}
+	waitFor(t, 10*time.Second, "status st=active from the original", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return slices.Contains(g.st, "active")
+	})
+	if out, err := orig.ClStatus("listhblinks", "lvs2"); err != nil || !strings.Contains(out, "eth0") {
+		t.Errorf("cl_status listhblinks lvs2 = %q, %v", out, err)
+	}
+	if out, err := orig.ClStatus("hblinkstatus", "lvs2", "eth0"); err != nil || out != "up" {
+		t.Errorf("cl_status hblinkstatus lvs2 eth0 = %q, %v", out, err)
+	}
 
-			if m == Ucast {
-				// Original -> Go: lose ~3 of its packets; lvs2 asks
-				// with NS_rexmit and must end up with no hole.
-				dropHeartbeats(t, p, p.NS[1], 1500*time.Millisecond)
-				waitFor(t, 10*time.Second, "retransmissions from the original", func() bool {
-					lo, hi, missing := g.holes()
-					return hi > lo && len(missing) == 0
-				})
-				// Go -> original: the original asks lvs2 and must
-				// report nothing missing afterwards.
-				dropHeartbeats(t, p, p.NS[0], 1500*time.Millisecond)
-				waitFor(t, 10*time.Second, "the original to recover lvs2's lost packets", func() bool {
-					return strings.Contains(orig.Log(), "No pkts missing from lvs2!")
-				})
-			}
-			st := g.node.Stats()
-			if st.Dropped[hbwire.ErrBadAuth.Error()] != 0 || st.Dropped[hbwire.ErrFormat.Error()] != 0 {
-				t.Errorf("Go node rejected the original's packets: %v", st.Dropped)
-			}
-			for _, l := range strings.Split(orig.Log(), "\n") {
-				if strings.Contains(l, "authentication") || strings.Contains(l, "ERROR") && strings.Contains(l, "lvs2") {
-					t.Errorf("original complained: %s", l)
-				}
-			}
-
-			g.stop()
-			if err := orig.WaitClStatus(15*time.Second, "dead", "nodestatus", "lvs2"); err != nil {
-				t.Fatalf("%v\nlog:\n%s", err, orig.Log())
-			}
-			t.Logf("accepted from original: %v; stats %+v", g.typs, g.node.Stats())
+	if m == Ucast {
+		// Original -> Go: lose ~3 of its packets; lvs2 asks
+		// with NS_rexmit and must end up with no hole.
+		dropHeartbeats(t, p, p.NS[1], 1500*time.Millisecond)
+		waitFor(t, 10*time.Second, "retransmissions from the original", func() bool {
+			lo, hi, missing := g.holes()
+			return hi > lo && len(missing) == 0
+		})
+		// Go -> original: the original asks lvs2 and must
+		// report nothing missing afterwards.
+		dropHeartbeats(t, p, p.NS[0], 1500*time.Millisecond)
+		waitFor(t, 10*time.Second, "the original to recover lvs2's lost packets", func() bool {
+			return strings.Contains(orig.Log(), "No pkts missing from lvs2!")
 		})
 	}
+	st := g.node.Stats()
+	if st.Dropped[hbwire.ErrBadAuth.Error()] != 0 || st.Dropped[hbwire.ErrFormat.Error()] != 0 {
+		t.Errorf("Go node rejected the original's packets: %v", st.Dropped)
+	}
+	for _, l := range strings.Split(orig.Log(), "\n") {
+		if strings.Contains(l, "authentication") || strings.Contains(l, "ERROR") && strings.Contains(l, "lvs2") {
+			t.Errorf("original complained: %s", l)
+		}
+	}
+
+	g.stop()
+	if err := orig.WaitClStatus(15*time.Second, "dead", "nodestatus", "lvs2"); err != nil {
+		t.Fatalf("%v\nlog:\n%s", err, orig.Log())
+	}
+	t.Logf("accepted from original: %v; stats %+v", g.typs, g.node.Stats())
 }

@@ -19,6 +19,7 @@ var (
 	ErrReplay        = errors.New("duplicate or replayed sequence number")
 	ErrOldGeneration = errors.New("packet from an earlier generation of the node")
 	ErrMissingField  = errors.New("required field missing")
+	ErrNotHeardFrom  = errors.New("control message from a node not heard from yet")
 )
 
 // Defaults, as observed from the original.
@@ -254,7 +255,10 @@ func (e *Endpoint) Open(pkt []byte) (*Received, error) {
 	if t == hbwire.TRexmit || t == hbwire.TAck {
 		// Control messages carry no seq; they must belong to the
 		// peer's current generation.
-		if !p.started || gen != p.gen {
+		if !p.started {
+			return nil, fmt.Errorf("%w: %s", ErrNotHeardFrom, src)
+		}
+		if gen != p.gen {
 			return nil, fmt.Errorf("%w: %s control message for generation %x", ErrOldGeneration, src, gen)
 		}
 		r.Control = true

@@ -384,3 +384,19 @@ func TestRerequest(t *testing.T) {
 		t.Errorf("acks after the gap (-want +got):\n%s", diff)
 	}
 }
+
+func TestControlBeforeHeartbeat(t *testing.T) {
+	a := newEP(t, "lvs1", 7, "k")
+	b := newEP(t, "lvs2", 8, "k")
+	req, _ := a.RexmitRequest("lvs2", 1, 1)
+	if _, err := b.Open(req); !errors.Is(err, ErrNotHeardFrom) {
+		t.Errorf("control before any heartbeat: %v", err)
+	}
+	p, _ := a.Seal(StatusMessage("up", 1))
+	if _, err := b.Open(p); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := b.Open(req); err != nil || !r.Control {
+		t.Errorf("control after a heartbeat: %v", err)
+	}
+}

@@ -127,7 +127,7 @@ func (n *Node) Stats() Stats {
 
 // DropReason classifies an Open error for counting.
 func DropReason(err error) string {
-	for _, e := range []error{ErrFromSelf, ErrUnknownNode, ErrReplay, ErrOldGeneration, ErrMissingField,
+	for _, e := range []error{ErrFromSelf, ErrUnknownNode, ErrReplay, ErrOldGeneration, ErrMissingField, ErrNotHeardFrom,
 		hbwire.ErrUnknownKey, hbwire.ErrNoAuth, hbwire.ErrBadAuth, hbwire.ErrTooLarge, hbwire.ErrTooMany, hbwire.ErrFormat} {
 		if errors.Is(err, e) {
 			return e.Error()
