@@ -84,7 +84,7 @@ func randDest(r *rand.Rand) Destination {
 func TestServiceRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	var dec decoder
-	for i := range 5000 {
+	for i := range 2000 {
 		s := randService(r)
 		var e encoder
 		e.service(&s)
@@ -105,7 +105,7 @@ func TestServiceRoundTrip(t *testing.T) {
 func TestDestinationRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	var dec decoder
-	for i := range 5000 {
+	for i := range 2000 {
 		d := randDest(r)
 		var e encoder
 		e.dest(&d)

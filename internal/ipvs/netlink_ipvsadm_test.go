@@ -232,14 +232,19 @@ func TestRequestsMatchIpvsadm131(t *testing.T) {
 					diffs = append(diffs, fmt.Sprintf("attribute %s=%s, ipvsadm sent %s", p, v, tv))
 				}
 			}
+			var extra []string
 			for p, v := range theirT {
 				if _, ok := ourT[p]; !ok {
 					if exact(ours.cmd, p) {
 						diffs = append(diffs, fmt.Sprintf("ipvsadm also sent %s=%s", p, v))
 					} else {
-						t.Logf("ipvsadm also sends %s=%s (not needed by the kernel for command %d)", p, v, ours.cmd)
+						extra = append(extra, p+"="+v)
 					}
 				}
+			}
+			if len(extra) > 0 {
+				sort.Strings(extra)
+				t.Logf("ipvsadm also sends %v, which the kernel does not read for command %d", extra, ours.cmd)
 			}
 			sort.Strings(diffs)
 			for _, d := range diffs {

@@ -14,7 +14,7 @@ import (
 )
 
 // transport is the one netlink socket a Kernel talks through. The real one is in
-// kernel_linux.go; tests script the kernel's side (netlink_test.go).
+// kernel_linux.go; tests script the kernel's side (netlink_script_test.go).
 type transport interface {
 	// Send writes one buffer holding one or more netlink messages.
 	Send(b []byte) error
