@@ -82,7 +82,7 @@ const (
 	TIPRequestResp = "ip-request-resp"
 	TAskResources  = "ask_resources"
 	THBTakeover    = "hb_takeover"
-	TShutdown      = "shutdown"
+	TShutdone      = "shutdone"
 )
 
 // Message is an ordered list of fields. Order is significant: both digests

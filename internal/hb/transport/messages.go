@@ -130,10 +130,7 @@ func IPRequestRespMessage(dest, ipaddr string, weown bool, ok string) *hbwire.Me
 // ShutdoneMessage is the last message of a node that stops cleanly.
 func ShutdoneMessage() *hbwire.Message {
 	m := &hbwire.Message{}
-	m.Add(hbwire.FType, TShutdone)
+	m.Add(hbwire.FType, hbwire.TShutdone)
 	m.Add(hbwire.FStatus, "dead")
 	return m
 }
-
-// TShutdone is the type of ShutdoneMessage.
-const TShutdone = "shutdone"

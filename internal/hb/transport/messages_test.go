@@ -47,7 +47,7 @@ func TestBuildersMatchOriginal(t *testing.T) {
 			b = TakeoverMessage()
 		case hbwire.TIPRequestResp:
 			b = IPRequestRespMessage(v(hbwire.FDest), v("ipaddr"), v("weown") == "yes", v("ok"))
-		case TShutdone:
+		case hbwire.TShutdone:
 			b = ShutdoneMessage()
 		default:
 			t.Errorf("no builder for captured type %q: %v", typ, m)
@@ -79,7 +79,7 @@ func TestBuildersMatchOriginal(t *testing.T) {
 		seen[typ]++
 	}
 	for _, typ := range []string{hbwire.TStatus, hbwire.TReqNodes, hbwire.TRepNodes, hbwire.TStarting,
-		hbwire.TResource, hbwire.TAskResources, hbwire.THBTakeover, hbwire.TIPRequestResp, TShutdone} {
+		hbwire.TResource, hbwire.TAskResources, hbwire.THBTakeover, hbwire.TIPRequestResp, hbwire.TShutdone} {
 		if seen[typ] == 0 {
 			t.Errorf("captures have no %s message", typ)
 		}
