@@ -1,15 +1,3 @@
-// Command mond is a drop-in for mon 1.3.6: it reads the same mon.cf, runs the same
-// monitor and alert programs the same way (or built-in monitors for the common scripts),
-// and answers Debian's moncmd and monshow on TCP 2583.
-//
-// Command line: mon's options (-c config, -p port, -P pidfile, -L logdir, -D statedir,
-// -a alertdir, -s mondir, -b basedir, -B cfbasedir, -A authfile, -m maxprocs, -k maxkeep,
-// -r randstart, -S, -l, -f, -d, -v, -O facility, -t trapport) plus:
-//
-//	--check FILE                 parse FILE like mon would, report errors, exit
-//	--builtin-monitors MODE      auto (default: a script in mondir wins), prefer, off
-//	--monitor-timeout DURATION   kill monitors running longer (mon has no limit)
-//	--metrics-listen ADDR        serve Prometheus metrics on ADDR/metrics (off by default)
 package main
 
 import (

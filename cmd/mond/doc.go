@@ -1,0 +1,56 @@
+// Command mond is a drop-in for mon 1.3.6: it reads the same mon.cf, runs the same
+// monitor and alert programs the same way (or built-in monitors for the common scripts),
+// and answers Debian's moncmd and monshow on TCP 2583.
+//
+// # Command line
+//
+// mon's options: -c config, -p port, -t trapport, -P pidfile, -L logdir, -D statedir,
+// -a alertdir, -s mondir, -b basedir, -B cfbasedir, -A authfile, -m maxprocs, -k maxkeep,
+// -r randstart, -S (start stopped), -l [disabled] (load saved state), -f (background),
+// -d (log to stderr too), -O facility, -M [m4], -v, -h. mond adds:
+//
+//	--check FILE                 parse FILE as mon would, report errors (file:line), exit
+//	--builtin-monitors MODE      auto (default), prefer or off — see below
+//	--monitor-timeout DURATION   kill monitors running longer (mon has no limit; off)
+//	--metrics-listen ADDR        Prometheus metrics on ADDR/metrics (off by default)
+//
+// # Built-in monitors and scripts of the same name
+//
+// ping.monitor, fping.monitor, tcp.monitor, telnet.monitor, http.monitor, smtp.monitor
+// and dns.monitor (caching mode) are built in (internal/mon/monitors): same arguments,
+// summary, detail and exit status as Debian's scripts, run inside mond without forking.
+// The rule, with the default --builtin-monitors=auto: an executable file of that name
+// in one of the mondir directories wins — mond then runs exactly what mon would run;
+// the built-in is used only when no such program exists (a machine without perl or
+// without mon's scripts). "prefer" uses the built-in even when the script exists;
+// "off" never uses built-ins.
+//
+// # Behaviour kept from mon 1.3.6 (the program, where it differs from the man page)
+//
+//   - The first check of a service comes one interval after start (or at a random
+//     point within randstart), not at start.
+//   - Every failure alerts unless alertevery, alertafter or numalerts hold it back.
+//   - An upalert is sent only for a period that sent a down alert (unless no_comp_alerts).
+//   - upalertafter is accepted and has no effect (1.3.6 stores it per period but reads
+//     it per service).
+//   - A disabled service or watch still runs its monitor; only alerts are suppressed. A
+//     disablealert is therefore never sent for "disable service".
+//   - A monitor killed by a signal counts as success ($? >> 8 is 0).
+//   - The downtime log is written only with "dtlogging = yes".
+//
+// mond schedules checks exactly one interval apart (mon's one-second loop lets them
+// drift), which changes timing, not the sequence of alerts.
+//
+// # Not implemented (rejected with an error, or reported)
+//
+//   - SNMP-style traps: the trap port is not opened; traptimeout and trapduration in a
+//     config are rejected ("not implemented").
+//   - monremote (rejected), authtype pam (rejected by the parser), getpwnam and shadow
+//     logins (refused with a logged reason: use userfile), traditional DES hashes in
+//     the userfile (only $1$, $5$ and $6$ crypt hashes).
+//   - The "set"/"get" client commands for service variables (only maxkeep), and
+//     "savestate"/"loadstate" of opstatus (only the disabled state).
+//   - Reading historicfile back at start (it is appended to).
+//   - dns.monitor's zone mode as a built-in (the script is used when present).
+//   - fping.monitor -T (traceroute) as a built-in.
+package main
