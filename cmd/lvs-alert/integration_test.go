@@ -33,6 +33,44 @@ step "upalert to a missing service"; run $A -u -P udp -V 10.144.43.185:53 -R 10.
 step "fwmark"; /sbin/ipvsadm -A -f 9 -s sh; run $A -u -f 9 -R 10.144.43.175 -W 2 -F tun; /sbin/ipvsadm -L -n -f 9 | tail -n +3
 step "fwmark down"; run $A -f 9 -R 10.144.43.175; /sbin/ipvsadm -L -n -f 9 | tail -n +3
 step "bad flag"; run $A -P tcp -V 10.144.43.185 -R 10.144.43.175 -u -W x
+
+# Drain with real connections: a client namespace connects to a VIP on this director,
+# whose real servers are local listeners (IPVS counts their connections as it does
+# any real server's).
+$IP netns add cl
+$IP link add d0 type veth peer name c0
+$IP link set c0 netns cl
+$IP addr add 10.0.0.1/24 dev d0
+$IP link set d0 up
+$IP addr add 10.0.0.100/32 dev lo
+$IP -n cl addr add 10.0.0.2/24 dev c0
+$IP -n cl link set c0 up
+$IP -n cl link set lo up
+for p in 8080 8081; do ( while true; do sleep 60 | nc -l -p $p >/dev/null 2>&1; done ) & done
+sleep 1
+dest() { /sbin/ipvsadm -L -n | grep "$1"; }
+# wait_for PATTERN DEST: until the listing of DEST matches (bounded: 10 s)
+wait_for() { i=0; while [ $i -lt 50 ]; do dest "$2" | grep -q "$1" && return 0; sleep 0.2; i=$((i+1)); done; echo "timeout waiting for $1"; dest "$2"; }
+
+step "drain bounded by its timeout"
+/sbin/ipvsadm -A -t 10.0.0.100:80 -s rr
+/sbin/ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.1:8080 -m -w 5
+$IP netns exec cl sh -c 'sleep 60 | nc 10.0.0.100 80 >/dev/null 2>&1' &
+wait_for "Masq    5      1 " 10.0.0.1:8080; dest 10.0.0.1:8080
+( wait_for "Masq    0      1 " 10.0.0.1:8080 >/tmp/during; dest 10.0.0.1:8080 >>/tmp/during ) & DURING=$!
+run $A -P tcp -V 10.0.0.100:80 -R 10.0.0.1:8080 --drain=8
+wait $DURING; echo "during:"; cat /tmp/during
+/sbin/ipvsadm -L -n -t 10.0.0.100:80 | tail -n +3
+
+step "drain ends when the connection does"
+/sbin/ipvsadm -A -t 10.0.0.100:81 -s rr
+/sbin/ipvsadm -a -t 10.0.0.100:81 -r 10.0.0.1:8081 -m -w 5
+$IP netns exec cl sh -c 'sleep 60 | timeout 4 nc 10.0.0.100 81 >/dev/null 2>&1' &
+wait_for "Masq    5      1 " 10.0.0.1:8081; dest 10.0.0.1:8081
+run $A -P tcp -V 10.0.0.100:81 -R 10.0.0.1:8081 --drain=120
+/sbin/ipvsadm -L -n -t 10.0.0.100:81 | tail -n +3
+killall nc sleep >/dev/null 2>&1
+true
 `
 
 const wantTranscript = `== alert removes
@@ -85,6 +123,17 @@ FWM  9 sh
 rc=2
 stderr: lvs-alert: -W: "x" is not a weight; expected an integer from 0 to 2147483647
 stderr: Try 'lvs-alert --help' for the accepted arguments.
+== drain bounded by its timeout
+  -> 10.0.0.1:8080                Masq    5      1          0         
+rc=0
+stderr: lvs-alert: drain of 10.0.0.1:8080 in TCP 10.0.0.100:80 timed out after 8s with 1 active connections; removing it
+during:
+  -> 10.0.0.1:8080                Masq    0      1          0         
+TCP  10.0.0.100:80 rr
+== drain ends when the connection does
+  -> 10.0.0.1:8081                Masq    5      1          0         
+rc=0
+TCP  10.0.0.100:81 rr
 `
 
 // TestIntegrationKernel runs lvs-alert against a real IPVS (Debian's kernel under
