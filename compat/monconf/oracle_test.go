@@ -98,7 +98,7 @@ func runMon(t *testing.T, mon, file string) verdict {
 	if u := unshareNet(); u != "" {
 		args = append([]string{u, "-n"}, args...)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir = filepath.Dir(abs)

@@ -227,7 +227,7 @@ func monValues(t *testing.T, mon, file string, groups []string) []string {
 	}
 	abs, _ := filepath.Abs(file)
 	port := freePort(t, "tcp")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, mon, "-S", "-c", abs, "-s", empty, "-a", empty, "-A", auth,
 		"-L", tmp, "-D", tmp, "-P", "", "-p", strconv.Itoa(port), "-t", strconv.Itoa(freePort(t, "udp")))
