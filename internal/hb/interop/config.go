@@ -2,6 +2,7 @@ package interop
 
 import (
 	"fmt"
+	"os"
 	"strings"
 )
 
@@ -65,4 +66,14 @@ status) if [ -f ` + logPath + `.on ]; then echo running; else echo stopped; fi ;
 esac
 exit 0
 `
+}
+
+// RecorderLines returns what a Recorder script logged ("start", "stop",
+// "status"), oldest first.
+func RecorderLines(logPath string) []string {
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		return nil
+	}
+	return strings.Fields(string(b))
 }

@@ -231,3 +231,45 @@ func goNodeWithOriginal(t *testing.T, m Medium) {
 	}
 	t.Logf("accepted from original: %v; stats %+v", g.typs, g.node.Stats())
 }
+
+// TestIntegrationOriginalRejectsWrongKey: a Go node signing with another
+// cluster's key, or sending unsigned packets, is never taken as a member
+// by the original, while the original's own packets still verify here.
+func TestIntegrationOriginalRejectsWrongKey(t *testing.T) {
+	Require(t, true)
+	p := NewPair(t)
+	names := [2]string{"lvs1", "lvs2"}
+	orig := StartHeartbeat(t, p.NS[0], Config{
+		Name: names[0], HACF: HACF(p, 0, names, Ucast), Authkeys: Authkeys("sha1", "doss123"),
+	})
+	wrong, _ := hbwire.NewKeyring(1, hbwire.Key{Index: 1, Method: hbwire.SHA1, Secret: []byte("guess")})
+	g := startGoPeer(t, p, 1, names[1], Ucast, wrong)
+	// Unsigned copies of the heartbeats too.
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(300 * time.Millisecond):
+				_ = g.node.SendRaw(hbwire.Marshal(transport.StatusMessage("active", 4000)))
+			}
+		}
+	}()
+	defer close(stop)
+	// Past initdead (6 s) the original has decided about lvs2.
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if out, _ := orig.ClStatus("nodestatus", "lvs2"); out == "active" || out == "up" {
+			t.Fatalf("original took a wrongly keyed node as %q", out)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if out, _ := orig.ClStatus("nodestatus", "lvs2"); out != "dead" {
+		t.Errorf("cl_status nodestatus lvs2 = %q, want dead", out)
+	}
+	st := g.node.Stats()
+	if st.Delivered != 0 || st.Dropped[hbwire.ErrBadAuth.Error()] == 0 {
+		t.Errorf("with the wrong key the Go node must drop the original's packets: %+v", st)
+	}
+}

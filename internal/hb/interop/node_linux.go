@@ -238,3 +238,15 @@ func (n *Node) Stop() {
 	}
 	n.Kill9()
 }
+
+// Standby runs the original's hb_standby on the node (give resources away).
+func (n *Node) Standby() error {
+	_, err := n.Exec("/usr/share/heartbeat/hb_standby")
+	return err
+}
+
+// Takeover runs the original's hb_takeover on the node.
+func (n *Node) Takeover() error {
+	_, err := n.Exec("/usr/share/heartbeat/hb_takeover")
+	return err
+}
