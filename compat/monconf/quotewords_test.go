@@ -2,12 +2,14 @@ package monconf
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"math/rand"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -62,7 +64,9 @@ func TestQuoteWordsPerl(t *testing.T) {
 	}
 	// Each result: count, then each word hex-encoded ("U" for undef).
 	script := `use Text::ParseWords; while (<STDIN>) { chomp; my @w = quotewords('\s+', 0, pack("H*", $_)); print scalar(@w), join("", map { " " . (defined $_ ? unpack("H*", $_) . "." : "U") } @w), "\n"; }`
-	cmd := exec.Command(perl, "-e", script)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, perl, "-e", script)
 	cmd.Stdin = &in
 	out, err := cmd.Output()
 	if err != nil {

@@ -3,6 +3,7 @@ package timeperiod
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"math/rand"
@@ -39,7 +40,9 @@ func perlInPeriod(t *testing.T, tz string, specs []string, times []int64) []int 
 	}
 	// Specs travel hex-encoded so any byte survives the pipe.
 	script := `$| = 0; while (<STDIN>) { chomp; my ($t, $h) = split / /, $_, 2; $h = "" unless defined $h; print inPeriod($t, pack("H*", $h)), "\n"; }`
-	cmd := exec.Command(perl, "-MTime::Period", "-e", script)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, perl, "-MTime::Period", "-e", script)
 	cmd.Env = []string{"TZ=" + tz, "PATH=/usr/bin:/bin"}
 	cmd.Stdin = &in
 	out, err := cmd.Output()
