@@ -218,3 +218,30 @@ func TestRealScript(t *testing.T) {
 		t.Errorf("calls %q", got)
 	}
 }
+
+// TestManualLvsScript runs the manual's /etc/init.d/lvs exactly as printed (Part II §4.6,
+// copied to testdata). As printed its case reads `case "" in` (the "$1" was lost in
+// the manual), so every call prints the usage and exits 1: status does not say running,
+// and start fails, so heartbeat (and heartbeatd) gives the group up again.
+func TestManualLvsScript(t *testing.T) {
+	b, err := os.ReadFile("testdata/lvs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Guard: the other branches would reconfigure this host's IPVS and interfaces.
+	if !strings.Contains(string(b), "case \"\" in") {
+		t.Fatal("testdata/lvs is no longer the manual's text; refusing to run it")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/lvs", b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := &Executor{Runner: runner.Exec{}, Dirs: []string{dir}, Timeout: 10 * time.Second}
+	r, _ := haresources.ParseResource("lvs")
+	if e.Running(context.Background(), r) {
+		t.Error("usage output read as running")
+	}
+	if err := e.start(context.Background(), r); err == nil || !strings.Contains(err.Error(), "exit status 1") {
+		t.Errorf("start: %v, want exit status 1", err)
+	}
+}

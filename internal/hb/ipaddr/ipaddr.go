@@ -19,6 +19,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -203,3 +204,9 @@ func (a *Agent) Stop(arg string) error {
 	}
 	return nil
 }
+
+var hiddenWrite = regexp.MustCompile(`/proc/sys/net/ipv4/conf/[^/\s]+/hidden`)
+
+// HiddenPatched reports whether an IPaddr script sets the old hidden ARP flag, as the
+// LVS manual's patched add_interface does; heartbeatd then sets Agent.Hidden.
+func HiddenPatched(script []byte) bool { return hiddenWrite.Match(script) }

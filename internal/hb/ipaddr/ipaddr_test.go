@@ -3,6 +3,7 @@ package ipaddr
 import (
 	"context"
 	"net/netip"
+	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -98,5 +99,18 @@ func TestIPaddr2AndHidden(t *testing.T) {
 	}
 	if d := cmp.Diff(want, f.Calls); d != "" {
 		t.Errorf("calls (-want +got):\n%s", d)
+	}
+}
+
+func TestHiddenPatched(t *testing.T) {
+	b, err := os.ReadFile("testdata/IPaddr-add_interface") // the manual's Part II §4.7
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !HiddenPatched(b) {
+		t.Error("the manual's patched add_interface not recognised")
+	}
+	if HiddenPatched([]byte("CMD=\"$IFCONFIG $iface $ipaddr $IFEXTRA\"\n$CMD\n")) {
+		t.Error("an unpatched script recognised")
 	}
 }
