@@ -342,7 +342,7 @@ func environ(vars map[string]string) []string {
 	keep := env[:0]
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
-		if _, over := vars[k]; !over {
+		if _, over := vars[k]; !over && k != "MOND_FORKED" {
 			keep = append(keep, kv)
 		}
 	}
