@@ -51,25 +51,52 @@ func checkDir(dir, node string, host checkHost) checkResult {
 		r.Errors = append(r.Errors, err)
 	}
 
-	cfPath := filepath.Join(dir, "ha.cf")
-	if f, err := os.Open(cfPath); err != nil {
-		add(fmt.Errorf("%w (heartbeat: Cannot open config file [%s])", err, cfPath))
-		r.Config = &hacf.Config{File: cfPath}
-	} else {
-		cfg, err := hacf.Parse(cfPath, f)
-		f.Close()
-		add(err)
-		r.Config = cfg
-		add(cfg.Check(node, host))
-		for _, w := range cfg.Warnings {
-			r.Warnings = append(r.Warnings, w)
+	// heartbeat stops at the first stage that fails: ha.cf's lines, then authkeys, then
+	// the checks of the whole, then haresources. heartbeatd reports every stage, but a
+	// later stage's errors cannot claim heartbeat's wording once an earlier one failed.
+	quiet := func(errs []error) {
+		for _, e := range errs {
+			var d *hacf.Diag
+			var a *authkeys.Error
+			if errors.As(e, &d) {
+				d.Heartbeat = ""
+			} else if errors.As(e, &a) {
+				a.Heartbeat = ""
+			}
+		}
+	}
+	stage := func(f func()) {
+		before := len(r.Errors)
+		f()
+		if before > 0 {
+			quiet(r.Errors[before:])
 		}
 	}
 
+	cfPath := filepath.Join(dir, "ha.cf")
+	var cfg *hacf.Config
+	stage(func() {
+		f, err := os.Open(cfPath)
+		if err != nil {
+			add(fmt.Errorf("%w (heartbeat: Cannot open config file [%s])", err, cfPath))
+			cfg = &hacf.Config{File: cfPath}
+			return
+		}
+		defer f.Close()
+		c, err := hacf.Parse(cfPath, f)
+		add(err)
+		cfg = c
+	})
+	r.Config = cfg
+
 	akPath := filepath.Join(dir, "authkeys")
-	if f, err := os.Open(akPath); err != nil {
-		add(fmt.Errorf("%w: heartbeat needs it to sign its packets", err))
-	} else {
+	stage(func() {
+		f, err := os.Open(akPath)
+		if err != nil {
+			add(fmt.Errorf("%w: heartbeat needs it to sign its packets", err))
+			return
+		}
+		defer f.Close()
 		fi, err := f.Stat()
 		if err == nil {
 			err = authkeys.CheckMode(akPath, fi.Mode())
@@ -80,7 +107,11 @@ func checkDir(dir, node string, host checkHost) checkResult {
 			add(err)
 			r.Keys = k
 		}
-		f.Close()
+	})
+
+	stage(func() { add(cfg.Check(node, host)) })
+	for _, w := range cfg.Warnings {
+		r.Warnings = append(r.Warnings, w)
 	}
 
 	hrPath := filepath.Join(dir, "haresources")

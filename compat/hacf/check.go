@@ -171,11 +171,6 @@ func (c *Config) IPFail() bool {
 	return false
 }
 
-func (c *Config) has(name string) bool {
-	for _, d := range c.Directives {
-		if d.Name == name && len(d.Args) > 0 {
-			return true
-		}
-	}
-	return false
-}
+// has reports whether name was set with a valid value (an invalid one is already an
+// error, and must not also be checked as if it were zero).
+func (c *Config) has(name string) bool { return c.valid[name] }

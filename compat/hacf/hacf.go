@@ -134,6 +134,7 @@ type Config struct {
 	Warnings []*Diag
 
 	// parse state
+	valid                map[string]bool // directives set with a valid value
 	watchdogSet, baudSet bool
 	mediaSeen            bool
 }

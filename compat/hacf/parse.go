@@ -146,7 +146,7 @@ func ignoreValue(*Config, string) error { return nil }
 func Parse(name string, r io.Reader) (*Config, error) {
 	c := &Config{File: name, Realtime: true, Coredumps: true, Msgfmt: "classic",
 		Compression: "zlib", CompressionThreshold: 2, Autojoin: "none", UUIDFrom: "file",
-		Hbgenmethod: "file", HopFudge: 1, Env: map[string]string{}}
+		Hbgenmethod: "file", HopFudge: 1, Env: map[string]string{}, valid: map[string]bool{}}
 	var errs []error
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 4096), maxLine)
@@ -217,6 +217,8 @@ func (c *Config) parseLine(lineno int, line string) []error {
 	for _, v := range args {
 		if err := d.set(c, v); err != nil {
 			diag(err)
+		} else {
+			c.valid[name] = true
 		}
 	}
 	if d.Support == NotImplemented {
