@@ -119,6 +119,10 @@ func TestSessionsAgainstFake(t *testing.T) {
 	}
 	res := etcResolver(t)
 	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "kernel-order-") {
+			// Depends on the kernel's per-boot hash order: checked in the VM only.
+			continue
+		}
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			replay(t, f, ipvs.NewFake(), func(e *Env) { e.Resolver = res })
 		})
