@@ -69,11 +69,13 @@ func modprobe(ctx context.Context, out io.Writer) error {
 	return cmd.Run()
 }
 
-// sockTransport is a blocking NETLINK_GENERIC socket used with plain read and
-// write system calls; SO_RCVTIMEO bounds each read (see Kernel.arm for why not the
+// sockTransport is a blocking NETLINK_GENERIC socket used with plain write and
+// recvmmsg system calls; SO_RCVTIMEO bounds each read (see Kernel.arm for why not the
 // runtime poller).
 type sockTransport struct {
-	fd int
+	fd   int
+	iov  []unix.Iovec
+	hdrs []mmsghdr
 }
 
 func openSocket() (*sockTransport, error) {
@@ -103,18 +105,43 @@ func (s *sockTransport) Send(b []byte) error {
 	}
 }
 
-// Receive reads with MSG_TRUNC, which makes netlink return a datagram's full
-// length, so that a datagram larger than b is an error rather than silently cut.
-func (s *sockTransport) Receive(b []byte) (int, error) {
-	if len(b) == 0 {
-		return 0, errors.New("empty receive buffer")
+// mmsghdr is struct mmsghdr (x/sys/unix has none); Go pads it like C does.
+type mmsghdr struct {
+	hdr unix.Msghdr
+	len uint32
+}
+
+// Receive reads with recvmmsg and MSG_WAITFORONE: it waits for the first datagram
+// and takes whatever else is queued, which the kernel produces while the call
+// runs (a dump's next part, or NLMSG_DONE, is made as the previous part is read).
+// A datagram larger than its buffer (MSG_TRUNC) is an error, not a silent cut.
+func (s *sockTransport) Receive(bufs [][]byte, lens []int) (int, error) {
+	n := min(len(bufs), len(lens))
+	if n == 0 {
+		return 0, errors.New("no receive buffer")
+	}
+	if len(s.hdrs) < n {
+		s.iov = make([]unix.Iovec, n)
+		s.hdrs = make([]mmsghdr, n)
+	}
+	for i := range n {
+		if len(bufs[i]) == 0 {
+			return 0, errors.New("empty receive buffer")
+		}
+		s.iov[i].Base = &bufs[i][0]
+		s.iov[i].SetLen(len(bufs[i]))
+		s.hdrs[i] = mmsghdr{hdr: unix.Msghdr{Iov: &s.iov[i]}}
+		s.hdrs[i].hdr.SetIovlen(1)
 	}
 	for {
-		r, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(s.fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_TRUNC, 0, 0)
+		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(n), unix.MSG_WAITFORONE, 0, 0)
 		switch e {
 		case 0:
-			if int(r) > len(b) {
-				return 0, fmt.Errorf("kernel sent a %d-byte datagram, more than the %d-byte receive buffer", r, len(b))
+			for i := range int(r) {
+				if s.hdrs[i].hdr.Flags&unix.MSG_TRUNC != 0 {
+					return 0, fmt.Errorf("kernel sent a datagram larger than the %d-byte receive buffer", len(bufs[i]))
+				}
+				lens[i] = int(s.hdrs[i].len)
 			}
 			return int(r), nil
 		case unix.EINTR:

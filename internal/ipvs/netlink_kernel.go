@@ -18,9 +18,11 @@ import (
 type transport interface {
 	// Send writes one buffer holding one or more netlink messages.
 	Send(b []byte) error
-	// Receive reads one datagram (one or more messages) into b. When nothing
-	// arrives within the receive timeout it fails with os.ErrDeadlineExceeded.
-	Receive(b []byte) (int, error)
+	// Receive reads at least one and at most len(bufs) datagrams (each holding one
+	// or more messages), one per buffer, waiting only for the first; lens gets
+	// their lengths. When nothing arrives within the receive timeout it fails with
+	// os.ErrDeadlineExceeded.
+	Receive(bufs [][]byte, lens []int) (int, error)
 	// SetReceiveTimeout bounds each Receive (SO_RCVTIMEO).
 	SetReceiveTimeout(d time.Duration) error
 	Close() error
@@ -39,7 +41,8 @@ type Kernel struct {
 	rcvTimeout time.Duration
 	destHint   int // capacity for the next Destinations result
 	enc        encoder
-	rbuf       []byte
+	rbufs      [][]byte // receive buffers, one datagram each
+	rlens      []int
 	dec        decoder
 }
 
@@ -52,16 +55,26 @@ var _ Client = (*Kernel)(nil)
 // listing thousands of services on a 6.1 kernel.
 var receiveBufSize = os.Getpagesize()
 
+// receiveBatch is how many datagrams one receive call may return (recvmmsg): a
+// destination dump's data and its NLMSG_DONE come in one call, and a Batch
+// window's acknowledgements in few.
+const receiveBatch = 16
+
 // errPending marks Batch ops whose acknowledgement has not arrived.
 var errPending = errors.New("no acknowledgement")
 
 func newKernel(t transport, cfg kernelConfig) *Kernel {
-	return &Kernel{
-		t:    t,
-		cfg:  cfg,
-		rbuf: make([]byte, receiveBufSize),
-		enc:  encoder{buf: make([]byte, 0, 4096)},
+	k := &Kernel{
+		t:     t,
+		cfg:   cfg,
+		rlens: make([]int, receiveBatch),
+		enc:   encoder{buf: make([]byte, 0, 4096)},
 	}
+	mem := make([]byte, receiveBatch*receiveBufSize)
+	for i := range receiveBatch {
+		k.rbufs = append(k.rbufs, mem[i*receiveBufSize:(i+1)*receiveBufSize:(i+1)*receiveBufSize])
+	}
+	return k
 }
 
 func (k *Kernel) nextSeq() uint32 {
@@ -97,16 +110,22 @@ func (k *Kernel) arm(ctx context.Context) {
 	}
 }
 
-// receive reads one datagram, failing early when ctx is done.
-func (k *Kernel) receive(ctx context.Context, op string) (int, error) {
+// receive reads the datagrams that are there (at least one) and passes each
+// message to visit, failing early when ctx is done.
+func (k *Kernel) receive(ctx context.Context, op string, visit func(m message) error) error {
 	if err := ctx.Err(); err != nil {
-		return 0, &OpError{Op: op, Err: err}
+		return &OpError{Op: op, Err: err}
 	}
-	n, err := k.t.Receive(k.rbuf)
+	n, err := k.t.Receive(k.rbufs, k.rlens)
 	if err != nil {
-		return 0, k.receiveError(ctx, op, err)
+		return k.receiveError(ctx, op, err)
 	}
-	return n, nil
+	for i := range n {
+		if err := splitMessages(k.rbufs[i][:k.rlens[i]], visit); err != nil {
+			return &OpError{Op: op, Err: err}
+		}
+	}
+	return nil
 }
 
 // receiveError turns a transport receive error into the error to report.
@@ -175,12 +194,8 @@ func (k *Kernel) exchange(ctx context.Context, op string, seq uint32, dump bool,
 		return nil
 	}
 	for !done {
-		n, err := k.receive(ctx, op)
-		if err != nil {
+		if err := k.receive(ctx, op, visit); err != nil {
 			return err
-		}
-		if err := splitMessages(k.rbuf[:n], visit); err != nil {
-			return &OpError{Op: op, Err: err}
 		}
 	}
 	if kernelErr != nil {
@@ -604,13 +619,7 @@ func (k *Kernel) batchWindow(ctx context.Context, ops []Op, errs []error, names 
 		return nil
 	}
 	for pending > 0 {
-		n, err := k.receive(ctx, "batch")
-		if err == nil {
-			if err = splitMessages(k.rbuf[:n], visit); err != nil {
-				err = &OpError{Op: "batch", Err: err}
-			}
-		}
-		if err != nil {
+		if err := k.receive(ctx, "batch", visit); err != nil {
 			cause := errors.Unwrap(err)
 			for i := start; i < end; i++ {
 				if errs[i] == errPending {

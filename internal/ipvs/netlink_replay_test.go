@@ -80,13 +80,17 @@ func (r *replayKernel) Send(b []byte) error {
 	return nil
 }
 
-func (r *replayKernel) Receive(b []byte) (int, error) {
+func (r *replayKernel) Receive(bufs [][]byte, lens []int) (int, error) {
 	if len(r.queue) == 0 {
 		return 0, os.ErrDeadlineExceeded
 	}
-	d := r.queue[0]
-	r.queue = r.queue[1:]
-	return copy(b, d), nil
+	n := 0
+	for n < len(bufs) && len(r.queue) > 0 {
+		lens[n] = copy(bufs[n], r.queue[0])
+		r.queue = r.queue[1:]
+		n++
+	}
+	return n, nil
 }
 
 func (r *replayKernel) SetReceiveTimeout(time.Duration) error { return nil }

@@ -4,6 +4,7 @@ package ipvs
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -34,12 +35,14 @@ type scriptKernel struct {
 	mu       sync.Mutex
 	reply    func(r request) [][]byte
 	noFamily bool
-	sends    [][]byte  // every Send buffer
-	reqs     []request // every IPVS request
-	queue    [][]byte
-	closed   bool
-	timeout  time.Duration
-	timeouts int // how often it was set
+	// oneAtATime makes Receive return one datagram per call.
+	oneAtATime bool
+	sends      [][]byte  // every Send buffer
+	reqs       []request // every IPVS request
+	queue      [][]byte
+	closed     bool
+	timeout    time.Duration
+	timeouts   int // how often it was set
 }
 
 func (s *scriptKernel) Send(b []byte) error {
@@ -83,16 +86,26 @@ func rebuildHeader(m message) []byte {
 	return append(b, m.payload...)
 }
 
-func (s *scriptKernel) Receive(b []byte) (int, error) {
+// Receive hands out the queued datagrams, as many as there are buffers; with
+// oneAtATime, one per call.
+func (s *scriptKernel) Receive(bufs [][]byte, lens []int) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.queue) == 0 {
 		// Nothing will ever come: behave like the receive timeout passing.
 		return 0, os.ErrDeadlineExceeded
 	}
-	d := s.queue[0]
-	s.queue = s.queue[1:]
-	return copy(b, d), nil
+	n := 0
+	for n < len(bufs) && len(s.queue) > 0 && (n == 0 || !s.oneAtATime) {
+		d := s.queue[0]
+		if len(d) > len(bufs[n]) {
+			return 0, fmt.Errorf("scripted datagram of %d bytes, buffer of %d", len(d), len(bufs[n]))
+		}
+		s.queue = s.queue[1:]
+		lens[n] = copy(bufs[n], d)
+		n++
+	}
+	return n, nil
 }
 
 func (s *scriptKernel) SetReceiveTimeout(d time.Duration) error {

@@ -213,23 +213,25 @@ func TestServicesDumpMultipart(t *testing.T) {
 		{Service: Service{Key: keyFWM, Scheduler: "rr", Flags: SvcOnePacket | SvcHashed, Netmask: 0xffffffff}},
 		{Service: Service{Key: keySCTP, Scheduler: "rr", Flags: SvcPersistent | SvcHashed, Timeout: 360, Netmask: 0xffffffff, PEName: "sip"}},
 	}
-	s := &scriptKernel{}
-	s.reply = func(r request) [][]byte {
-		return [][]byte{
-			// a late reply to an earlier, abandoned request must be skipped
-			kernelService(r.seq-1, ServiceInfo{Service: Service{Key: keyTCP, Scheduler: "stale"}}),
-			concat(kernelService(r.seq, want[0]), kernelService(r.seq, want[1])),
-			concat(kernelService(r.seq, want[2])),
-			concat(kernelService(r.seq, want[3]), doneMsg(r.seq)),
+	for _, one := range []bool{false, true} {
+		s := &scriptKernel{oneAtATime: one}
+		s.reply = func(r request) [][]byte {
+			return [][]byte{
+				// a late reply to an earlier, abandoned request must be skipped
+				kernelService(r.seq-1, ServiceInfo{Service: Service{Key: keyTCP, Scheduler: "stale"}}),
+				concat(kernelService(r.seq, want[0]), kernelService(r.seq, want[1])),
+				concat(kernelService(r.seq, want[2])),
+				concat(kernelService(r.seq, want[3]), doneMsg(r.seq)),
+			}
 		}
-	}
-	k := openScripted(t, s)
-	got, err := k.Services(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
-		t.Errorf("services (-want +got):\n%s", diff)
+		k := openScripted(t, s)
+		got, err := k.Services(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
+			t.Errorf("one datagram per receive %v: services (-want +got):\n%s", one, diff)
+		}
 	}
 }
 
@@ -415,6 +417,7 @@ func TestBatchAcksBySequence(t *testing.T) {
 		pendingAcks = append(pendingAcks, errMsg(r.seq, failing[i]))
 		return nil
 	}
+	s.oneAtATime = true
 	k := openScripted(t, s, WithBatchWindow(4))
 	// Deliver each window's acks in reverse order, several per datagram, after the
 	// write: wrap Send.
