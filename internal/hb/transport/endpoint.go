@@ -20,6 +20,10 @@ var (
 	ErrOldGeneration = errors.New("packet from an earlier generation of the node")
 	ErrMissingField  = errors.New("required field missing")
 	ErrNotHeardFrom  = errors.New("control message from a node not heard from yet")
+	// ErrDuplicate is a copy of a message just accepted, as arrives when
+	// several media are configured; it proves the medium it came on is up.
+	// errors.Is(ErrDuplicate, ErrReplay) holds.
+	ErrDuplicate = fmt.Errorf("%w: recent duplicate", ErrReplay)
 )
 
 // Defaults, as observed from the original.
@@ -41,6 +45,9 @@ const (
 	// it is given up as lost (the original also gives up, logging "lost
 	// packet(s)").
 	MaxRexmitTries = 5
+	// DuplicateSlack: a copy of one of the last DuplicateSlack messages is
+	// ErrDuplicate (link evidence), anything older ErrReplay.
+	DuplicateSlack = 8
 	// maxAsked bounds the outstanding requests per peer.
 	maxAsked = 4 * MaxGap
 )
@@ -220,7 +227,9 @@ type Received struct {
 
 // Open verifies pkt and applies the per-peer checks: known node, not our
 // own, generation not older than the newest seen, sequence number not seen
-// before and not older than the replay window.
+// before and not older than the replay window. For ErrDuplicate it also
+// returns the Received (not to be delivered), so that the caller can count
+// the medium as alive.
 func (e *Endpoint) Open(pkt []byte) (*Received, error) {
 	m, err := hbwire.Verify(pkt, e.cfg.Keys)
 	if err != nil {
@@ -283,6 +292,9 @@ func (e *Endpoint) Open(pkt []byte) (*Received, error) {
 	}
 	prev := p.highest
 	if !p.accept(seq) {
+		if seq <= p.highest && p.highest-seq < DuplicateSlack {
+			return r, fmt.Errorf("%w: %s seq %x", ErrDuplicate, src, seq)
+		}
 		return nil, fmt.Errorf("%w: %s seq %x (highest %x)", ErrReplay, src, seq, p.highest)
 	}
 	if uuid, ok := m.Bytes(hbwire.FSrcUUID); ok {

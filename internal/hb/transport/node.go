@@ -2,6 +2,7 @@ package transport
 
 import (
 	"errors"
+	"net"
 	"net/netip"
 	"sync"
 	"time"
@@ -38,6 +39,27 @@ type Node struct {
 	stats Stats
 	once  sync.Once
 	quit  chan struct{}
+	// lastHeard[node][link]: last authentic packet from node on link.
+	lastHeard map[string]map[string]time.Time
+}
+
+func (n *Node) heard(node, link string) {
+	now := n.ep.cfg.Now()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.lastHeard[node] == nil {
+		n.lastHeard[node] = map[string]time.Time{}
+	}
+	n.lastHeard[node][link] = now
+}
+
+// Heard returns when an authentic packet from node last arrived on link
+// (duplicates included): the input of per-medium link status.
+func (n *Node) Heard(node, link string) (time.Time, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	t, ok := n.lastHeard[node][link]
+	return t, ok
 }
 
 // InboundQueue is the capacity of the channel returned by Messages; when the
@@ -48,7 +70,7 @@ const InboundQueue = 256
 // NewNode starts reading every link.
 func NewNode(ep *Endpoint, links ...Link) *Node {
 	n := &Node{ep: ep, links: links, in: make(chan Inbound, InboundQueue), stats: Stats{Dropped: map[string]int{}},
-		quit: make(chan struct{})}
+		quit: make(chan struct{}), lastHeard: map[string]map[string]time.Time{}}
 	for _, l := range links {
 		n.wg.Add(1)
 		go n.read(l)
@@ -127,7 +149,7 @@ func (n *Node) Stats() Stats {
 
 // DropReason classifies an Open error for counting.
 func DropReason(err error) string {
-	for _, e := range []error{ErrFromSelf, ErrUnknownNode, ErrReplay, ErrOldGeneration, ErrMissingField, ErrNotHeardFrom,
+	for _, e := range []error{ErrDuplicate, ErrFromSelf, ErrUnknownNode, ErrReplay, ErrOldGeneration, ErrMissingField, ErrNotHeardFrom,
 		hbwire.ErrUnknownKey, hbwire.ErrNoAuth, hbwire.ErrBadAuth, hbwire.ErrTooLarge, hbwire.ErrTooMany, hbwire.ErrFormat} {
 		if errors.Is(err, e) {
 			return e.Error()
@@ -142,12 +164,28 @@ func (n *Node) read(l Link) {
 	for {
 		k, from, err := l.Recv(buf)
 		if err != nil {
-			return
+			select {
+			case <-n.quit:
+				return
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// A transient error must not end the medium for good.
+			n.mu.Lock()
+			n.stats.Dropped["receive error"]++
+			n.mu.Unlock()
+			time.Sleep(10 * time.Millisecond)
+			continue
 		}
 		n.mu.Lock()
 		n.stats.Received++
 		n.mu.Unlock()
 		r, err := n.ep.Open(buf[:k])
+		if r != nil {
+			n.heard(r.From, l.Name())
+		}
 		if err != nil {
 			n.mu.Lock()
 			n.stats.Dropped[DropReason(err)]++
