@@ -117,6 +117,7 @@ func NewEndpoint(cfg Config) (*Endpoint, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.Nodes = slices.Clone(cfg.Nodes)
 	e := &Endpoint{cfg: cfg, peers: map[string]*peer{}, nodes: map[string]bool{}}
 	for _, n := range cfg.Nodes {
 		e.nodes[n] = true
@@ -242,15 +243,15 @@ func (e *Endpoint) Open(pkt []byte) (*Received, error) {
 	if src == e.cfg.Node {
 		return nil, ErrFromSelf
 	}
-	if !e.nodes[src] {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownNode, src)
-	}
 	gen, err := m.Hex(hbwire.FHG)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMissingField, err)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if !e.nodes[src] {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownNode, src)
+	}
 	p := e.peers[src]
 	if p == nil {
 		p = &peer{}
@@ -503,4 +504,23 @@ func (e *Endpoint) PeerGeneration(node string) (gen, seq uint64, ok bool) {
 		return 0, 0, false
 	}
 	return p.gen, p.highest, true
+}
+
+// AddNode accepts packets from node from now on (autojoin, hb_addnode).
+func (e *Endpoint) AddNode(node string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.nodes[node] {
+		e.nodes[node] = true
+		e.cfg.Nodes = append(e.cfg.Nodes, node)
+	}
+}
+
+// RemoveNode drops node and forgets its sequence state (hb_delnode).
+func (e *Endpoint) RemoveNode(node string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.nodes, node)
+	delete(e.peers, node)
+	e.cfg.Nodes = slices.DeleteFunc(e.cfg.Nodes, func(n string) bool { return n == node })
 }

@@ -400,3 +400,22 @@ func TestControlBeforeHeartbeat(t *testing.T) {
 		t.Errorf("control after a heartbeat: %v", err)
 	}
 }
+
+func TestAddRemoveNode(t *testing.T) {
+	b := newEP(t, "lvs2", 8, "k")
+	c := newEP(t, "lvs3", 1, "k")
+	p1, _ := c.Seal(StatusMessage("active", 1))
+	if _, err := b.Open(p1); !errors.Is(err, ErrUnknownNode) {
+		t.Fatalf("before AddNode: %v", err)
+	}
+	b.AddNode("lvs3")
+	p2, _ := c.Seal(StatusMessage("active", 1))
+	if _, err := b.Open(p2); err != nil {
+		t.Fatalf("after AddNode: %v", err)
+	}
+	b.RemoveNode("lvs3")
+	p3, _ := c.Seal(StatusMessage("active", 1))
+	if _, err := b.Open(p3); !errors.Is(err, ErrUnknownNode) {
+		t.Fatalf("after RemoveNode: %v", err)
+	}
+}
