@@ -1,0 +1,640 @@
+// Package daemon is heartbeatd's main loop: it wires the transport (heartbeat 3.0.6's
+// UDP protocol) to membership, the R1 resource state machine, the built-in ipfail and
+// the resource group executor, and answers cl_status-style queries.
+//
+// The decisions live in Core, which does no I/O of its own and reads no clock: it is fed
+// events with the time they happened (a message from a peer, a ping reply, the end of a
+// group start or stop, a standby or takeover request, the passage of time) and acts
+// through the small interfaces of Config (Send a message, Exec a group). Run drives a
+// Core from real channels and a clock; tests drive two Cores over an in-memory network
+// with a fake time.
+//
+// What the loop does, as heartbeat does it:
+//
+//   - Every keepalive a status message: st=init once, then up, then active once the
+//     node has announced its resources; dt is initdead until initdead has passed, then
+//     deadtime (in ms, hex).
+//   - A peer heard for the first time (or again after being dead) is asked for its node
+//     list (reqnodes); a reqnodes addressed to us is answered with repnodes. The original
+//     does not finish starting until its reqnodes is answered.
+//   - Resources start being managed (the "starting" message, then resource
+//     announcements) once every peer has answered reqnodes or is dead, or initdead has
+//     passed.
+//   - A peer's "starting" (it restarted) is answered with our last resource
+//     announcement, so the newcomer learns what we hold.
+//   - Resource, ask_resources and hb_takeover messages go to the resource machine; its
+//     actions become messages and group starts and stops.
+//   - With ping nodes and ipfail configured (respawn ... ipfail), the built-in ipfail
+//     exchanges num_ping_nodes / you_are_dead / abort_giveup with the peer and gives
+//     resources up (hb_standby) when this node reaches fewer ping nodes.
+//
+// Only two-node clusters are supported (heartbeat's R1 resource manager is two-node in
+// practice); New refuses more nodes with a "not implemented" error.
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/lvskit/lvskit/compat/hacf"
+	"github.com/lvskit/lvskit/compat/haresources"
+	"github.com/lvskit/lvskit/compat/hbwire"
+	"github.com/lvskit/lvskit/internal/hb/ipfail"
+	"github.com/lvskit/lvskit/internal/hb/membership"
+	"github.com/lvskit/lvskit/internal/hb/resources"
+	"github.com/lvskit/lvskit/internal/hb/transport"
+)
+
+// Message types of ipfail's messages (sent between the nodes' ipfail clients).
+const (
+	TNumPingNodes = "num_ping_nodes"
+	TYouAreDead   = "you_are_dead"
+	TAbortGiveup  = "abort_giveup"
+)
+
+// Logger receives heartbeat-style log lines: level is "info", "WARN", "ERROR", "CRIT"
+// or "debug".
+type Logger interface {
+	Logf(level, format string, args ...any)
+}
+
+// Sender sends one message to the cluster (transport.Node does, on every medium).
+type Sender interface {
+	Send(m *hbwire.Message) error
+}
+
+// CoreConfig is what a Core needs.
+type CoreConfig struct {
+	Node      string // this node, lower-cased
+	HA        *hacf.Config
+	Groups    []haresources.Group
+	Net       Sender
+	// Exec starts (start true) or stops a group in the background and later reports
+	// with Core.Done. It must not call into the Core itself.
+	Exec func(key string, start bool)
+	Log  Logger
+}
+
+// Core is the daemon's state. It is not safe for concurrent use: Run owns it from one
+// goroutine, and publishes snapshots for queries.
+type Core struct {
+	cfg    CoreConfig
+	peer   string
+	mem    *membership.Machine
+	res    *resources.Machine
+	ipf    *ipfail.Machine
+	groups map[string]haresources.Group
+
+	localStatus  string // init, up, active
+	sentInit     bool
+	started      bool
+	repnodes     map[string]bool
+	lastAnnounce *resources.Announce
+	peerStable   bool
+	shutdown     bool
+	down         bool // shutdone sent
+	broken       bool
+	ipfJoined    bool
+
+	stats Counters
+}
+
+// Counters are what the metrics listener exports.
+type Counters struct {
+	Sent         uint64
+	SendErrors   uint64
+	Received     uint64
+	ByType       map[string]uint64
+	Takeovers    uint64 // groups started
+	Releases     uint64 // groups stopped
+	FailedStarts uint64
+	FailedStops  uint64
+	LateHBs      uint64
+	NodeDeaths   uint64
+}
+
+// NewCore checks the configuration and makes the state at time now.
+func NewCore(cfg CoreConfig, now time.Time) (*Core, error) {
+	if cfg.HA == nil || cfg.Net == nil || cfg.Exec == nil || cfg.Log == nil {
+		return nil, errors.New("daemon: incomplete configuration")
+	}
+	var peers []string
+	for _, n := range cfg.HA.Nodes {
+		if n != cfg.Node {
+			peers = append(peers, n)
+		}
+	}
+	if len(peers) != 1 || len(peers)+1 != len(cfg.HA.Nodes) {
+		return nil, fmt.Errorf("ha.cf: %d nodes (this node %q among them?): heartbeatd only implements two-node clusters with this node listed: clusters of other sizes are not implemented", len(cfg.HA.Nodes), cfg.Node)
+	}
+	c := &Core{cfg: cfg, peer: peers[0], groups: map[string]haresources.Group{}, repnodes: map[string]bool{},
+		localStatus: membership.StatusInit, stats: Counters{ByType: map[string]uint64{}}}
+	for _, g := range cfg.Groups {
+		c.groups[g.Key()] = g
+	}
+	links := []string{}
+	seen := map[string]bool{}
+	for _, m := range cfg.HA.Media {
+		name := m.Interface
+		if m.Kind == hacf.Serial {
+			return nil, fmt.Errorf("%s:%d: serial media are not implemented", cfg.HA.File, m.Line)
+		}
+		if !seen[name] {
+			seen[name] = true
+			links = append(links, name)
+		}
+	}
+	pings := map[string][]string{}
+	for _, p := range cfg.HA.Pings {
+		pings[p] = []string{p}
+	}
+	for _, g := range cfg.HA.PingGroups {
+		pings[g.Name] = g.Addrs
+	}
+	c.mem = membership.New(membership.Config{Local: cfg.Node, Nodes: cfg.HA.Nodes, Links: links,
+		Keepalive: cfg.HA.Keepalive, Warntime: cfg.HA.Warntime, Deadtime: cfg.HA.Deadtime,
+		Initdead: cfg.HA.Initdead, Deadping: cfg.HA.Deadping, PingNodes: pings}, now)
+	c.mem.SetLocalStatus(membership.StatusInit)
+	c.res = resources.New(resources.Config{Local: cfg.Node, Groups: cfg.Groups, AutoFailback: cfg.HA.AutoFailback})
+	if cfg.HA.IPFail() && len(pings) > 0 {
+		m, err := ipfail.New(cfg.HA.Keepalive, cfg.HA.AutoFailback)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.HA.File, err)
+		}
+		c.ipf = m
+	}
+	return c, nil
+}
+
+// Peer is the other node's name.
+func (c *Core) Peer() string { return c.peer }
+
+func (c *Core) send(m *hbwire.Message) {
+	c.stats.Sent++
+	if err := c.cfg.Net.Send(m); err != nil {
+		c.stats.SendErrors++
+		c.cfg.Log.Logf("ERROR", "write failure on %s: %v", m.Value(hbwire.FType), err)
+	}
+}
+
+// Tick lets time pass: keepalives, deaths, timeouts.
+func (c *Core) Tick(now time.Time) {
+	c.member(now, c.mem.Step(now, membership.Tick{}))
+	c.resource(now, resources.Tick{})
+	c.ipfail(now, ipfail.Tick{})
+	c.maybeStart(now)
+}
+
+// Next is when Tick must next be called at the latest.
+func (c *Core) Next(now time.Time) time.Time {
+	next := c.mem.Next()
+	// The resource machine has its own timeouts (standby replies, failed starts) but no
+	// Next; a second's resolution is what heartbeat gives them too.
+	if t := now.Add(time.Second); t.Before(next) {
+		next = t
+	}
+	if c.ipf != nil {
+		if t := c.ipf.Next(); !t.IsZero() && t.Before(next) {
+			next = t
+		}
+	}
+	return next
+}
+
+// Ping reports an echo reply from a ping node address.
+func (c *Core) Ping(now time.Time, addr string) {
+	c.member(now, c.mem.Step(now, membership.PingReply{Addr: addr}))
+}
+
+// Done reports the end of a group start or stop.
+func (c *Core) Done(now time.Time, key string, err error) {
+	if err != nil {
+		c.cfg.Log.Logf("ERROR", "resource group %s: %v", key, err)
+	}
+	c.resource(now, resources.Done{Key: key, Err: err})
+}
+
+// Standby gives the peer our share which ("all", "local", "foreign"), as hb_standby.
+func (c *Core) Standby(now time.Time, which string) error {
+	h, err := parseShare(which)
+	if err != nil {
+		return err
+	}
+	if !c.mem.Alive(c.peer) {
+		return fmt.Errorf("standby: %s is not up", c.peer)
+	}
+	c.cfg.Log.Logf("info", "%s wants to go standby [%s]", c.cfg.Node, which)
+	c.resource(now, resources.Standby{Which: h})
+	return nil
+}
+
+// Takeover asks the peer for share which, as hb_takeover.
+func (c *Core) Takeover(now time.Time, which string) error {
+	h, err := parseShare(which)
+	if err != nil {
+		return err
+	}
+	if !c.mem.Alive(c.peer) {
+		return fmt.Errorf("takeover: %s is not up", c.peer)
+	}
+	c.cfg.Log.Logf("info", "%s wants to take over [%s]", c.cfg.Node, which)
+	c.resource(now, resources.Takeover{Which: h})
+	return nil
+}
+
+func parseShare(s string) (resources.Hold, error) {
+	switch s {
+	case "", "all":
+		return resources.HoldAll, nil
+	case "local", "failback":
+		return resources.HoldLocal, nil
+	case "foreign":
+		return resources.HoldForeign, nil
+	}
+	return "", fmt.Errorf("%q: want all, local, foreign or failback", s)
+}
+
+// Shutdown starts a clean stop: release everything, announce it, send shutdone.
+// ShutDown reports when it is over.
+func (c *Core) Shutdown(now time.Time) {
+	if c.shutdown {
+		return
+	}
+	c.shutdown = true
+	c.cfg.Log.Logf("info", "Heartbeat shutdown in progress. (%d)", 0)
+	if !c.started {
+		// Nothing was ever started or announced.
+		c.finish()
+		return
+	}
+	c.resource(now, resources.Shutdown{})
+}
+
+// ShutDown reports whether the clean stop is complete.
+func (c *Core) ShutDown() bool { return c.down }
+
+func (c *Core) finish() {
+	if c.down {
+		return
+	}
+	c.send(transport.ShutdoneMessage())
+	c.down = true
+	c.cfg.Log.Logf("info", "%s Heartbeat shutdown complete.", c.cfg.Node)
+}
+
+// Receive handles a message accepted by the transport from node from on link.
+func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
+	c.stats.Received++
+	t := m.Value(hbwire.FType)
+	c.stats.ByType[t]++
+	if from != c.peer {
+		return
+	}
+	dest, hasDest := m.Get(hbwire.FDest)
+	if hasDest && dest != c.cfg.Node {
+		return
+	}
+	switch t {
+	case hbwire.TStatus:
+		c.member(now, c.mem.Step(now, membership.Heartbeat{Node: from, Link: link, Status: m.Value(hbwire.FStatus)}))
+	case hbwire.TReqNodes:
+		c.send(transport.RepNodesMessage(from, c.cfg.HA.Nodes, nil))
+	case hbwire.TRepNodes:
+		c.repnodes[from] = true
+	case hbwire.TStarting:
+		c.cfg.Log.Logf("info", "Received starting message from %s", from)
+		c.repnodes[from] = false
+		c.resource(now, resources.PeerStarting{})
+		if c.lastAnnounce != nil && !c.shutdown {
+			a := *c.lastAnnounce
+			c.send(transport.ResourceMessage(string(a.Hold), a.Stable, ""))
+		}
+	case hbwire.TResource:
+		h := resources.Hold(m.Value("rsc_hold"))
+		stable := m.Value("isstable") == "1"
+		info := m.Value("info")
+		c.resource(now, resources.PeerHolds{Hold: h, Stable: stable, Info: info})
+		if info == "" || info == "req_our_resources()" {
+			if stable != c.peerStable && c.ipf != nil {
+				c.ipfail(now, ipfail.PeerStable{Stable: stable})
+			}
+			c.peerStable = stable
+		}
+	case hbwire.TAskResources:
+		c.resource(now, resources.PeerAskResources{Hold: resources.Hold(m.Value("rsc_hold")), Info: m.Value("info")})
+	case hbwire.THBTakeover:
+		c.resource(now, resources.PeerHBTakeover{Hold: resources.Hold(m.Value("rsc_hold"))})
+	case hbwire.TShutdone:
+		c.cfg.Log.Logf("info", "Received shutdown notice from '%s'.", from)
+	case TNumPingNodes:
+		var n int
+		if _, err := fmt.Sscanf(m.Value("num_ping"), "%d", &n); err == nil {
+			c.ipfail(now, ipfail.NumPing{N: n})
+		}
+	case TYouAreDead:
+		c.ipfail(now, ipfail.YouAreDead{})
+	case TAbortGiveup:
+		c.ipfail(now, ipfail.AbortGiveup{})
+	}
+	c.maybeStart(now)
+}
+
+func (c *Core) maybeStart(now time.Time) {
+	if c.started || c.shutdown {
+		return
+	}
+	ready := c.mem.InitDeadPassed() || (c.repnodes[c.peer] && c.mem.Alive(c.peer)) || c.mem.Status(c.peer) == membership.StatusDead
+	if !ready {
+		return
+	}
+	c.started = true
+	c.cfg.Log.Logf("info", "Starting resource management (peer %s %s)", c.peer, c.mem.Status(c.peer))
+	c.resource(now, resources.Start{})
+	if c.mem.Alive(c.peer) {
+		c.resource(now, resources.PeerAlive{})
+	} else if c.mem.Status(c.peer) == membership.StatusDead {
+		c.resource(now, resources.PeerDead{})
+	}
+}
+
+func (c *Core) statusMessage() *hbwire.Message {
+	dt := c.cfg.HA.Deadtime
+	if !c.mem.InitDeadPassed() {
+		dt = c.cfg.HA.Initdead
+	}
+	st := c.localStatus
+	if !c.sentInit {
+		c.sentInit = true
+		st = membership.StatusInit
+		if c.localStatus == membership.StatusInit {
+			c.localStatus = membership.StatusUp
+			c.mem.SetLocalStatus(membership.StatusUp)
+		}
+	}
+	return transport.StatusMessage(st, uint64(dt.Milliseconds()))
+}
+
+func (c *Core) member(now time.Time, outs []membership.Output) {
+	for _, o := range outs {
+		switch o := o.(type) {
+		case membership.SendKeepalive:
+			if !c.down {
+				c.send(c.statusMessage())
+			}
+		case membership.LinkStatus:
+			c.cfg.Log.Logf("info", "Link %s:%s %s.", o.Node, o.Link, o.New)
+			if o.New == membership.LinkDead && o.Node == c.peer {
+				c.ipfail(now, ipfail.LinkDead{})
+			}
+		case membership.LateHeartbeat:
+			c.stats.LateHBs++
+			c.cfg.Log.Logf("WARN", "Late heartbeat: Node %s: interval %d ms", o.Node, o.Interval.Milliseconds())
+		case membership.InitDeadPassed:
+		case membership.NodeStatus:
+			if o.Ping {
+				c.cfg.Log.Logf("info", "Status update for node %s: status %s", o.Node, o.New)
+				if o.New == membership.StatusPing {
+					c.ipfail(now, ipfail.PingNodeUp{})
+				}
+				continue
+			}
+			switch {
+			case o.New == membership.StatusDead:
+				c.stats.NodeDeaths++
+				c.cfg.Log.Logf("WARN", "node %s: is dead", o.Node)
+				c.repnodes[o.Node] = false
+				if c.started {
+					c.resource(now, resources.PeerDead{})
+				}
+			case o.Old == membership.StatusInit || o.Old == membership.StatusDead:
+				c.cfg.Log.Logf("info", "Status update for node %s: status %s", o.Node, o.New)
+				c.send(transport.ReqNodesMessage(o.Node))
+				if c.started {
+					c.resource(now, resources.PeerAlive{})
+				}
+				if c.ipf != nil && !c.ipfJoined {
+					c.ipfJoined = true
+					c.ipfail(now, ipfail.PeerJoined{})
+				}
+			default:
+				c.cfg.Log.Logf("info", "Status update for node %s: status %s", o.Node, o.New)
+			}
+		}
+	}
+}
+
+func (c *Core) stable() bool { return c.lastAnnounce != nil && c.lastAnnounce.Stable }
+
+func (c *Core) ipfail(now time.Time, ev ipfail.Event) {
+	if c.ipf == nil || c.shutdown {
+		return
+	}
+	for _, o := range c.ipf.Step(now, ev, c.mem.PingNodesUp(), c.stable()) {
+		m := &hbwire.Message{}
+		switch o := o.(type) {
+		case ipfail.SendNumPing:
+			m.Add(hbwire.FType, TNumPingNodes)
+			m.Add(hbwire.FDest, c.peer)
+			m.Add("num_ping", fmt.Sprint(o.N))
+		case ipfail.SendYouAreDead:
+			m.Add(hbwire.FType, TYouAreDead)
+			m.Add(hbwire.FDest, c.peer)
+		case ipfail.SendAbortGiveup:
+			m.Add(hbwire.FType, TAbortGiveup)
+			m.Add(hbwire.FDest, c.peer)
+		case ipfail.GiveUp:
+			c.cfg.Log.Logf("info", "ipfail: giving up resources (%s): %s reaches more ping nodes", o.Share, c.peer)
+			c.resource(now, resources.Standby{Which: resources.Hold(o.Share)})
+			continue
+		}
+		c.send(m)
+	}
+}
+
+func (c *Core) resource(now time.Time, ev resources.Event) {
+	if !c.started && !c.shutdown {
+		if _, ok := ev.(resources.Start); !ok {
+			return
+		}
+	}
+	for _, a := range c.res.Step(now, ev) {
+		switch a := a.(type) {
+		case resources.StartGroup:
+			c.cfg.Log.Logf("info", "Acquiring resource group: %s", groupLine(c.groups[a.Key]))
+			c.cfg.Exec(a.Key, true)
+		case resources.StopGroup:
+			c.cfg.Log.Logf("info", "Releasing resource group: %s", groupLine(c.groups[a.Key]))
+			c.cfg.Exec(a.Key, false)
+		case resources.Announce:
+			aa := a
+			c.lastAnnounce = &aa
+			c.send(transport.ResourceMessage(string(a.Hold), a.Stable, a.Info))
+			if c.localStatus != membership.StatusActive {
+				c.localStatus = membership.StatusActive
+				c.mem.SetLocalStatus(membership.StatusActive)
+			}
+			if a.Stable && a.Info == "" {
+				c.cfg.Log.Logf("info", "Local Resource acquisition completed. (%s)", a.Hold)
+			}
+		case resources.SendStarting:
+			c.send(transport.StartingMessage())
+		case resources.AnnounceMachDown:
+			c.cfg.Log.Logf("info", "mach_down takeover complete for node %s.", c.peer)
+			c.send(transport.MachDownMessage())
+		case resources.SendAskResources:
+			m := &hbwire.Message{}
+			m.Add(hbwire.FType, hbwire.TAskResources)
+			m.Add("rsc_hold", string(a.Hold))
+			m.Add("info", a.Info)
+			c.send(m)
+		case resources.SendHBTakeover:
+			m := &hbwire.Message{}
+			m.Add(hbwire.FType, hbwire.THBTakeover)
+			m.Add("rsc_hold", string(a.Hold))
+			c.send(m)
+		case resources.FailedStop:
+			c.stats.FailedStops++
+			c.broken = true
+			c.cfg.Log.Logf("CRIT", "Resource STOP failure of %s: %v. Reboot required!", a.Key, a.Err)
+		case resources.ShutdownDone:
+			c.finish()
+		}
+	}
+}
+
+func groupLine(g haresources.Group) string {
+	s := g.Node
+	for _, r := range g.Resources {
+		s += " " + r.Spec
+	}
+	return s
+}
+
+// RscStatus is cl_status rscstatus: what this node holds, or "transition" while a group
+// is being started or stopped.
+func (c *Core) RscStatus() string {
+	if c.lastAnnounce == nil {
+		return "none"
+	}
+	if !c.lastAnnounce.Stable {
+		return "transition"
+	}
+	return string(c.res.Hold())
+}
+
+// Snapshot is the state queries see.
+type Snapshot struct {
+	Node        string            `json:"node"`
+	Status      string            `json:"status"`
+	RscStatus   string            `json:"rscstatus"`
+	Nodes       []NodeSnapshot    `json:"nodes"`
+	Running     []string          `json:"running_groups"`
+	Groups      []string          `json:"groups"`
+	PingNodesUp int               `json:"ping_nodes_up"`
+	Counters    Counters          `json:"counters"`
+	Config      map[string]string `json:"parameters"`
+	Shutdown    bool              `json:"shutting_down"`
+}
+
+// NodeSnapshot is one node with its links.
+type NodeSnapshot struct {
+	Name   string            `json:"name"`
+	Type   string            `json:"type"`
+	Status string            `json:"status"`
+	Links  map[string]string `json:"links,omitempty"`
+	// LinkOrder keeps ha.cf's order for listhblinks.
+	LinkOrder []string `json:"-"`
+}
+
+// Snapshot returns the current state.
+func (c *Core) Snapshot() Snapshot {
+	s := Snapshot{Node: c.cfg.Node, Status: c.localStatus, RscStatus: c.RscStatus(), PingNodesUp: c.mem.PingNodesUp(),
+		Shutdown: c.shutdown}
+	for _, n := range c.mem.Nodes() {
+		ns := NodeSnapshot{Name: n.Name, Type: n.Type, Status: n.Status}
+		if n.Name == c.cfg.Node {
+			ns.Status = c.localStatus
+		}
+		if len(n.Links) > 0 {
+			ns.Links = map[string]string{}
+			for _, l := range n.Links {
+				ns.Links[l.Name] = l.Status
+				ns.LinkOrder = append(ns.LinkOrder, l.Name)
+			}
+		}
+		if n.Type == "ping" {
+			// cl_status lists a ping node's only link, named after the node.
+			ns.Links = map[string]string{n.Name: linkOfPing(n.Status)}
+			ns.LinkOrder = []string{n.Name}
+		}
+		s.Nodes = append(s.Nodes, ns)
+	}
+	for _, g := range c.cfg.Groups {
+		s.Groups = append(s.Groups, g.Key())
+		if c.res.Running(g.Key()) {
+			s.Running = append(s.Running, g.Key())
+		}
+	}
+	s.Counters = c.stats
+	s.Counters.ByType = make(map[string]uint64, len(c.stats.ByType))
+	for k, v := range c.stats.ByType {
+		s.Counters.ByType[k] = v
+	}
+	s.Config = parameters(c.cfg.HA)
+	return s
+}
+
+func linkOfPing(st string) string {
+	if st == membership.StatusPing {
+		return "up"
+	}
+	return "dead"
+}
+
+// parameters answers cl_status parameter -p NAME as heartbeat does: the values as
+// heartbeat keeps them (times in ms... as the original prints them: seconds for the
+// second-valued ones).
+func parameters(h *hacf.Config) map[string]string {
+	secs := func(d time.Duration) string {
+		if d%time.Second == 0 {
+			return fmt.Sprint(int64(d / time.Second))
+		}
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	p := map[string]string{
+		"keepalive":     secs(h.Keepalive),
+		"deadtime":      secs(h.Deadtime),
+		"warntime":      secs(h.Warntime),
+		"initdead":      secs(h.Initdead),
+		"deadping":      secs(h.Deadping),
+		"udpport":       fmt.Sprint(h.UDPPort),
+		"auto_failback": h.AutoFailback.String(),
+		"hopfudge":      fmt.Sprint(h.HopFudge),
+		"debug":         fmt.Sprint(h.Debug),
+		"logfile":       h.LogFile,
+		"debugfile":     h.DebugFile,
+		"logfacility":   h.LogFacility,
+		"hbversion":     "3.0.6",
+	}
+	nodes := ""
+	for i, n := range h.Nodes {
+		if i > 0 {
+			nodes += " "
+		}
+		nodes += n
+	}
+	p["node"] = nodes
+	return p
+}
+
+// sortedKeys is a helper for stable output.
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

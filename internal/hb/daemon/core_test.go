@@ -1,0 +1,323 @@
+package daemon
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lvskit/lvskit/compat/hacf"
+	"github.com/lvskit/lvskit/compat/haresources"
+	"github.com/lvskit/lvskit/compat/hbwire"
+	"github.com/lvskit/lvskit/internal/hb/transport"
+)
+
+type nopLog struct{ t *testing.T }
+
+func (l nopLog) Logf(level, format string, args ...any) {}
+
+// sim is two Cores over an in-memory network with a fake time: every sent message goes
+// through a real transport Endpoint (signing, sequence numbers) to the other node, group
+// starts and stops succeed after a step, and time advances in keepalive-sized steps.
+type sim struct {
+	t     *testing.T
+	now   time.Time
+	names [2]string
+	core  [2]*Core
+	ep    [2]*transport.Endpoint
+	alive [2]bool
+	cut   bool
+	queue [2][][]byte // datagrams to deliver to node i
+	execs [2][]doneMsg
+	run   [2]map[string]bool // groups really running (what Exec did)
+	cfg   [2]*hacf.Config
+	grps  []haresources.Group
+}
+
+type simNet struct {
+	s *sim
+	i int
+}
+
+func (n simNet) Send(m *hbwire.Message) error {
+	pkt, err := n.s.ep[n.i].Seal(m)
+	if err != nil {
+		return err
+	}
+	if !n.s.cut {
+		n.s.queue[1-n.i] = append(n.s.queue[1-n.i], pkt)
+	}
+	return nil
+}
+
+func haConfig(af hacf.AutoFailback) *hacf.Config {
+	return &hacf.Config{File: "ha.cf", Nodes: []string{"lvs1", "lvs2"},
+		Media:     []hacf.Medium{{Kind: hacf.Ucast, Interface: "eth0", Port: 694}},
+		Keepalive: 200 * time.Millisecond, Warntime: time.Second, Deadtime: 2 * time.Second,
+		Initdead: 4 * time.Second, Deadping: 2 * time.Second, UDPPort: 694, AutoFailback: af}
+}
+
+func newSim(t *testing.T, af hacf.AutoFailback) *sim {
+	f, err := haresources.Parse("haresources", strings.NewReader("lvs1 10.0.0.100 lvs\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sim{t: t, now: time.Unix(1_800_000_000, 0), names: [2]string{"lvs1", "lvs2"}, grps: f.Groups}
+	for i := range 2 {
+		s.cfg[i] = haConfig(af)
+		s.run[i] = map[string]bool{}
+		s.start(i)
+	}
+	return s
+}
+
+var gen uint32 = 100
+
+func (s *sim) start(i int) {
+	kr, err := hbwire.NewKeyring(1, hbwire.Key{Index: 1, Method: hbwire.SHA1, Secret: []byte("doss123")})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	gen++
+	ep, err := transport.NewEndpoint(transport.Config{Node: s.names[i], Generation: gen, Keys: kr,
+		Nodes: s.names[:], Now: func() time.Time { return s.now }})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.ep[i] = ep
+	c, err := NewCore(CoreConfig{Node: s.names[i], HA: s.cfg[i], Groups: s.grps, Net: simNet{s, i},
+		Exec: func(key string, start bool) { s.execs[i] = append(s.execs[i], doneMsg{key: key, err: boolErr(start)}) },
+		Log:  nopLog{s.t}}, s.now)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.core[i] = c
+	s.alive[i] = true
+	s.queue[i] = nil
+	s.execs[i] = nil
+}
+
+// boolErr smuggles start/stop through doneMsg.err for the sim (nil = start).
+func boolErr(start bool) error {
+	if start {
+		return nil
+	}
+	return errStop
+}
+
+var errStop = fmt.Errorf("stop")
+
+// kill drops node i as kill -9 would: it stops sending, and what it ran stays
+// configured (the VIP of a crashed node stays on its dead machine, which cannot answer).
+func (s *sim) kill(i int) {
+	s.alive[i] = false
+	s.queue[i] = nil
+	s.execs[i] = nil
+	s.run[i] = map[string]bool{}
+}
+
+// step advances time by d in keepalive steps, delivering everything each step.
+func (s *sim) step(d time.Duration) {
+	for end := s.now.Add(d); s.now.Before(end); {
+		s.now = s.now.Add(50 * time.Millisecond)
+		for i := range 2 {
+			if s.alive[i] {
+				s.core[i].Tick(s.now)
+			}
+		}
+		s.drain()
+		s.check()
+	}
+}
+
+func (s *sim) drain() {
+	for n := 0; n < 10000; n++ {
+		moved := false
+		for i := range 2 {
+			if !s.alive[i] {
+				continue
+			}
+			if len(s.execs[i]) > 0 {
+				e := s.execs[i][0]
+				s.execs[i] = s.execs[i][1:]
+				s.run[i][e.key] = e.err == nil
+				s.core[i].Done(s.now, e.key, nil)
+				moved = true
+			}
+			if len(s.queue[i]) > 0 {
+				pkt := s.queue[i][0]
+				s.queue[i] = s.queue[i][1:]
+				r, err := s.ep[i].Open(pkt)
+				if err == nil && !r.Control {
+					s.core[i].Receive(s.now, r.From, "eth0", r.Msg)
+				}
+				moved = true
+			}
+		}
+		if !moved {
+			return
+		}
+	}
+	s.t.Fatal("no quiescence")
+}
+
+// check: while both nodes run and hear each other, no group runs on both.
+func (s *sim) check() {
+	if s.cut || !s.alive[0] || !s.alive[1] {
+		return
+	}
+	for _, g := range s.grps {
+		if s.run[0][g.Key()] && s.run[1][g.Key()] {
+			s.t.Fatalf("%v: group %s runs on both nodes", s.now, g.Key())
+		}
+	}
+}
+
+func (s *sim) owner() string {
+	o := "-"
+	for i := range 2 {
+		if s.alive[i] && s.run[i]["10.0.0.100"] {
+			if o != "-" {
+				return "both"
+			}
+			o = s.names[i]
+		}
+	}
+	return o
+}
+
+func TestCoreStartupFailoverFailback(t *testing.T) {
+	s := newSim(t, hacf.FailbackOn)
+	s.step(3 * time.Second)
+	if got := s.owner(); got != "lvs1" {
+		t.Fatalf("after start-up owner = %s, want lvs1", got)
+	}
+	for i, want := range []string{"local", "none"} {
+		if got := s.core[i].RscStatus(); got != want {
+			t.Errorf("%s rscstatus = %s, want %s", s.names[i], got, want)
+		}
+		if st := s.core[i].Snapshot().Status; st != "active" {
+			t.Errorf("%s status = %s, want active", s.names[i], st)
+		}
+	}
+	if st := s.core[1].Snapshot().Nodes[0].Status; st != "active" {
+		t.Errorf("lvs2 sees lvs1 %s, want active", st)
+	}
+
+	s.kill(0)
+	s.step(1500 * time.Millisecond)
+	if got := s.owner(); got != "-" {
+		t.Fatalf("before deadtime owner = %s, want nobody", got)
+	}
+	s.step(1 * time.Second)
+	if got := s.owner(); got != "lvs2" {
+		t.Fatalf("after deadtime owner = %s, want lvs2", got)
+	}
+	if got := s.core[1].RscStatus(); got != "foreign" { // it holds lvs1's group only
+		t.Errorf("lvs2 rscstatus = %s, want foreign", got)
+	}
+
+	s.start(0)
+	s.step(6 * time.Second)
+	if got := s.owner(); got != "lvs1" {
+		t.Fatalf("auto_failback on: after restart owner = %s, want lvs1", got)
+	}
+}
+
+func TestCoreAutoFailbackOff(t *testing.T) {
+	s := newSim(t, hacf.FailbackOff)
+	s.step(3 * time.Second)
+	if got := s.owner(); got != "lvs1" {
+		t.Fatalf("owner = %s, want lvs1", got)
+	}
+	s.kill(0)
+	s.step(3 * time.Second)
+	if got := s.owner(); got != "lvs2" {
+		t.Fatalf("owner = %s, want lvs2", got)
+	}
+	s.start(0)
+	s.step(6 * time.Second)
+	if got := s.owner(); got != "lvs2" {
+		t.Fatalf("auto_failback off: owner = %s, want lvs2 to keep it", got)
+	}
+}
+
+func TestCoreStandbyTakeover(t *testing.T) {
+	s := newSim(t, hacf.FailbackOn)
+	s.step(3 * time.Second)
+	if err := s.core[0].Standby(s.now, "all"); err != nil {
+		t.Fatal(err)
+	}
+	s.step(time.Second)
+	if got := s.owner(); got != "lvs2" {
+		t.Fatalf("after standby owner = %s, want lvs2", got)
+	}
+	if err := s.core[0].Takeover(s.now, "all"); err != nil {
+		t.Fatal(err)
+	}
+	s.step(time.Second)
+	if got := s.owner(); got != "lvs1" {
+		t.Fatalf("after takeover owner = %s, want lvs1", got)
+	}
+	if err := s.core[0].Standby(s.now, "bogus"); err == nil {
+		t.Error("standby bogus accepted")
+	}
+}
+
+func TestCoreShutdownHandsOver(t *testing.T) {
+	s := newSim(t, hacf.FailbackOn)
+	s.step(3 * time.Second)
+	s.core[0].Shutdown(s.now)
+	s.step(time.Second)
+	if !s.core[0].ShutDown() {
+		t.Fatal("lvs1 did not finish its shutdown")
+	}
+	if s.run[0]["10.0.0.100"] {
+		t.Fatal("lvs1 still runs the group after shutdown")
+	}
+	s.alive[0] = false
+	if got := s.owner(); got != "lvs2" {
+		t.Fatalf("after lvs1's shutdown owner = %s, want lvs2", got)
+	}
+}
+
+func TestCoreRefusesThreeNodes(t *testing.T) {
+	h := haConfig(hacf.FailbackOn)
+	h.Nodes = append(h.Nodes, "lvs3")
+	_, err := NewCore(CoreConfig{Node: "lvs1", HA: h, Net: simNet{}, Exec: func(string, bool) {}, Log: nopLog{}}, time.Now())
+	if err == nil || !strings.Contains(err.Error(), "not implemented") {
+		t.Fatalf("err = %v, want not implemented", err)
+	}
+}
+
+func TestClStatus(t *testing.T) {
+	s := Snapshot{Node: "lvs1", RscStatus: "all", Nodes: []NodeSnapshot{
+		{Name: "lvs1", Type: "normal", Status: "active", Links: map[string]string{"eth0": "up"}, LinkOrder: []string{"eth0"}},
+		{Name: "lvs2", Type: "normal", Status: "dead", Links: map[string]string{"eth0": "dead"}, LinkOrder: []string{"eth0"}},
+		{Name: "10.0.0.254", Type: "ping", Status: "ping", Links: map[string]string{"10.0.0.254": "up"}, LinkOrder: []string{"10.0.0.254"}},
+	}, Config: map[string]string{"deadtime": "2"}}
+	for _, c := range []struct {
+		args []string
+		out  string
+		code int
+	}{
+		{[]string{"hbstatus"}, "Heartbeat is running on this machine.\n", 0},
+		{[]string{"listnodes"}, "lvs1\nlvs2\n10.0.0.254\n", 0},
+		{[]string{"listnodes", "-p"}, "10.0.0.254\n", 0},
+		{[]string{"nodetype", "normal"}, "lvs1\nlvs2\n", 0},
+		{[]string{"nodestatus", "lvs1"}, "active\n", 0},
+		{[]string{"nodestatus", "lvs2"}, "dead\n", 1},
+		{[]string{"listhblinks", "lvs2"}, "\teth0\n", 0},
+		{[]string{"hblinkstatus", "lvs2", "eth0"}, "dead\n", 0},
+		{[]string{"rscstatus"}, "all\n", 0},
+		{[]string{"parameter", "-p", "deadtime"}, "2\n", 0},
+	} {
+		out, code := ClStatus(s, c.args)
+		if out != c.out || code != c.code {
+			t.Errorf("cl_status %v = %q, %d; want %q, %d", c.args, out, code, c.out, c.code)
+		}
+	}
+	if _, code := ClStatus(s, []string{"clientstatus", "lvs1", "ipfail"}); code == 0 {
+		t.Error("clientstatus claims success")
+	}
+}
