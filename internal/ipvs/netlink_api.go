@@ -58,10 +58,11 @@ func WithBatchWindow(n int) Option {
 	}
 }
 
-// WithModprobe makes OpenKernel behave like ipvsadm 1.31's start-up: when the IPVS
-// generic netlink family is missing, run "/sbin/modprobe -- ip_vs" once (its stdout
-// and stderr go to out; nil discards them) and look the family up again. Without
-// this option OpenKernel runs no program and writes nothing anywhere.
+// WithModprobe makes OpenKernel behave like ipvsadm 1.31's start-up: when
+// initialising fails (no IPVS family, or GET_INFO refused), run
+// "/sbin/modprobe -- ip_vs" once (its stdout and stderr go to out; nil discards
+// them) and, if modprobe succeeds, initialise again; if it fails, the first error
+// is returned. Without this option OpenKernel runs no program and writes nothing.
 func WithModprobe(out io.Writer) Option {
 	return func(c *kernelConfig) {
 		c.modprobe = true
