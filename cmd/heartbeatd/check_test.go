@@ -175,8 +175,9 @@ func TestCheckExitStatus(t *testing.T) {
 	}{
 		{[]string{"--check", "-d", "testdata/check/illegal-directive", "--node", "node1"}, 1, `unknown directive "foo"`},
 		{[]string{"--check", "-d", "/nonexistent"}, 1, "no such file"},
-		{[]string{"-k"}, 1, "-k: not implemented yet"},
-		{nil, 1, "not implemented yet"},
+		{[]string{"--run-dir", "/nonexistent", "-k"}, 1, "not running"},
+		{[]string{"-r"}, 1, "-r: not implemented"},
+		{[]string{"--bogus"}, 1, "unknown option"},
 		{[]string{"--check", "--node"}, 1, "needs a value"},
 		{[]string{"--directives"}, 0, ""},
 	} {

@@ -1,14 +1,21 @@
-// Command heartbeatd is lvskit's heartbeat 3.0.6 (R1) drop-in.
+// Command heartbeatd is lvskit's heartbeat 3.0.6 (R1, "crm off") drop-in: it reads
+// /etc/ha.d/ha.cf, authkeys and haresources unchanged, speaks heartbeat's UDP protocol
+// (so it forms one cluster with a node still running the original), and runs the
+// resource groups as heartbeat's ResourceManager does, with IPaddr and IPaddr2 built in.
 //
-// Only configuration checking exists so far:
+//	heartbeatd [-f] [-d] [--node NAME]      run (in the background unless -f)
+//	heartbeatd -k | -s                      stop the running daemon / report status
+//	heartbeatd --check [-d DIR]             check a configuration as heartbeat would
+//	heartbeatd standby|takeover [SHARE]     hb_standby / hb_takeover
+//	heartbeatd cl_status SUBCOMMAND ...     cl_status (hbstatus, listnodes, nodetype,
+//	                                        nodestatus, listhblinks, hblinkstatus,
+//	                                        rscstatus, parameter)
 //
-//	heartbeatd --check [-d DIR] [--node NAME]
-//
-// reads DIR/ha.cf, DIR/authkeys and DIR/haresources (DIR defaults to /etc/ha.d) as
-// heartbeat 3.0.6 would, prints every error and warning with file:line, and exits 0 when
-// heartbeat would start with them and 1 otherwise. NAME (default: uname -n) is the node
-// the check is for. heartbeat's own options (-f, -k, -r, -s, -d, ...) answer "not
-// implemented" with exit status 1 until the daemon exists.
+// Called through a link named hb_standby, hb_takeover or cl_status it acts as that
+// program. The running daemon answers those on a unix socket
+// (/var/run/heartbeat/heartbeatd.sock); --http ADDR adds a JSON status and Prometheus
+// metrics listener. Logs go to ha.cf's logfile, debugfile and logfacility in heartbeat's
+// line format. See internal/hb/daemon for what the loop does.
 package main
 
 import (
@@ -16,5 +23,5 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, realHost{}))
+	os.Exit(runAs(os.Args[0], os.Args[1:], os.Stdout, os.Stderr, realHost{}))
 }

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/lvskit/lvskit/compat/hacf"
+	"github.com/lvskit/lvskit/internal/hb/daemon"
 )
 
 func printDirectives(w io.Writer) {
@@ -26,26 +29,55 @@ func printDirectives(w io.Writer) {
 	}
 }
 
-const usage = `usage: heartbeatd --check [-d DIR] [--node NAME]
+const usage = `usage: heartbeatd [-f] [-d]... [--node NAME] [--config-dir DIR] [--state-dir DIR]
+                  [--run-dir DIR] [--http ADDR]      run the daemon (heartbeat's R1 mode)
+       heartbeatd -k | -s | -V                       stop / status / version
+       heartbeatd --check [-d DIR] [--node NAME]     check a configuration
+       heartbeatd --directives
+       heartbeatd [--run-dir DIR] standby [all|local|foreign|failback]   (= hb_standby)
+       heartbeatd [--run-dir DIR] takeover [all|local|foreign|failback]  (= hb_takeover)
+       heartbeatd [--run-dir DIR] cl_status SUBCOMMAND [ARGS]
+  -f             stay in the foreground (heartbeat forks into the background)
+  -k             stop the running heartbeatd: it releases its resources and tells its peer
+  -s             report whether heartbeatd runs (exit 0) or not (exit 3)
+  -d             raise the debug level (once per -d); with --check: -d DIR
+  -V, -v         print the version
   --check        check DIR/ha.cf, DIR/authkeys and DIR/haresources as heartbeat 3.0.6
                  would, print every problem, exit 0 if heartbeat would start, 1 if not
-  -d DIR         configuration directory (default /etc/ha.d); with --check only
-  --node NAME    check for this node (default: uname -n)
+  --node NAME    this node's name (default: uname -n)
+  --config-dir   configuration directory (default /etc/ha.d)
+  --state-dir    hb_generation and hb_uuid (default /var/lib/heartbeat)
+  --run-dir      heartbeat.pid and heartbeat/heartbeatd.sock (default /var/run, or
+                 $HEARTBEATD_RUN_DIR)
+  --http ADDR    serve JSON status (/status) and Prometheus metrics (/metrics) on ADDR
   --directives   list every ha.cf directive of heartbeat 3.0.6 and what heartbeatd
                  does with it
-heartbeat's daemon options (-f, -k, -r, -s, -R, -C, -M, -D, -W, -l, -V, -v) are not
-implemented yet.
+Installed as hb_standby, hb_takeover or cl_status (a link named so), heartbeatd acts as
+that command. heartbeat's -r (reload), -R, -C, -D, -W, -l are not implemented.
 `
 
 // run is main without the process: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer, host checkHost) int {
-	check, dir, node := false, "/etc/ha.d", ""
+	return runAs("heartbeatd", args, stdout, stderr, host)
+}
+
+// runAs dispatches on the name the program was called by, as the original's separate
+// hb_standby, hb_takeover and cl_status programs.
+func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost) int {
+	p := defaultPaths()
+	switch filepath.Base(name) {
+	case "hb_standby":
+		return query(p, append([]string{"standby"}, args...), stdout, stderr)
+	case "hb_takeover":
+		return query(p, append([]string{"takeover"}, args...), stdout, stderr)
+	case "cl_status":
+		return query(p, args, stdout, stderr)
+	}
+	check, dirSet, node, fg, debug, httpAddr := false, false, "", false, 0, ""
+	mode := ""
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		next := func() (string, bool) {
-			if v, ok := strings.CutPrefix(a, "="); ok {
-				return v, true
-			}
 			if i+1 >= len(args) {
 				fmt.Fprintf(stderr, "heartbeatd: option %s needs a value\n%s", a, usage)
 				return "", false
@@ -53,39 +85,83 @@ func run(args []string, stdout, stderr io.Writer, host checkHost) int {
 			i++
 			return args[i], true
 		}
+		long := func(flag string, dst *string) (bool, bool) {
+			if v, ok := strings.CutPrefix(a, flag+"="); ok {
+				*dst = v
+				return true, true
+			}
+			if a != flag {
+				return false, true
+			}
+			v, ok := next()
+			*dst = v
+			return true, ok
+		}
+		if m, ok := long("--config-dir", &p.configDir); m {
+			if !ok {
+				return 1
+			}
+			dirSet = true
+			continue
+		}
+		var matched, ok bool
+		for _, f := range []struct {
+			name string
+			dst  *string
+		}{{"--state-dir", &p.stateDir}, {"--run-dir", &p.runDir}, {"--node", &node}, {"--http", &httpAddr}} {
+			if matched, ok = long(f.name, f.dst); matched {
+				break
+			}
+		}
+		if matched {
+			if !ok {
+				return 1
+			}
+			continue
+		}
 		switch {
 		case a == "--check":
 			check = true
-		case a == "-d" && check, a == "--config-dir":
+		case a == "-d" && check:
 			v, ok := next()
 			if !ok {
 				return 1
 			}
-			dir = v
-		case strings.HasPrefix(a, "--config-dir="):
-			dir = strings.TrimPrefix(a, "--config-dir=")
-		case a == "--node":
-			v, ok := next()
-			if !ok {
-				return 1
-			}
-			node = v
-		case strings.HasPrefix(a, "--node="):
-			node = strings.TrimPrefix(a, "--node=")
+			p.configDir, dirSet = v, true
+		case a == "-d":
+			debug++
+		case a == "-f":
+			fg = true
+		case a == "-k" || a == "-s" || a == "-V" || a == "-v":
+			mode = a
+		case a == "-M":
+			// No management daemon to disable: heartbeatd never starts one.
+		case a == "standby" || a == "takeover":
+			return query(p, args[i:], stdout, stderr)
+		case a == "cl_status":
+			return query(p, args[i+1:], stdout, stderr)
 		case a == "--directives":
 			printDirectives(stdout)
 			return 0
 		case a == "-h" || a == "--help":
 			fmt.Fprint(stdout, usage)
 			return 0
+		case a == "-r" || a == "-R" || a == "-C" || a == "-D" || a == "-W" || a == "-l":
+			fmt.Fprintf(stderr, "heartbeatd: %s: not implemented\n%s", a, usage)
+			return 1
 		default:
-			fmt.Fprintf(stderr, "heartbeatd: %s: not implemented yet: heartbeatd can only check a configuration (--check); the daemon is not built\n%s", a, usage)
+			fmt.Fprintf(stderr, "heartbeatd: %s: unknown option\n%s", a, usage)
 			return 1
 		}
 	}
-	if !check {
-		fmt.Fprintf(stderr, "heartbeatd: running as a daemon is not implemented yet; only --check is\n%s", usage)
-		return 1
+	switch mode {
+	case "-k":
+		return stopDaemon(p, stdout, stderr, 10*time.Minute)
+	case "-s":
+		return statusDaemon(p, stdout, stderr)
+	case "-V", "-v":
+		fmt.Fprintln(stdout, "3.0.6 (lvskit heartbeatd)")
+		return 0
 	}
 	if node == "" {
 		h, err := os.Hostname()
@@ -95,7 +171,9 @@ func run(args []string, stdout, stderr io.Writer, host checkHost) int {
 		}
 		node = h
 	}
-	r := checkDir(dir, node, host)
+	node = strings.ToLower(node)
+	_ = dirSet
+	r := checkDir(p.configDir, node, host)
 	for _, w := range r.Warnings {
 		fmt.Fprintf(stderr, "heartbeatd: warning: %v\n", w)
 	}
@@ -103,10 +181,25 @@ func run(args []string, stdout, stderr io.Writer, host checkHost) int {
 		fmt.Fprintf(stderr, "heartbeatd: %v\n", e)
 	}
 	if len(r.Errors) > 0 {
-		fmt.Fprintf(stderr, "heartbeatd: configuration in %s has errors: heartbeat would not start\n", dir)
+		fmt.Fprintf(stderr, "heartbeatd: configuration in %s has errors: heartbeat would not start\n", p.configDir)
 		return 1
 	}
-	fmt.Fprintf(stdout, "heartbeatd: configuration in %s OK for node %s: %d nodes, %d media, %d resource groups\n",
-		dir, strings.ToLower(node), len(r.Config.Nodes), len(r.Config.Media), len(r.Resources.Groups))
-	return 0
+	if check {
+		fmt.Fprintf(stdout, "heartbeatd: configuration in %s OK for node %s: %d nodes, %d media, %d resource groups\n",
+			p.configDir, node, len(r.Config.Nodes), len(r.Config.Media), len(r.Resources.Groups))
+		return 0
+	}
+	if !fg {
+		return daemonize(p, args, stderr)
+	}
+	cfg := r.Config
+	logger, err := daemon.OpenLogger(cfg.LogFile, cfg.DebugFile, cfg.LogFacility, cfg.Debug+debug, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
+		return 1
+	}
+	defer logger.Close()
+	o := daemon.Options{Node: node, HA: cfg, Keys: r.Keys, Groups: r.Resources.Groups, ConfigDir: p.configDir,
+		StateDir: p.stateDir, Socket: p.socket(), HTTPAddr: httpAddr, Log: logger}
+	return foreground(o, p, logger, stderr)
 }

@@ -67,10 +67,10 @@ type Sender interface {
 
 // CoreConfig is what a Core needs.
 type CoreConfig struct {
-	Node      string // this node, lower-cased
-	HA        *hacf.Config
-	Groups    []haresources.Group
-	Net       Sender
+	Node   string // this node, lower-cased
+	HA     *hacf.Config
+	Groups []haresources.Group
+	Net    Sender
 	// Exec starts (start true) or stops a group in the background and later reports
 	// with Core.Done. It must not call into the Core itself.
 	Exec func(key string, start bool)

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/lvskit/lvskit/internal/hb/daemon"
+)
+
+// paths are where a running heartbeatd keeps its files.
+type paths struct {
+	configDir string // /etc/ha.d
+	stateDir  string // /var/lib/heartbeat
+	runDir    string // /var/run: heartbeat.pid, heartbeat/heartbeatd.sock
+}
+
+func defaultPaths() paths {
+	p := paths{configDir: "/etc/ha.d", stateDir: "/var/lib/heartbeat", runDir: "/var/run"}
+	if v := os.Getenv("HEARTBEATD_RUN_DIR"); v != "" {
+		p.runDir = v
+	}
+	return p
+}
+
+func (p paths) pidfile() string { return filepath.Join(p.runDir, "heartbeat.pid") }
+func (p paths) socket() string  { return filepath.Join(p.runDir, "heartbeat", "heartbeatd.sock") }
+
+// runningPid returns the pid in the pid file if that process is alive.
+func runningPid(p paths) (int, bool) {
+	b, err := os.ReadFile(p.pidfile())
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 {
+		return 0, false
+	}
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return 0, false
+	}
+	return pid, true
+}
+
+// stopDaemon is heartbeat -k: SIGTERM to the running daemon, then wait until it has
+// released its resources and exited.
+func stopDaemon(p paths, stdout, stderr io.Writer, wait time.Duration) int {
+	pid, ok := runningPid(p)
+	if !ok {
+		fmt.Fprintf(stderr, "heartbeatd: heartbeat is not running (no live process in %s)\n", p.pidfile())
+		return 1
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		fmt.Fprintf(stderr, "heartbeatd: kill %d: %v\n", pid, err)
+		return 1
+	}
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			return 0
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fmt.Fprintf(stderr, "heartbeatd: pid %d still running after %v\n", pid, wait)
+	return 1
+}
+
+// statusDaemon is heartbeat -s.
+func statusDaemon(p paths, stdout, stderr io.Writer) int {
+	pid, ok := runningPid(p)
+	if !ok {
+		fmt.Fprintln(stdout, "heartbeat is stopped. No process")
+		return 3
+	}
+	fmt.Fprintf(stdout, "heartbeat OK [pid %d et al] is running\n", pid)
+	return 0
+}
+
+// query is the client side of cl_status, hb_standby and hb_takeover.
+func query(p paths, args []string, stdout, stderr io.Writer) int {
+	out, code, err := daemon.Query(p.socket(), args)
+	if err != nil {
+		if len(args) > 0 && args[0] == "hbstatus" {
+			fmt.Fprintln(stdout, "Heartbeat is stopped on this machine.")
+			return 1
+		}
+		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
+		return 1
+	}
+	if code == 0 {
+		fmt.Fprint(stdout, out)
+	} else {
+		fmt.Fprint(stderr, out)
+	}
+	return code
+}
+
+// daemonize re-executes heartbeatd in the foreground (-f) in a new session, as
+// heartbeat forks into the background, and returns once the child has written its pid
+// file or exited.
+func daemonize(p paths, args []string, stderr io.Writer) int {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
+		return 1
+	}
+	cmd := exec.Command(exe, append([]string{"-f"}, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Stderr = stderr // until it has opened its logs, errors are the caller's
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
+		return 1
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(30 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-exited:
+			fmt.Fprintf(stderr, "heartbeatd: did not start: %v\n", err)
+			return 1
+		case <-deadline:
+			fmt.Fprintln(stderr, "heartbeatd: no pid file after 30s")
+			return 1
+		case <-tick.C:
+			if pid, ok := runningPid(p); ok && pid == cmd.Process.Pid {
+				return 0
+			}
+		}
+	}
+}
+
+// foreground runs the daemon in this process until SIGTERM or SIGINT.
+func foreground(o daemon.Options, p paths, logger *daemon.FileLogger, stderr io.Writer) int {
+	if pid, ok := runningPid(p); ok && pid != os.Getpid() {
+		fmt.Fprintf(stderr, "heartbeatd: heartbeat is already running [pid %d] (%s)\n", pid, p.pidfile())
+		return 1
+	}
+	d, err := daemon.Open(o)
+	if err != nil {
+		logger.Logf("ERROR", "%v", err)
+		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
+		return 1
+	}
+	if err := os.MkdirAll(p.runDir, 0o755); err == nil {
+		err = os.WriteFile(p.pidfile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+		if err != nil {
+			logger.Logf("WARN", "pid file: %v", err)
+		}
+	}
+	defer os.Remove(p.pidfile())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	go func() {
+		for s := range sig {
+			if s == syscall.SIGHUP {
+				logger.Logf("WARN", "SIGHUP: reloading the configuration is not implemented; restart heartbeatd to apply changes")
+				continue
+			}
+			logger.Logf("info", "Signal %v received: shutting down", s)
+			cancel()
+		}
+	}()
+	if err := d.Run(ctx); err != nil {
+		logger.Logf("ERROR", "%v", err)
+		return 1
+	}
+	return 0
+}

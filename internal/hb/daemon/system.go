@@ -1,0 +1,307 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/lvskit/lvskit/compat/authkeys"
+	"github.com/lvskit/lvskit/compat/hacf"
+	"github.com/lvskit/lvskit/compat/haresources"
+	"github.com/lvskit/lvskit/compat/hbwire"
+	"github.com/lvskit/lvskit/internal/clock"
+	"github.com/lvskit/lvskit/internal/hb/groupexec"
+	"github.com/lvskit/lvskit/internal/hb/ipaddr"
+	"github.com/lvskit/lvskit/internal/hb/pingnode"
+	"github.com/lvskit/lvskit/internal/hb/transport"
+	"github.com/lvskit/lvskit/internal/hostnet"
+	"github.com/lvskit/lvskit/internal/runner"
+)
+
+// Options are what the command line and the configuration files give the daemon.
+type Options struct {
+	Node      string // lower-cased node name
+	HA        *hacf.Config
+	Keys      *authkeys.Keys
+	Groups    []haresources.Group
+	ConfigDir string // /etc/ha.d: resource.d is looked up here
+	StateDir  string // /var/lib/heartbeat: hb_generation, hb_uuid
+	Socket    string // control socket for cl_status, standby, takeover
+	HTTPAddr  string // JSON status and metrics listener; "" for none
+	Log       Logger
+	// ScriptTimeout bounds each resource script run (default groupexec's).
+	ScriptTimeout time.Duration
+}
+
+// Daemon is a running heartbeatd.
+type Daemon struct {
+	opts      Options
+	loop      *Loop
+	node      *transport.Node
+	pinger    *pingnode.Pinger
+	pings     chan string
+	ctl       net.Listener
+	http      *http.Server
+	agents    []*ipaddr.Agent
+	pingAddrs []netip.Addr
+}
+
+// Keyring converts authkeys into the wire's keyring.
+func Keyring(k *authkeys.Keys) (*hbwire.Keyring, error) {
+	var keys []hbwire.Key
+	for _, key := range k.Keys {
+		keys = append(keys, hbwire.Key{Index: key.Num, Method: hbwire.Method(key.Method), Secret: []byte(key.Secret)})
+	}
+	return hbwire.NewKeyring(k.Auth, keys...)
+}
+
+// Open prepares everything (state files, sockets, media) without starting.
+func Open(o Options) (d *Daemon, err error) {
+	d = &Daemon{opts: o}
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	kr, err := Keyring(o.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("authkeys: %w", err)
+	}
+	if err := os.MkdirAll(o.StateDir, 0o755); err != nil {
+		return nil, err
+	}
+	gen, err := transport.LoadGeneration(o.StateDir, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("generation: %w", err)
+	}
+	uuid, err := transport.LoadUUID(o.StateDir)
+	if err != nil {
+		return nil, fmt.Errorf("uuid: %w", err)
+	}
+	links, err := openMedia(o.HA)
+	if err != nil {
+		return nil, err
+	}
+	ep, err := transport.NewEndpoint(transport.Config{Node: o.Node, UUID: uuid, Generation: gen, Keys: kr,
+		Nodes: o.HA.Nodes, Load: transport.LoadAvg})
+	if err != nil {
+		for _, l := range links {
+			l.Close()
+		}
+		return nil, err
+	}
+	d.node = transport.NewNode(ep, links...)
+
+	netw := hostnet.NewLinux()
+	hidden := false
+	if b, err := os.ReadFile(filepath.Join(o.ConfigDir, "resource.d", "IPaddr")); err == nil && ipaddr.HiddenPatched(b) {
+		hidden = true
+		o.Log.Logf("info", "resource.d/IPaddr sets the hidden ARP flag: the built-in IPaddr sets arp_ignore/arp_announce instead")
+	}
+	ipa := &ipaddr.Agent{Kind: ipaddr.IPaddr, Net: netw, Hidden: hidden}
+	ipa2 := &ipaddr.Agent{Kind: ipaddr.IPaddr2, Net: netw}
+	d.agents = []*ipaddr.Agent{ipa, ipa2}
+	exe := &groupexec.Executor{
+		Runner:   runner.Exec{},
+		Dirs:     []string{filepath.Join(o.ConfigDir, "resource.d"), "/etc/init.d"},
+		Env:      scriptEnv(o),
+		Timeout:  o.ScriptTimeout,
+		Builtins: map[string]groupexec.Builtin{"IPaddr": ipa, "IPaddr2": ipa2},
+		Log:      func(level, msg string) { o.Log.Logf(level, "%s", msg) },
+	}
+
+	var addrs []netip.Addr
+	for _, p := range o.HA.Pings {
+		a, err := resolve(p)
+		if err != nil {
+			return nil, fmt.Errorf("ping %s: %w", p, err)
+		}
+		addrs = append(addrs, a)
+	}
+	for _, g := range o.HA.PingGroups {
+		for _, p := range g.Addrs {
+			a, err := resolve(p)
+			if err != nil {
+				return nil, fmt.Errorf("ping_group %s %s: %w", g.Name, p, err)
+			}
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) > 0 {
+		if d.pinger, err = pingnode.Listen(); err != nil {
+			return nil, err
+		}
+		d.pings = make(chan string, 64)
+	}
+	d.loop, err = NewLoop(LoopConfig{Core: CoreConfig{Node: o.Node, HA: o.HA, Groups: o.Groups, Net: d.node, Log: o.Log},
+		Clock: clock.Real{}, In: d.node.Messages(), Pings: d.pings, Runner: exe})
+	if err != nil {
+		return nil, err
+	}
+	d.pingAddrs = addrs
+	if o.Socket != "" {
+		if err := os.MkdirAll(filepath.Dir(o.Socket), 0o755); err != nil {
+			return nil, err
+		}
+		if d.ctl, err = ListenControl(o.Socket); err != nil {
+			return nil, fmt.Errorf("control socket: %w", err)
+		}
+	}
+	if o.HTTPAddr != "" {
+		ln, err := net.Listen("tcp", o.HTTPAddr)
+		if err != nil {
+			return nil, fmt.Errorf("status listener: %w", err)
+		}
+		d.http = &http.Server{Handler: StatusHandler(d.loop.Snapshot), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = d.http.Serve(ln) }()
+	}
+	o.Log.Logf("info", "Configuration validated. Starting heartbeat 3.0.6 (lvskit heartbeatd)")
+	o.Log.Logf("info", "heartbeat: node %s generation %d; %d media, %d resource groups", o.Node, gen, len(links), len(o.Groups))
+	return d, nil
+}
+
+// Loop is the daemon's loop (for queries).
+func (d *Daemon) Loop() *Loop { return d.loop }
+
+// Run runs until ctx ends, then stops cleanly.
+func (d *Daemon) Run(ctx context.Context) error {
+	pctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if d.pinger != nil {
+		go func() {
+			_ = d.pinger.Run(pctx, d.pingAddrs, d.opts.HA.Keepalive, func(a netip.Addr) {
+				select {
+				case d.pings <- a.String():
+				default:
+				}
+			})
+		}()
+	}
+	if d.ctl != nil {
+		go func() { _ = ServeControl(d.ctl, d.loop) }()
+	}
+	err := d.loop.Run(ctx)
+	cancel()
+	for _, a := range d.agents {
+		a.Wait()
+	}
+	d.close()
+	return err
+}
+
+func (d *Daemon) close() {
+	if d.ctl != nil {
+		d.ctl.Close()
+		_ = os.Remove(d.opts.Socket)
+	}
+	if d.http != nil {
+		d.http.Close()
+	}
+	if d.pinger != nil {
+		d.pinger.Close()
+	}
+	if d.node != nil {
+		// Give the last messages (shutdone) a moment on the wire before the sockets go.
+		d.node.Close()
+	}
+}
+
+func resolve(host string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a, nil
+	}
+	ips, err := net.LookupIP(host)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	for _, ip := range ips {
+		if a, ok := netip.AddrFromSlice(ip.To4()); ok && ip.To4() != nil {
+			return a, nil
+		}
+	}
+	return netip.Addr{}, errors.New("no IPv4 address")
+}
+
+// openMedia opens one UDP link per medium (per peer address for ucast), skipping ucast
+// lines that point at one of this host's own addresses (a shared ha.cf lists both).
+func openMedia(h *hacf.Config) ([]transport.Link, error) {
+	own := map[netip.Addr]bool{}
+	if as, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range as {
+			if n, ok := a.(*net.IPNet); ok {
+				if x, ok := netip.AddrFromSlice(n.IP.To4()); ok && n.IP.To4() != nil {
+					own[x] = true
+				}
+			}
+		}
+	}
+	var links []transport.Link
+	fail := func(err error) ([]transport.Link, error) {
+		for _, l := range links {
+			l.Close()
+		}
+		return nil, err
+	}
+	for _, m := range h.Media {
+		cfg := transport.UDPConfig{Kind: transport.MediumKind(m.Kind), Iface: m.Interface, Port: m.Port,
+			Group: m.Group, TTL: m.TTL, Loop: m.Loop}
+		if cfg.Port == 0 {
+			cfg.Port = h.UDPPort
+		}
+		switch m.Kind {
+		case hacf.Ucast:
+			for _, p := range m.Peers {
+				a, err := resolve(p)
+				if err != nil {
+					return fail(fmt.Errorf("%s:%d: ucast %s %s: %w", h.File, m.Line, m.Interface, p, err))
+				}
+				if own[a] {
+					continue
+				}
+				cfg.Peer = a
+				l, err := transport.OpenUDP(cfg)
+				if err != nil {
+					return fail(fmt.Errorf("%s:%d: %w", h.File, m.Line, err))
+				}
+				links = append(links, l)
+			}
+		case hacf.Bcast, hacf.Mcast:
+			l, err := transport.OpenUDP(cfg)
+			if err != nil {
+				return fail(fmt.Errorf("%s:%d: %w", h.File, m.Line, err))
+			}
+			links = append(links, l)
+		default:
+			return fail(fmt.Errorf("%s:%d: medium %s is not implemented", h.File, m.Line, m.Kind))
+		}
+	}
+	if len(links) == 0 {
+		return nil, fmt.Errorf("%s: no usable heartbeat medium", h.File)
+	}
+	return links, nil
+}
+
+// scriptEnv is the environment resource scripts get: a fixed PATH and heartbeat's HA_*
+// variables (ha.cf's env directives included).
+func scriptEnv(o Options) []string {
+	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"HA_DIR=" + o.ConfigDir, "HA_RCDIR=" + filepath.Join(o.ConfigDir, "rc.d"), "HA_CURHOST=" + o.Node,
+		"HA_LOGFACILITY=" + o.HA.LogFacility, "HA_LOGFILE=" + o.HA.LogFile, "HA_DEBUGFILE=" + o.HA.DebugFile,
+		"HA_debug=" + fmt.Sprint(o.HA.Debug)}
+	keys := make([]string, 0, len(o.HA.Env))
+	for k := range o.HA.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+o.HA.Env[k])
+	}
+	return env
+}
