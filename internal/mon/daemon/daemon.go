@@ -298,7 +298,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		wait := time.Second
 		if due, ok := d.eng.NextDue(); ok {
 			if w := due.Sub(now); w < wait {
-				wait = max(w, time.Millisecond)
+				// Checks due within a tenth of a second of each other start together:
+				// fewer wake-ups with hundreds of services.
+				wait = max(w, tickGranularity)
 			}
 		}
 		d.mu.Unlock()
@@ -308,8 +310,25 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return nil
 		case r := <-d.results:
 			d.finish(r)
+			d.drainResults()
 		case <-d.wake:
 		case <-d.opt.Clock.After(wait):
+			d.drainResults()
+		}
+	}
+}
+
+// tickGranularity is the shortest sleep of the main loop.
+const tickGranularity = 100 * time.Millisecond
+
+// drainResults handles every monitor result already waiting.
+func (d *Daemon) drainResults() {
+	for {
+		select {
+		case r := <-d.results:
+			d.finish(r)
+		default:
+			return
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -24,18 +23,14 @@ func TCP(ctx context.Context, args []string) Result {
 			detail = append(detail, h+" could not inet_aton")
 			continue
 		}
-		d := net.Dialer{Timeout: timeout}
-		c, err := d.DialContext(ctx, "tcp4", net.JoinHostPort(ip.String(), strconv.Itoa(port)))
-		if err != nil {
+		if err := connect4(ip, port, timeout); err != nil {
 			failures = append(failures, h)
-			if isTimeout(err) {
+			if err == errConnectTimeout {
 				detail = append(detail, h+" timeout")
 			} else {
 				detail = append(detail, h+" could not connect: "+perlErr(err))
 			}
-			continue
 		}
-		c.Close()
 	}
 	if len(failures) == 0 {
 		return Result{}
