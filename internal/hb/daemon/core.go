@@ -97,6 +97,10 @@ type Core struct {
 	down         bool // shutdone sent
 	broken       bool
 	ipfJoined    bool
+	// isolated: ping nodes are configured, none answers and the peer is dead, so this
+	// node is the one cut off; it releases everything (retired once done) and rejoins
+	// when it can reach a ping node or the peer again.
+	isolated, retired bool
 
 	stats Counters
 }
@@ -184,7 +188,48 @@ func (c *Core) Tick(now time.Time) {
 	c.member(now, c.mem.Step(now, membership.Tick{}))
 	c.resource(now, resources.Tick{})
 	c.ipfail(now, ipfail.Tick{})
+	c.checkIsolation(now)
 	c.maybeStart(now)
+}
+
+// pingNodesAllDead reports whether ping nodes are configured and every one of them has
+// been declared dead.
+func (c *Core) pingNodesAllDead() bool {
+	n := 0
+	for _, nd := range c.mem.Nodes() {
+		if nd.Type != "ping" {
+			continue
+		}
+		n++
+		if nd.Status != membership.StatusDead {
+			return false
+		}
+	}
+	return n > 0
+}
+
+// checkIsolation is lvskit's answer to the split brain heartbeat leaves when the active
+// node is cut off from both the ping nodes and its peer: the peer takes the resources
+// after deadtime, and the cut-off node, which can tell it is the cut-off one because no
+// ping node answers it either, releases them at the same moment instead of keeping them.
+// It rejoins as a freshly started node once a ping node or the peer is back.
+func (c *Core) checkIsolation(now time.Time) {
+	if c.shutdown {
+		return
+	}
+	iso := c.mem.Status(c.peer) == membership.StatusDead && c.pingNodesAllDead()
+	switch {
+	case iso && !c.isolated && c.started:
+		c.isolated = true
+		c.cfg.Log.Logf("WARN", "No ping node and not %s answer: this node is cut off; releasing all resources", c.peer)
+		c.resource(now, resources.Shutdown{})
+	case !iso && c.isolated && c.retired:
+		c.isolated, c.retired = false, false
+		c.cfg.Log.Logf("info", "Reachable again: rejoining the cluster")
+		c.res = resources.New(resources.Config{Local: c.cfg.Node, Groups: c.cfg.Groups, AutoFailback: c.cfg.HA.AutoFailback})
+		c.started = false
+		c.lastAnnounce = nil
+	}
 }
 
 // Next is when Tick must next be called at the latest.
@@ -264,8 +309,8 @@ func (c *Core) Shutdown(now time.Time) {
 	}
 	c.shutdown = true
 	c.cfg.Log.Logf("info", "Heartbeat shutdown in progress. (%d)", 0)
-	if !c.started {
-		// Nothing was ever started or announced.
+	if !c.started || c.retired {
+		// Nothing was ever started, or everything is released already.
 		c.finish()
 		return
 	}
@@ -342,7 +387,7 @@ func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
 }
 
 func (c *Core) maybeStart(now time.Time) {
-	if c.started || c.shutdown {
+	if c.started || c.shutdown || c.isolated {
 		return
 	}
 	ready := c.mem.InitDeadPassed() || (c.repnodes[c.peer] && c.mem.Alive(c.peer)) || c.mem.Status(c.peer) == membership.StatusDead
@@ -499,7 +544,12 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 			c.broken = true
 			c.cfg.Log.Logf("CRIT", "Resource STOP failure of %s: %v. Reboot required!", a.Key, a.Err)
 		case resources.ShutdownDone:
-			c.finish()
+			if c.isolated && !c.shutdown {
+				c.retired = true
+				c.cfg.Log.Logf("info", "All resources released while cut off")
+			} else {
+				c.finish()
+			}
 		}
 	}
 }
