@@ -221,6 +221,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	go srv.Serve(ctx, ln)
 	d.Run(ctx)
+	if path := os.Getenv("MOND_MEMPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	return 0
 }
 
