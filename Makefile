@@ -26,6 +26,14 @@ test: deps vet build
 fmt:
 	gofmt -w .
 
+# The real-kernel IPVS tests alone (root, qemu): the harness and the ipvsadm oracle.
+vmtest: deps
+	$(GO) test -count=1 -timeout 40m -v -run 'TestBoot|TestOracleIpvsadm' ./vmtest
+
+# ipvsadm vs 1.31 in one VM boot: -R of 1,000x10 and -Ln of 5,000x4 (REPS=3).
+bench-ipvsadm: deps
+	$(GO) run ./vmtest/cmd/vmrun -ours ipvsadm -timeout 40m -env REPS=$(or $(REPS),3) bench/ipvsadm-bench.sh
+
 clean:
 	rm -rf $(BIN)
 

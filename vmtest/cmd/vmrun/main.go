@@ -25,8 +25,9 @@ func main() {
 	out := flag.String("out", "", "directory to save the guest's /results files into")
 	timeout := flag.Duration("timeout", 5*time.Minute, "bound on the script inside the guest")
 	console := flag.Bool("console", false, "print the guest's serial console on stderr")
-	var files multiFlag
+	var files, env multiFlag
 	flag.Var(&files, "file", "extra guest file as guestpath=hostpath (repeatable)")
+	flag.Var(&env, "env", "NAME=value exported to the script (repeatable)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: vmrun [flags] script.sh\n")
 		flag.PrintDefaults()
@@ -36,14 +37,32 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	os.Exit(run(flag.Arg(0), *ours, *out, *timeout, *console, files))
+	os.Exit(run(flag.Arg(0), *ours, *out, *timeout, *console, files, env))
 }
 
-func run(script, ours, out string, timeout time.Duration, console bool, files []string) int {
+func run(script, ours, out string, timeout time.Duration, console bool, files, env []string) int {
 	body, err := os.ReadFile(script)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "vmrun:", err)
 		return 2
+	}
+	var exports strings.Builder
+	for _, e := range env {
+		k, v, ok := strings.Cut(e, "=")
+		if !ok || k == "" {
+			fmt.Fprintf(os.Stderr, "vmrun: -env %q: want NAME=value\n", e)
+			return 2
+		}
+		fmt.Fprintf(&exports, "export %s='%s'\n", k, strings.ReplaceAll(v, "'", `'\''`))
+	}
+	// The exports go after a #! line, if any, so the script keeps it.
+	if exports.Len() > 0 {
+		if rest, ok := strings.CutPrefix(string(body), "#!"); ok {
+			first, tail, _ := strings.Cut(rest, "\n")
+			body = []byte("#!" + first + "\n" + exports.String() + tail)
+		} else {
+			body = []byte(exports.String() + string(body))
+		}
 	}
 	opts := vmtest.Options{Script: string(body), Timeout: timeout, HostFiles: map[string]string{},
 		Logf: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }}
