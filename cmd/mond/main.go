@@ -140,7 +140,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// it at a negligible CPU cost.
 		rdebug.SetGCPercent(40)
 	}
-	logf := newLogger(*facility, *debug > 0, stderr)
+	// The facility comes from -O, else from mon.cf's syslog_facility once it is read.
+	var logTo func(prio, msg string)
+	logf := func(prio, msg string) { logTo(prio, msg) }
+	logTo = newLogger(*facility, *debug > 0, stderr)
 	d, err := daemon.New(daemon.Options{ConfigPath: cfgPath, Overrides: ov, Builtins: mode, MonitorTimeout: *monTimeout,
 		Log: logf, Stopped: *stopped, Parse: parse})
 	if err != nil {
@@ -149,6 +152,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	cf, paths := d.Config()
+	if *facility == "" && cf.Globals.SyslogFacility != "" && cf.Globals.SyslogFacility != "daemon" {
+		logTo = newLogger(cf.Globals.SyslogFacility, *debug > 0, stderr)
+	}
 	for _, w := range cf.Warnings {
 		fmt.Fprintln(stderr, w)
 	}

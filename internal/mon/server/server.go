@@ -220,10 +220,18 @@ func (s *Server) command(c *client, line string) bool {
 		if regexp.MustCompile(`(?i)stopped`).MatchString(args) {
 			s.D.WithEngine(func(e *sched.Engine, now time.Time) sched.Actions { e.Stop(now); return sched.Actions{} })
 		}
+		if keep {
+			// mond keeps the disabled state across "reset keepstate" (mon also keeps
+			// opstatus, which mond does not save).
+			s.saveState("disabled")
+		}
 		if err := s.D.Reset(keep); err != nil {
 			c.write("520 reset PID %d@%s failed, error in config file\n", os.Getpid(), s.hostname)
 		} else {
 			s.ReloadAuth()
+			if keep {
+				s.LoadState("disabled")
+			}
 			c.write("220 reset PID %d@%s\n", os.Getpid(), s.hostname)
 		}
 	case "reload":
