@@ -292,7 +292,7 @@ func background(args []string, stderr io.Writer) int {
 	cmd := exec.Command(self, args...)
 	cmd.Env = append(os.Environ(), "MOND_FORKED=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
-	cmd.Dir = "/"
+	// The working directory is kept so relative -c/-P paths still resolve.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(stderr, err)
