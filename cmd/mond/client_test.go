@@ -252,3 +252,28 @@ func TestCheckFlag(t *testing.T) {
 		t.Errorf("--check traptimeout: rc %d, stderr %q", rc, errb.String())
 	}
 }
+
+func TestMetricsListener(t *testing.T) {
+	mp := freePort(t)
+	m := startMond(t, clientCfg, "--metrics-listen", "127.0.0.1:"+strconv.Itoa(mp))
+	var body string
+	waitFor(t, "metrics with a failure", func() bool {
+		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(mp))
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		c.Write([]byte("GET /metrics HTTP/1.0\r\n\r\n"))
+		var b bytes.Buffer
+		b.ReadFrom(c)
+		body = b.String()
+		return strings.Contains(body, `mond_service_failures_total{group="web",service="http"} `) &&
+			!strings.Contains(body, `mond_service_failures_total{group="web",service="http"} 0`)
+	})
+	for _, want := range []string{`mond_service_up{group="web",service="http"} 0`, `mond_service_opstatus{group="solo",service="ping"} 7`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+	_ = m
+}
