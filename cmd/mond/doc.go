@@ -46,8 +46,9 @@
 //   - SNMP-style traps: the trap port is not opened; traptimeout and trapduration in a
 //     config are rejected ("not implemented").
 //   - monremote (rejected), authtype pam (rejected by the parser), getpwnam and shadow
-//     logins (refused with a logged reason: use userfile), traditional DES hashes in
-//     the userfile (only $1$, $5$ and $6$ crypt hashes).
+//     logins (refused with a logged reason: use userfile), and userfile hashes other
+//     than DES, $1$, $5$ and $6$ (yescrypt $y$, bcrypt $2b$, Apache $apr1$ — the last
+//     one fails in mon too).
 //   - The "set"/"get" client commands for service variables (only maxkeep), and
 //     "savestate"/"loadstate" of opstatus (only the disabled state).
 //   - Reading historicfile back at start (it is appended to).

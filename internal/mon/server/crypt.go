@@ -11,8 +11,8 @@ import (
 )
 
 // Crypt is crypt(3) for the hash formats a mon userfile may hold: MD5-crypt ($1$),
-// SHA-256-crypt ($5$) and SHA-512-crypt ($6$). setting is the stored hash (its salt
-// and parameters are used). Traditional DES crypt is not implemented.
+// SHA-256-crypt ($5$), SHA-512-crypt ($6$) setting is the stored hash (its salt
+// and parameters are used), and traditional DES crypt (13 characters).
 func Crypt(pass, setting string) (string, error) {
 	switch {
 	case strings.HasPrefix(setting, "$1$"):
@@ -21,8 +21,10 @@ func Crypt(pass, setting string) (string, error) {
 		return shaCrypt(sha256.New, "$5$", pass, setting), nil
 	case strings.HasPrefix(setting, "$6$"):
 		return shaCrypt(sha512.New, "$6$", pass, setting), nil
+	case len(setting) == 13 && !strings.HasPrefix(setting, "$"):
+		return desCrypt(pass, setting), nil
 	}
-	return "", fmt.Errorf("password hash format %.3q... is not implemented by mond (use $1$, $5$ or $6$ hashes)", setting)
+	return "", fmt.Errorf("password hash format %.3q... is not implemented by mond (use DES, $1$, $5$ or $6$ hashes)", setting)
 }
 
 const itoa64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -18,7 +18,16 @@ func TestCrypt(t *testing.T) {
 			t.Errorf("wrong password matched %q", tc.hash)
 		}
 	}
-	if _, err := Crypt("x", "abJnggxhB/yWI"); err == nil {
-		t.Error("DES crypt: want a not-implemented error")
+	// Traditional DES crypt; wanted values from perl's crypt() (glibc/libxcrypt).
+	for _, tc := range []struct{ pass, hash string }{
+		{"s3cret pw", "abTk71qDTQKMY"}, {"s3cret pw", "XyE4SkyyWAy8U"}, {"s3cret pw", "./CN6tbYESYFk"},
+		{"s3cret pw", "zZTjhvk8Db7GA"}, {"longpassword123", "q9zGguPJMp21M"}, {"", "abmF1QH4PEr.E"},
+	} {
+		if got, err := Crypt(tc.pass, tc.hash); err != nil || got != tc.hash {
+			t.Errorf("DES Crypt(%q, %q) = %q, %v", tc.pass, tc.hash, got, err)
+		}
+	}
+	if _, err := Crypt("x", "$y$j9T$abc$def"); err == nil {
+		t.Error("yescrypt: want a not-implemented error")
 	}
 }
