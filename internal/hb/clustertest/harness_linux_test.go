@@ -67,8 +67,9 @@ func haCF(p *interop.Pair, self int, failback string, extra ...string) string {
 
 const authkeysSHA1 = "auth 1\n1 sha1 doss123\n"
 
-// haresources: the VIP through IPaddr, then the recording script.
-const haresources = "lvs1 IPaddr::" + VIP + "/24/eth0 rec\n"
+// haresources: the VIP through IPaddr2 (the original's IPaddr agent fails inside a
+// namespace: it times out on its interface probing), then the recording script.
+const haresources = "lvs1 IPaddr2::" + VIP + "/24/eth0 rec\n"
 
 // ourNode is one heartbeatd in a namespace.
 type ourNode struct {

@@ -101,6 +101,14 @@ type Core struct {
 	// node is the one cut off; it releases everything (retired once done) and rejoins
 	// when it can reach a ping node or the peer again.
 	isolated, retired bool
+	// peerAsk is the share named in the peer's last ask_resources info=me, echoed in
+	// our info=other and info=done as the original does; taking is set between the two.
+	peerAsk resources.Hold
+	taking  bool
+	// failback: the peer (home of the foreign groups we run) restarted; once it
+	// announces itself stable we hand the foreign share back with the standby handshake,
+	// as the original does with auto_failback on.
+	failback bool
 
 	stats Counters
 }
@@ -354,12 +362,27 @@ func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
 		c.resource(now, resources.PeerStarting{})
 		if c.lastAnnounce != nil && !c.shutdown {
 			a := *c.lastAnnounce
-			c.send(transport.ResourceMessage(string(a.Hold), a.Stable, ""))
+			c.send(transport.ResourceMessage(string(c.wireHold(a.Hold)), a.Stable, ""))
+		}
+		if c.cfg.HA.AutoFailback != hacf.FailbackOff && c.runsForeign() {
+			c.failback = true
 		}
 	case hbwire.TResource:
 		h := resources.Hold(m.Value("rsc_hold"))
 		stable := m.Value("isstable") == "1"
 		info := m.Value("info")
+		if c.failback && info == "" {
+			// The original takes its resources back only through the standby
+			// handshake, and ignores it while we are unstable: keep the foreign
+			// groups (the machine does until it hears the peer) until the peer is
+			// stable, ask it to take them, and only then let the machine see it.
+			if !stable {
+				break
+			}
+			c.failback = false
+			c.cfg.Log.Logf("info", "auto_failback: giving %s's resources back", from)
+			c.resource(now, resources.Standby{Which: resources.HoldForeign})
+		}
 		c.resource(now, resources.PeerHolds{Hold: h, Stable: stable, Info: info})
 		if info == "" || info == "req_our_resources()" {
 			if stable != c.peerStable && c.ipf != nil {
@@ -368,6 +391,9 @@ func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
 			c.peerStable = stable
 		}
 	case hbwire.TAskResources:
+		if m.Value("info") == "me" {
+			c.peerAsk = resources.Hold(m.Value("rsc_hold"))
+		}
 		c.resource(now, resources.PeerAskResources{Hold: resources.Hold(m.Value("rsc_hold")), Info: m.Value("info")})
 	case hbwire.THBTakeover:
 		c.resource(now, resources.PeerHBTakeover{Hold: resources.Hold(m.Value("rsc_hold"))})
@@ -515,7 +541,7 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 		case resources.Announce:
 			aa := a
 			c.lastAnnounce = &aa
-			c.send(transport.ResourceMessage(string(a.Hold), a.Stable, a.Info))
+			c.send(transport.ResourceMessage(string(c.wireHold(a.Hold)), a.Stable, a.Info))
 			if c.localStatus != membership.StatusActive {
 				c.localStatus = membership.StatusActive
 				c.mem.SetLocalStatus(membership.StatusActive)
@@ -529,9 +555,16 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 			c.cfg.Log.Logf("info", "mach_down takeover complete for node %s.", c.peer)
 			c.send(transport.MachDownMessage())
 		case resources.SendAskResources:
+			hold := a.Hold
+			switch {
+			case a.Info == "other":
+				hold, c.taking = c.peerAsk, true
+			case a.Info == "done" && c.taking:
+				hold, c.taking = c.peerAsk, false
+			}
 			m := &hbwire.Message{}
 			m.Add(hbwire.FType, hbwire.TAskResources)
-			m.Add("rsc_hold", string(a.Hold))
+			m.Add("rsc_hold", string(hold))
 			m.Add("info", a.Info)
 			c.send(m)
 		case resources.SendHBTakeover:
@@ -571,7 +604,49 @@ func (c *Core) RscStatus() string {
 	if !c.lastAnnounce.Stable {
 		return "transition"
 	}
-	return string(c.res.Hold())
+	return string(c.wireHold(c.res.Hold()))
+}
+
+// runsForeign reports whether we run a group whose home is the peer.
+func (c *Core) runsForeign() bool {
+	for _, g := range c.cfg.Groups {
+		if g.Node != c.cfg.Node && c.res.Running(g.Key()) {
+			return true
+		}
+	}
+	return false
+}
+
+// wireHold turns what the resource machine holds (judged by the groups running) into
+// heartbeat's rsc_hold, which speaks of shares: a node with no groups of its own still
+// holds its (empty) local share, and one that took over from a dead peer holds "all"
+// even when the peer's share is empty. Both nodes then print the same rscstatus as two
+// originals would.
+func (c *Core) wireHold(h resources.Hold) resources.Hold {
+	var hasLocal, hasForeign bool
+	for _, g := range c.cfg.Groups {
+		if g.Node == c.cfg.Node {
+			hasLocal = true
+		} else {
+			hasForeign = true
+		}
+	}
+	local, foreign := h == resources.HoldLocal || h == resources.HoldAll, h == resources.HoldForeign || h == resources.HoldAll
+	if !hasLocal {
+		local = !c.shutdown && !c.isolated
+	}
+	if !hasForeign {
+		foreign = !c.shutdown && !c.isolated && c.mem.Status(c.peer) == membership.StatusDead
+	}
+	switch {
+	case local && foreign:
+		return resources.HoldAll
+	case local:
+		return resources.HoldLocal
+	case foreign:
+		return resources.HoldForeign
+	}
+	return resources.HoldNone
 }
 
 // Snapshot is the state queries see.

@@ -1,0 +1,101 @@
+package clustertest
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/lvskit/lvskit/internal/hb/interop"
+)
+
+// originalBound is longer: the original starts its children and runs shell resource
+// agents (IPaddr sends its ARPs in the foreground of its start).
+const originalBound = 40 * time.Second
+
+func startOriginal(t *testing.T, p *interop.Pair, i int, name string) (*interop.Node, string) {
+	t.Helper()
+	rec := filepath.Join(t.TempDir(), "rec.log")
+	n := interop.StartHeartbeat(t, p.NS[i], interop.Config{Name: name, HACF: haCF(p, i, "on"), Authkeys: authkeysSHA1,
+		Haresources: haresources, Scripts: map[string]string{"rec": interop.Recorder(rec)}})
+	return n, rec
+}
+
+func origRsc(t *testing.T, n *interop.Node, want string) {
+	t.Helper()
+	if err := n.WaitClStatus(originalBound, want, "rscstatus"); err != nil {
+		t.Fatalf("%v\n%s", err, n.Log())
+	}
+}
+
+// TestInteropOriginalActive: the original heartbeat 3.0.6 is lvs1 (the group's home),
+// heartbeatd is lvs2. Both agree lvs1 holds the group; kill -9 of the original makes
+// heartbeatd take over; the original restarts and gets its group back (auto_failback on).
+func TestInteropOriginalActive(t *testing.T) {
+	interop.Require(t, true)
+	p := interop.NewPair(t)
+	orig, origRec := startOriginal(t, p, 0, "lvs1")
+	ours := newOurNode(t, p.NS[1], "lvs2", haCF(p, 1, "on"))
+	ours.start()
+	dumpOnFailure(t, orig, ours)
+
+	waitFor(t, originalBound, "VIP on the original lvs1", func() bool { return owner(p) == "a" })
+	origRsc(t, orig, "local")
+	wantRsc(t, ours, "local")
+	if err := orig.WaitClStatus(originalBound, "active", "nodestatus", "lvs2"); err != nil {
+		t.Fatalf("the original does not see heartbeatd active: %v", err)
+	}
+	if out, _ := ours.query("cl_status", "nodestatus", "lvs1"); out != "active" {
+		t.Errorf("heartbeatd: nodestatus lvs1 = %q, want active", out)
+	}
+
+	orig.Kill9()
+	t0 := time.Now()
+	waitFor(t, failoverBound, "VIP on heartbeatd after kill -9 of the original", func() bool { return hasVIP(p.NS[1]) })
+	t.Logf("heartbeatd took over %v after kill -9 of the original", time.Since(t0).Round(10*time.Millisecond))
+	crashCleanup(t, p.NS[0], origRec)
+
+	orig.Restart()
+	waitFor(t, originalBound, "VIP back on the restarted original", func() bool { return owner(p) == "a" })
+	origRsc(t, orig, "local")
+	wantRsc(t, ours, "local")
+}
+
+// TestInteropOursActive: heartbeatd is lvs1 (the home node), the original is lvs2.
+// Both agree; kill -9 of heartbeatd makes the original take over; heartbeatd restarts
+// and the original gives the group back.
+func TestInteropOursActive(t *testing.T) {
+	interop.Require(t, true)
+	p := interop.NewPair(t)
+	ours := newOurNode(t, p.NS[0], "lvs1", haCF(p, 0, "on"))
+	ours.start()
+	orig, _ := startOriginal(t, p, 1, "lvs2")
+	dumpOnFailure(t, orig, ours)
+
+	waitFor(t, originalBound, "VIP on heartbeatd lvs1", func() bool { return owner(p) == "a" })
+	wantRsc(t, ours, "local")
+	origRsc(t, orig, "local")
+	if err := orig.WaitClStatus(originalBound, "active", "nodestatus", "lvs1"); err != nil {
+		t.Fatalf("the original does not see heartbeatd active: %v", err)
+	}
+
+	ours.kill9()
+	t0 := time.Now()
+	waitFor(t, failoverBound, "VIP on the original after kill -9 of heartbeatd", func() bool { return hasVIP(p.NS[1]) })
+	t.Logf("the original took over %v after kill -9 of heartbeatd", time.Since(t0).Round(10*time.Millisecond))
+	origRsc(t, orig, "all")
+	crashCleanup(t, p.NS[0], ours.recLog())
+
+	ours.start()
+	waitFor(t, originalBound, "VIP back on heartbeatd", func() bool { return owner(p) == "a" })
+	wantRsc(t, ours, "local")
+	origRsc(t, orig, "local")
+}
+
+// dumpOnFailure logs both nodes' logs if the test fails.
+func dumpOnFailure(t *testing.T, orig *interop.Node, ours *ourNode) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("original's log:\n%s\nheartbeatd's log:\n%s", orig.Log(), ours.logText())
+		}
+	})
+}
