@@ -81,10 +81,13 @@ type ourNode struct {
 	done chan struct{}
 }
 
-func (n *ourNode) conf() string    { return filepath.Join(n.dir, "conf") }
-func (n *ourNode) runDir() string  { return filepath.Join(n.dir, "run") }
-func (n *ourNode) recLog() string  { return filepath.Join(n.dir, "rec.log") }
-func (n *ourNode) logText() string { b, _ := os.ReadFile(filepath.Join(n.dir, "ha-log")); return string(b) }
+func (n *ourNode) conf() string   { return filepath.Join(n.dir, "conf") }
+func (n *ourNode) runDir() string { return filepath.Join(n.dir, "run") }
+func (n *ourNode) recLog() string { return filepath.Join(n.dir, "rec.log") }
+func (n *ourNode) logText() string {
+	b, _ := os.ReadFile(filepath.Join(n.dir, "ha-log"))
+	return string(b)
+}
 
 // newOurNode writes the node's files; start runs it.
 func newOurNode(t *testing.T, ns, name, hacf string) *ourNode {
