@@ -70,7 +70,8 @@ func startMond(t *testing.T, cfg string, extra ...string) *mondInstance {
 	w("mon.cf", cfg, 0o644)
 	port := freePort(t)
 	self, _ := os.Executable()
-	args := append([]string{"-c", filepath.Join(dir, "mon.cf"), "-p", strconv.Itoa(port), "-P", filepath.Join(dir, "mon.pid")}, extra...)
+	args := append([]string{"-c", filepath.Join(dir, "mon.cf"), "-p", strconv.Itoa(port), "-t", strconv.Itoa(port + 1),
+		"-P", filepath.Join(dir, "mon.pid")}, extra...)
 	cmd := exec.Command(self, args...)
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "MOND_TEST_MAIN=1"}
 	var out bytes.Buffer
@@ -245,11 +246,11 @@ func TestCheckFlag(t *testing.T) {
 	if rc := run([]string{"--check", bad}, &out, &errb); rc == 0 || !strings.Contains(errb.String(), "bad.cf:5:") {
 		t.Errorf("--check bad: rc %d, stderr %q", rc, errb.String())
 	}
-	trap := filepath.Join(dir, "trap.cf")
-	os.WriteFile(trap, []byte("hostgroup g 127.0.0.1\n\nwatch g\n    service s\n        traptimeout 5m\n"), 0o644)
+	remote := filepath.Join(dir, "remote.cf")
+	os.WriteFile(remote, []byte("monremote = /bin/true\n\nhostgroup g 127.0.0.1\n\nwatch g\n    service s\n        traptimeout 5m\n"), 0o644)
 	errb.Reset()
-	if rc := run([]string{"--check", trap}, &out, &errb); rc == 0 || !strings.Contains(errb.String(), "not implemented") {
-		t.Errorf("--check traptimeout: rc %d, stderr %q", rc, errb.String())
+	if rc := run([]string{"--check", remote}, &out, &errb); rc == 0 || !strings.Contains(errb.String(), "monremote is not implemented") {
+		t.Errorf("--check monremote: rc %d, stderr %q", rc, errb.String())
 	}
 }
 

@@ -25,6 +25,13 @@
 // without mon's scripts). "prefer" uses the built-in even when the script exists;
 // "off" never uses built-ins.
 //
+// # Traps
+//
+// mon's trap port (UDP, -t / trapport, default 2583) is served: traps as Mon::Client
+// sends them, authenticated by auth.cf's trap section, alerting with -T; traptimeout
+// (-O alerts) and trapduration are honoured, and a trap for an unknown group goes to
+// the "default" watch with MON_TRAP_INTENDED set.
+//
 // # Behaviour kept from mon 1.3.6 (the program, where it differs from the man page)
 //
 //   - The first check of a service comes one interval after start (or at a random
@@ -43,8 +50,6 @@
 //
 // # Not implemented (rejected with an error, or reported)
 //
-//   - SNMP-style traps: the trap port is not opened; traptimeout and trapduration in a
-//     config are rejected ("not implemented").
 //   - monremote (rejected), authtype pam (rejected by the parser), getpwnam and shadow
 //     logins (refused with a logged reason: use userfile), and userfile hashes other
 //     than DES, $1$, $5$ and $6$ (yescrypt $y$, bcrypt $2b$, Apache $apr1$ — the last

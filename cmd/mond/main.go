@@ -225,6 +225,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
 	}
+	udpPort := cf.Globals.TrapPort
+	if *trapPort != 0 {
+		udpPort = *trapPort
+	}
+	tl, err := net.ListenPacket("udp4", net.JoinHostPort(cf.Globals.TrapBind, strconv.Itoa(udpPort)))
+	if err != nil {
+		fmt.Fprintf(stderr, "could not bind UDP trap port %d: %v\n", udpPort, err)
+		return 1
+	}
+	go srv.ServeTraps(ctx, tl)
 	go srv.Serve(ctx, ln)
 	d.Run(ctx)
 	if path := os.Getenv("MOND_MEMPROFILE"); path != "" {
@@ -239,15 +249,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 // notImplemented rejects configs that use mon features mond does not provide, so they
 // fail loudly instead of silently doing nothing.
 func notImplemented(cf *monconf.Config) error {
-	for _, w := range cf.Watches {
-		for _, s := range w.Services {
-			for _, kw := range []string{"traptimeout", "trapduration"} {
-				if s.Set[kw] {
-					return fmt.Errorf("%s:%d: %s (SNMP-style mon traps) is not implemented by mond", cf.File, s.Line, kw)
-				}
-			}
-		}
-	}
 	if cf.Globals.MonRemote != "" {
 		return fmt.Errorf("%s: monremote is not implemented by mond", cf.File)
 	}

@@ -34,6 +34,7 @@ import (
 const monBin = "/usr/sbin/mon"
 
 type oracleRun struct {
+	port  int // client port; the trap port is port+1
 	dir   string
 	cmd   *exec.Cmd
 	sched map[string][]string
@@ -96,7 +97,7 @@ mv "$f.tmp" "$f.rec"
 `
 
 // startOracle prepares dir for one implementation and starts it.
-func startOracle(t *testing.T, impl, dir, cfgTmpl string, sched map[string][]string, monitorsUsed, alertsUsed []string) *oracleRun {
+func startOracle(t *testing.T, impl, dir, cfgTmpl string, sched map[string][]string, monitorsUsed, alertsUsed []string, authExtra ...string) *oracleRun {
 	t.Helper()
 	for _, sub := range []string{"mon.d", "alert.d", "log.d", "state.d", "cnt", "done", "margs", "rec", "sched"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
@@ -121,7 +122,7 @@ func startOracle(t *testing.T, impl, dir, cfgTmpl string, sched map[string][]str
 		}
 		w(filepath.Join(dir, "sched", k), strings.Join(lines, "\n")+"\n", 0o644)
 	}
-	w(filepath.Join(dir, "auth.cf"), "list: all\nservertime: all\n", 0o644)
+	w(filepath.Join(dir, "auth.cf"), "list: all\nservertime: all\n"+strings.Join(authExtra, ""), 0o644)
 	w(filepath.Join(dir, "userfile"), "mon: $1$saltsalt$COEqv8xrXCDQ6KyiqgxAh0\n", 0o644)
 	w(filepath.Join(dir, "mon.cf"), cfgTmpl, 0o644)
 	port := freePort(t)
@@ -152,7 +153,7 @@ func startOracle(t *testing.T, impl, dir, cfgTmpl string, sched map[string][]str
 	for k, v := range sched {
 		plain[strings.TrimPrefix(k, "!")] = v
 	}
-	r := &oracleRun{dir: dir, cmd: cmd, sched: plain}
+	r := &oracleRun{dir: dir, cmd: cmd, sched: plain, port: port}
 	t.Cleanup(func() { r.stop(); out.Close() })
 	return r
 }

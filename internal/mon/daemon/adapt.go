@@ -147,6 +147,7 @@ func SchedConfig(cf *monconf.Config, p Paths, ov Overrides) sched.Config {
 				MonitorDepend: s.MonitorDepend, HostDepend: s.HostDepend, DepMemory: s.DepMemory,
 				ExcludeHosts: s.ExcludeHosts, ExcludePeriod: s.ExcludePeriod,
 				Redistribute: s.Redistribute, UnackSummary: s.UnackSummary,
+				TrapTimeout: s.TrapTimeout, TrapDuration: s.TrapDuration,
 			}
 			if len(s.Env) > 0 {
 				ss.Env = map[string]string{}

@@ -58,6 +58,9 @@ type Service struct {
 	ExcludePeriod                          string
 	Redistribute                           string
 	UnackSummary                           bool
+	// TrapTimeout: a failure ("trap timeout") when no trap came for this long.
+	// TrapDuration: a failing trap turns back to ok after this long.
+	TrapTimeout, TrapDuration time.Duration
 	// Env holds the service's VAR=value lines, passed to monitors and alerts.
 	Env     map[string]string
 	Periods []*Period

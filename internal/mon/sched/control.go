@@ -306,8 +306,8 @@ func (e *Engine) OpstatusLine(group, service string, now time.Time) string {
 		dep = strconv.FormatInt(st.dependStatus.v, 10)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "group=%s service=%s opstatus=%d last_opstatus=%d exitval=%s timer=%d last_success=%s last_trap=0 last_traphost= last_check=%s ack=%d ackcomment=%s alerts_sent=%d depstatus=%s depend=%s hostdepend=%s monitordepend=%s alertdepend=%s monitor=%s last_summary=%s last_detail=%s",
-		group, service, st.opStatus, st.lastOpStatus, st.exitval, timer, opt(st.lastSuccess), opt(st.lastCheck),
+	fmt.Fprintf(&b, "group=%s service=%s opstatus=%d last_opstatus=%d exitval=%s timer=%d last_success=%s last_trap=%d last_traphost= last_check=%s ack=%d ackcomment=%s alerts_sent=%d depstatus=%s depend=%s hostdepend=%s monitordepend=%s alertdepend=%s monitor=%s last_summary=%s last_detail=%s",
+		group, service, st.opStatus, st.lastOpStatus, st.exitval, timer, opt(st.lastSuccess), st.lastTrap, opt(st.lastCheck),
 		st.ack, comment, alertsSent, dep, EscStr(s.Depend, true), EscStr(s.HostDepend, true),
 		EscStr(s.MonitorDepend, true), EscStr(s.AlertDepend, true), EscStr(s.Monitor, true),
 		EscStr(st.lastSummary.v, true), EscStr(st.lastDetail.v, true))

@@ -126,10 +126,15 @@ type periodState struct {
 
 // ServiceState is one service's live state (what "list opstatus" shows).
 type ServiceState struct {
-	cfg         *Service
-	interval    int64
-	oldInterval int64
-	hasOld      bool
+	cfg      *Service
+	interval int64
+	// Trap state: the traptimeout and trapduration timers (Unix ns; 0 unset), the
+	// last trap's time and the group:service a trap for "default" was meant for.
+	trapDue, trapDurationDue int64
+	lastTrap                 int64
+	intended                 string
+	oldInterval              int64
+	hasOld                   bool
 	// due and nextCheck are in Unix nanoseconds: checks are spaced exactly one interval
 	// apart, where mon's one-second loop makes them drift by up to a second.
 	due       int64
@@ -243,6 +248,9 @@ func (e *Engine) inPeriod(t int64, spec string) bool {
 // interval away, or a random delay below randstart.
 func (e *Engine) resetTimers(now int64) {
 	for _, st := range e.svcs {
+		if st.cfg.TrapTimeout > 0 {
+			st.trapDue = now + int64(st.cfg.TrapTimeout)
+		}
 		st.due = now + st.interval*nsPerSec
 		if e.cfg.RandStart > 0 {
 			st.due = now + e.rand(secs(e.cfg.RandStart))*nsPerSec
@@ -270,6 +278,7 @@ func (e *Engine) Tick(now time.Time) Actions {
 		return a
 	}
 	for _, st := range e.svcs {
+		e.trapTimers(&a, st, now)
 		if st.interval == 0 || st.running || st.due > tn {
 			continue
 		}
@@ -454,7 +463,7 @@ func (e *Engine) MonitorExited(group, service string, exit int, output string, n
 	}
 	st.running = false
 	e.procs--
-	e.processEvent(&a, st, exit, output, t)
+	e.processEvent(&a, st, 'm', exit, output, t)
 	e.resetTimer(st, now.UnixNano())
 	return a
 }
@@ -489,7 +498,9 @@ func (e *Engine) setOpStatus(st *ServiceState, s int) {
 }
 
 // processEvent is mon's process_event for a monitor result.
-func (e *Engine) processEvent(a *Actions, st *ServiceState, exit int, output string, t int64) {
+// processEvent's kind is 'm' for a monitor result, 't' for a trap and 'T' for a trap
+// timeout, as in mon.
+func (e *Engine) processEvent(a *Actions, st *ServiceState, kind byte, exit int, output string, t int64) {
 	s := st.cfg
 	summary, detail := splitOutput(output)
 	st.exitval = strconv.Itoa(exit)
@@ -511,11 +522,18 @@ func (e *Engine) processEvent(a *Actions, st *ServiceState, exit int, output str
 		st.lastDetail = detail
 		e.failureHist = pushHist(e.failureHist, fmt.Sprintf("%s %s %d %s", s.Group, s.Name, t, summary.v), e.maxKeep)
 		e.log("crit", "failure for %s", e.failureHist[len(e.failureHist)-1])
-		e.doAlert(a, st, output, some(strconv.Itoa(exit)), FlMonitor, t)
-		if s.FailureInterval > 0 && !st.hasOld {
-			st.oldInterval, st.hasOld = st.interval, true
-			st.interval = secs(s.FailureInterval)
-			st.nextCheck = 0
+		switch kind {
+		case 'm':
+			e.doAlert(a, st, output, some(strconv.Itoa(exit)), FlMonitor, t)
+			if s.FailureInterval > 0 && !st.hasOld {
+				st.oldInterval, st.hasOld = st.interval, true
+				st.interval = secs(s.FailureInterval)
+				st.nextCheck = 0
+			}
+		case 't':
+			e.doAlert(a, st, output, some(strconv.Itoa(exit)), FlTrap, t)
+		case 'T':
+			e.doAlert(a, st, output, some(strconv.Itoa(exit)), FlTrapTimeout, t)
 		}
 		st.failureOutput = some(output)
 	} else {
@@ -817,6 +835,9 @@ func (e *Engine) callAlert(a *Actions, st *ServiceState, p *periodState, output 
 		env["MON_ACK"] = st.ackComment
 	}
 	env["MON_ALERTTYPE"] = envType
+	if st.intended != "" {
+		env["MON_TRAP_INTENDED"] = st.intended
+	}
 	env["MON_STATEDIR"] = e.cfg.StateDir
 	env["MON_LOGDIR"] = e.cfg.LogDir
 	env["MON_CFBASEDIR"] = e.cfg.CfBaseDir
