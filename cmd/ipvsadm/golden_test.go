@@ -28,7 +28,7 @@ type sessionStep struct {
 
 // readSession parses a session transcript: "$ cmd args" lines, output lines, then
 // "[exit N]". A "<<< text" line right after the command line is one line of stdin
-// (repeatable). Lines starting with '#' before a command are comments.
+// (repeatable); "<<<- text" is a last line without a newline. Lines starting with '#' before a command are comments.
 func readSession(t *testing.T, path string) []sessionStep {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -52,6 +52,8 @@ func readSession(t *testing.T, path string) []sessionStep {
 			// comment or blank between steps
 		case strings.HasPrefix(l, "<<< ") && out.Len() == 0:
 			cur.stdin += l[4:] + "\n"
+		case strings.HasPrefix(l, "<<<- ") && out.Len() == 0:
+			cur.stdin += l[5:] // a last line without its newline
 		case strings.HasPrefix(l, "[exit ") && strings.HasSuffix(l, "]"):
 			st, err := strconv.Atoi(l[6 : len(l)-1])
 			if err != nil {

@@ -84,18 +84,18 @@ func (sc *scanner) word() (string, bool) {
 	return w, true
 }
 
-// number is %X / %d: eof reports input exhausted, ok a match.
-func (sc *scanner) number(base int) (v uint64, ok, eof bool) {
+// number is %X (base 16) or %d (base 10), converted as strtoul does.
+func (sc *scanner) number(base int) (uint64, bool) {
 	sc.skipWS()
 	if sc.i >= len(sc.s) {
-		return 0, false, true
+		return 0, false
 	}
 	u, end, _ := strtoul(sc.s[sc.i:], base)
 	if end == 0 {
-		return 0, false, false
+		return 0, false
 	}
 	sc.i += end
-	return u, true, false
+	return u, true
 }
 
 func (p *Printer) printConn(buf string, f Format) *Exit {
@@ -103,58 +103,31 @@ func (p *Printer) printConn(buf string, f Format) *Exit {
 	var protocol, temp1, temp2, temp3, state, peName, peData string
 	var cport, vport, dport uint16
 	var expires uint32
+	// sscanf(buf, "%s %s %hX %s %hX %s %hX %s %d %s %s"): n counts the conversions
+	// made before the first failure; later fields keep their zero values.
 	n := 0
 	func() {
-		var ok, eof bool
-		var v uint64
-		words := []*string{&protocol, &temp1}
-		for _, w := range words {
-			if *w, ok = sc.word(); !ok {
-				return
+		word := func(dst *string) bool {
+			w, ok := sc.word()
+			if ok {
+				*dst = w
+				n++
 			}
-			n++
+			return ok
 		}
-		if v, ok, eof = sc.number(16); !ok {
-			_ = eof
-			return
+		num := func(base int, set func(uint64)) bool {
+			v, ok := sc.number(base)
+			if ok {
+				set(v)
+				n++
+			}
+			return ok
 		}
-		cport = uint16(v)
-		n++
-		if temp2, ok = sc.word(); !ok {
-			return
-		}
-		n++
-		if v, ok, _ = sc.number(16); !ok {
-			return
-		}
-		vport = uint16(v)
-		n++
-		if temp3, ok = sc.word(); !ok {
-			return
-		}
-		n++
-		if v, ok, _ = sc.number(16); !ok {
-			return
-		}
-		dport = uint16(v)
-		n++
-		if state, ok = sc.word(); !ok {
-			return
-		}
-		n++
-		if v, ok, _ = sc.number(10); !ok {
-			return
-		}
-		expires = uint32(v)
-		n++
-		if peName, ok = sc.word(); !ok {
-			return
-		}
-		n++
-		if peData, ok = sc.word(); !ok {
-			return
-		}
-		n++
+		_ = word(&protocol) && word(&temp1) &&
+			num(16, func(v uint64) { cport = uint16(v) }) && word(&temp2) &&
+			num(16, func(v uint64) { vport = uint16(v) }) && word(&temp3) &&
+			num(16, func(v uint64) { dport = uint16(v) }) && word(&state) &&
+			num(10, func(v uint64) { expires = uint32(v) }) && word(&peName) && word(&peData)
 	}()
 	if n == 0 {
 		sc2 := &scanner{s: buf}

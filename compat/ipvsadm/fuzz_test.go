@@ -72,3 +72,27 @@ func FuzzLineReader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzListConn feeds arbitrary /proc/net/ip_vs_conn text to the -c formatter: it must not
+// panic, and prints the two header lines whenever the text has a first line.
+func FuzzListConn(f *testing.F) {
+	f.Add("Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n" +
+		"TCP 0A000102 9C40 0A000164 0050 0A000202 0050 ESTABLISHED     899\n" +
+		"UDP 0A000102 13C4 0A000164 13C4 0A000202 13C4 UDP             180 sip abc@x\n")
+	f.Add("h\nTCP 2001:0db8:0001:0000:0000:0000:0000:0002 9C40 2001:0db8:0001:0000:0000:0000:0000:0100 01BB 0A000202 01BB ESTABLISHED 890\n\n")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		p := &Printer{W: &b, R: testResolver}
+		ex := p.ListConn(strings.NewReader(s), FmtPersistentConn)
+		if s == "" {
+			if ex == nil || ex.Code != 1 {
+				t.Fatalf("empty input: %v", ex)
+			}
+			return
+		}
+		if !strings.HasPrefix(b.String(), "IPVS connection entries\npro expire ") {
+			t.Fatalf("no header for %q: %q", s, b.String())
+		}
+	})
+}
