@@ -72,6 +72,10 @@ func TestVMSessions(t *testing.T) {
 				t.Errorf("%s/%s: ours differs from 1.31 on the real kernel (-1.31 +ours):\n%s", dir, n, diff)
 			}
 			golden := filepath.Join(testdataDir, dir, n+".session")
+			if strings.HasPrefix(n, "kernel-order-") && !*updateVM {
+				// 1.31's own order changes with the kernel's per-boot hash order.
+				continue
+			}
 			if *updateVM {
 				if err := os.WriteFile(golden, real, 0o644); err != nil {
 					t.Fatal(err)
