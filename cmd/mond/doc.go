@@ -56,7 +56,6 @@
 //     one fails in mon too).
 //   - The "set"/"get" client commands for service variables (only maxkeep), and
 //     "savestate"/"loadstate" of opstatus (only the disabled state).
-//   - Reading historicfile back at start (it is appended to).
 //   - dns.monitor's zone mode as a built-in (the script is used when present).
 //   - fping.monitor -T (traceroute) as a built-in.
 package main

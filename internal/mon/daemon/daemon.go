@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -132,6 +133,7 @@ func New(opt Options) (*Daemon, error) {
 	}
 	d.started = opt.Clock.Now()
 	d.install(cf, d.started)
+	d.readHistoricFile(d.started)
 	if opt.Stopped {
 		d.eng.Stop(d.started)
 	}
@@ -272,6 +274,7 @@ func (d *Daemon) Reset(keepState bool) error {
 		d.eng.Stop(time.Unix(since, 0))
 	}
 	d.initDtlog(now)
+	d.readHistoricFile(now)
 	if cf.Globals.StartupAlertsOnReset {
 		d.execute(d.eng.Startup(now))
 	}
@@ -420,6 +423,39 @@ func (d *Daemon) appendFile(path string, lines []string) {
 	for _, l := range lines {
 		fmt.Fprintln(f, l)
 	}
+}
+
+// readHistoricFile loads the alert history from historicfile (lines newer than
+// historictime when that is set), as mon does at start and reset.
+func (d *Daemon) readHistoricFile(now time.Time) {
+	if d.paths.HistoricFile == "" {
+		return
+	}
+	b, err := os.ReadFile(d.paths.HistoricFile)
+	if err != nil {
+		d.opt.Log("err", fmt.Sprintf("Could not read history from %s : %v", d.paths.HistoricFile, err))
+		return
+	}
+	var limit int64
+	if ht := d.cf.Globals.HistoricTime; ht > 0 {
+		limit = now.Unix() - int64(ht/time.Second)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		f := strings.Fields(l)
+		var when int64
+		if len(f) > 3 {
+			when, _ = strconv.ParseInt(f[3], 10, 64)
+		}
+		if when >= limit {
+			lines = append(lines, l)
+		}
+	}
+	d.eng.SetAlertHistory(lines)
 }
 
 // initDtlog writes the downtime log's start header, as mon does at start and reset.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lvskit/lvskit/compat/monconf"
+	"github.com/lvskit/lvskit/internal/mon/sched"
 	"github.com/lvskit/lvskit/internal/runner"
 )
 
@@ -118,5 +119,22 @@ func TestDaemonRunsMonitorAndAlert(t *testing.T) {
 			t.Fatalf("no alert; calls %+v", calls)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestHistoricFileReadAtStart(t *testing.T) {
+	dir := t.TempDir()
+	hist := filepath.Join(dir, "hist")
+	os.WriteFile(hist, []byte("# comment\nalert g s 100 /a/x () old\n\nalert g s 200 /a/x () new\n"), 0o644)
+	cfg := "historicfile = " + hist + "\n\nhostgroup g h\n\nwatch g\n    service s\n        period wd {Sun-Sat}\n            alert x\n"
+	d, err := New(Options{ConfigPath: "mon.cf", Runner: &runner.Fake{},
+		Parse: func(string) (*monconf.Config, error) { return monconf.Parse("mon.cf", strings.NewReader(cfg)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h []string
+	d.WithEngine(func(e *sched.Engine, now time.Time) sched.Actions { h = e.AlertHistory(); return sched.Actions{} })
+	if len(h) != 2 || !strings.HasSuffix(h[1], "new") {
+		t.Fatalf("history %q", h)
 	}
 }

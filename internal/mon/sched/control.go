@@ -361,3 +361,12 @@ func (e *Engine) Infos() []Info {
 	}
 	return l
 }
+
+// SetAlertHistory replaces the alert history (mon's readhistoricfile at start and
+// reset), keeping the newest histlength lines.
+func (e *Engine) SetAlertHistory(lines []string) {
+	if len(lines) > e.maxKeep {
+		lines = lines[len(lines)-e.maxKeep:]
+	}
+	e.alertHist = append([]string(nil), lines...)
+}
