@@ -1,0 +1,23 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/lvskit/lvskit/internal/hostnet"
+)
+
+type linuxHost struct{ *hostnet.Linux }
+
+func newLinuxHost() host { return linuxHost{hostnet.NewLinux()} }
+
+func (linuxHost) LinkUp(name string) error {
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		return fmt.Errorf("link %s: %w", name, err)
+	}
+	return netlink.LinkSetUp(l)
+}
