@@ -1,0 +1,70 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestIntegrationNetns runs the built command in a fresh network namespace with an
+// eth0, both ways, and reads back what the kernel holds (root; skipped otherwise).
+func TestIntegrationNetns(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (network namespaces)")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("iproute2 not installed")
+	}
+	bin := filepath.Join(t.TempDir(), "lvs-arp")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ns := fmt.Sprintf("lvsarp-%d", os.Getpid())
+	sh := func(args ...string) (string, error) {
+		out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := sh("ip", "netns", "add", ns); err != nil {
+		t.Fatalf("ip netns add: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { sh("ip", "netns", "del", ns) })
+	in := func(args ...string) (string, error) { return sh(append([]string{"ip", "netns", "exec", ns}, args...)...) }
+	if out, err := in("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"); err != nil {
+		t.Skipf("no veth here: %v\n%s", err, out)
+	}
+	in("ip", "link", "set", "lo", "up")
+	sysctl := func(name string) string {
+		out, _ := in("cat", "/proc/sys/net/ipv4/conf/"+strings.ReplaceAll(name, ".", "/"))
+		return strings.TrimSpace(out)
+	}
+	if out, err := in(bin, "realserver", "-i", "eth0", "--vip", "10.9.9.9"); err != nil {
+		t.Fatalf("realserver: %v\n%s", err, out)
+	}
+	for name, want := range map[string]string{"all.arp_ignore": "1", "all.arp_announce": "2", "eth0.arp_ignore": "1", "eth0.arp_announce": "2", "lo.arp_ignore": "1"} {
+		if got := sysctl(name); got != want {
+			t.Errorf("after realserver: %s = %q, want %s", name, got, want)
+		}
+	}
+	if out, _ := in("ip", "-o", "-4", "addr", "show", "dev", "lo"); !strings.Contains(out, "10.9.9.9/32") || !strings.Contains(out, "lo:0") {
+		t.Errorf("VIP not on lo as lo:0:\n%s", out)
+	}
+	if out, err := in(bin, "status", "--vip", "10.9.9.9"); err != nil || !strings.HasSuffix(out, "role: realserver\n") {
+		t.Errorf("status: %v\n%s", err, out)
+	}
+	if out, err := in(bin, "director", "-i", "eth0", "--vip", "10.9.9.9"); err != nil {
+		t.Fatalf("director: %v\n%s", err, out)
+	}
+	for _, name := range []string{"all.arp_ignore", "all.arp_announce", "eth0.arp_ignore", "eth0.arp_announce"} {
+		if got := sysctl(name); got != "0" {
+			t.Errorf("after director: %s = %q, want 0", name, got)
+		}
+	}
+	if out, _ := in("ip", "-o", "-4", "addr", "show", "dev", "lo"); strings.Contains(out, "10.9.9.9") {
+		t.Errorf("VIP left on lo:\n%s", out)
+	}
+}
