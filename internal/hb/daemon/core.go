@@ -109,6 +109,10 @@ type Core struct {
 	// announces itself stable we hand the foreign share back with the standby handshake,
 	// as the original does with auto_failback on.
 	failback bool
+	// rejoinAt is when the node stopped being cut off: it then waits to hear the peer
+	// (or a deadtime) before managing resources again, since the peer, which it could
+	// not hear, has most likely taken them.
+	rejoinAt time.Time
 
 	stats Counters
 }
@@ -237,6 +241,7 @@ func (c *Core) checkIsolation(now time.Time) {
 		c.res = resources.New(resources.Config{Local: c.cfg.Node, Groups: c.cfg.Groups, AutoFailback: c.cfg.HA.AutoFailback})
 		c.started = false
 		c.lastAnnounce = nil
+		c.rejoinAt = now
 	}
 }
 
@@ -416,7 +421,11 @@ func (c *Core) maybeStart(now time.Time) {
 	if c.started || c.shutdown || c.isolated {
 		return
 	}
-	ready := c.mem.InitDeadPassed() || (c.repnodes[c.peer] && c.mem.Alive(c.peer)) || c.mem.Status(c.peer) == membership.StatusDead
+	heard := c.repnodes[c.peer] && c.mem.Alive(c.peer)
+	ready := heard || c.mem.InitDeadPassed() || c.mem.Status(c.peer) == membership.StatusDead
+	if !c.rejoinAt.IsZero() && !heard && now.Sub(c.rejoinAt) < c.cfg.HA.Deadtime {
+		ready = false
+	}
 	if !ready {
 		return
 	}

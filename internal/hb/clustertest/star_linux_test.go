@@ -1,0 +1,255 @@
+package clustertest
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lvskit/lvskit/compat/hbwire"
+	"github.com/lvskit/lvskit/internal/hb/interop"
+)
+
+// Gateway is the third namespace's address on the shared segment: the ping node.
+const Gateway = "10.200.6.254"
+
+var starCounter atomic.Int64
+
+// star is three namespaces: the two nodes, each with eth0 on a veth whose other end is
+// a port of bridge br0 in the gateway namespace, which has Gateway on br0. Port[i] is
+// node i's bridge port, so "ip -n GW link set Port[i] down" cuts node i off from both
+// the peer and the ping node.
+type star struct {
+	*interop.Pair
+	GW   string
+	Port [2]string
+}
+
+func newStar(t *testing.T) *star {
+	t.Helper()
+	interop.Require(t, false)
+	n := starCounter.Add(1)
+	base := "lvskit-hbs" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(n, 10)
+	s := &star{Pair: &interop.Pair{NS: [2]string{base + "a", base + "b"},
+		Addr:  [2]netip.Addr{netip.MustParseAddr("10.200.6.1"), netip.MustParseAddr("10.200.6.2")},
+		Bcast: netip.MustParseAddr("10.200.6.255"), Iface: "eth0"}, GW: base + "g"}
+	suffix := strconv.Itoa(os.Getpid()%100000) + "x" + strconv.FormatInt(n, 10)
+	s.Port = [2]string{"hbpa" + suffix, "hbpb" + suffix}
+	t.Cleanup(func() {
+		for _, ns := range []string{s.NS[0], s.NS[1], s.GW} {
+			_, _ = interop.Run(context.Background(), "ip", "netns", "del", ns)
+		}
+	})
+	steps := [][]string{
+		{"ip", "netns", "add", s.NS[0]}, {"ip", "netns", "add", s.NS[1]}, {"ip", "netns", "add", s.GW},
+		{"ip", "-n", s.GW, "link", "add", "br0", "type", "bridge"},
+		{"ip", "-n", s.GW, "addr", "add", Gateway + "/24", "dev", "br0"},
+		{"ip", "-n", s.GW, "link", "set", "br0", "up"},
+		{"ip", "-n", s.GW, "link", "set", "lo", "up"},
+	}
+	for i := range 2 {
+		tmp := "hbt" + strconv.Itoa(i) + suffix
+		steps = append(steps,
+			[]string{"ip", "link", "add", tmp, "type", "veth", "peer", "name", s.Port[i]},
+			[]string{"ip", "link", "set", tmp, "netns", s.NS[i]},
+			[]string{"ip", "link", "set", s.Port[i], "netns", s.GW},
+			[]string{"ip", "-n", s.NS[i], "link", "set", tmp, "name", "eth0"},
+			[]string{"ip", "-n", s.NS[i], "addr", "add", s.Addr[i].String() + "/24", "brd", s.Bcast.String(), "dev", "eth0"},
+			[]string{"ip", "-n", s.NS[i], "link", "set", "lo", "up"},
+			[]string{"ip", "-n", s.NS[i], "link", "set", "eth0", "up"},
+			[]string{"ip", "-n", s.GW, "link", "set", s.Port[i], "master", "br0"},
+			[]string{"ip", "-n", s.GW, "link", "set", s.Port[i], "up"},
+		)
+	}
+	for _, st := range steps {
+		if _, err := interop.Run(context.Background(), st...); err != nil {
+			t.Fatalf("star setup: %v", err)
+		}
+	}
+	// Wait until each node reaches the gateway (carrier, bridge forwarding).
+	for i := range 2 {
+		waitFor(t, 15*time.Second, "node "+strconv.Itoa(i)+" reaches the gateway", func() bool {
+			_, err := interop.Run(context.Background(), "ip", "netns", "exec", s.NS[i], "ping", "-c", "1", "-W", "1", Gateway)
+			return err == nil
+		})
+	}
+	return s
+}
+
+// TestNoDualActive: with the gateway as ping node, cut the active node off from the
+// ping node and its peer (its bridge port down): the peer takes the VIP after deadtime
+// and the cut-off node, which sees neither, releases it; at no moment do both hold it for
+// longer than deadtime (sampled every 100 ms). Then the link comes back: the node
+// rejoins and (auto_failback on) gets its group back, still never both for longer.
+func TestNoDualActive(t *testing.T) {
+	s := newStar(t)
+	var n [2]*ourNode
+	for i, name := range []string{"lvs1", "lvs2"} {
+		n[i] = newOurNode(t, s.NS[i], name, haCF(s.Pair, i, "on", "ping "+Gateway, "deadping 2",
+			"respawn hacluster /usr/lib/heartbeat/ipfail"))
+	}
+	n[0].start()
+	n[1].start()
+	waitFor(t, startBound, "VIP on lvs1", func() bool { return owner(s.Pair) == "a" })
+	waitFor(t, startBound, "lvs1 sees the ping node", func() bool {
+		out, _ := n[0].query("cl_status", "nodestatus", Gateway)
+		return out == "ping"
+	})
+
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("lvs1's log:\n%s\nlvs2's log:\n%s", n[0].logText(), n[1].logText())
+		}
+	})
+	smp := startSampler(s.NS)
+	if _, err := interop.Run(context.Background(), "ip", "-n", s.GW, "link", "set", s.Port[0], "down"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, failoverBound, "VIP on lvs2 after lvs1 was cut off", func() bool { return hasVIP(s.NS[1]) })
+	waitFor(t, failoverBound, "cut-off lvs1 releases the VIP", func() bool { return !hasVIP(s.NS[0]) })
+	if out, _ := n[0].query("cl_status", "rscstatus"); out != "none" {
+		t.Errorf("cut-off lvs1 rscstatus = %q, want none", out)
+	}
+
+	if _, err := interop.Run(context.Background(), "ip", "-n", s.GW, "link", "set", s.Port[0], "up"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 3*startBound, "VIP back on lvs1 after the link returned", func() bool { return owner(s.Pair) == "a" })
+
+	// The same with nftables dropping everything on lvs1's eth0, both ways.
+	nft := func(args ...string) {
+		t.Helper()
+		if _, err := interop.Run(context.Background(), append([]string{"ip", "netns", "exec", s.NS[0], "nft"}, args...)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nft("add", "table", "inet", "cut")
+	nft("add", "chain", "inet", "cut", "in", "{ type filter hook input priority 0 ; }")
+	nft("add", "chain", "inet", "cut", "out", "{ type filter hook output priority 0 ; }")
+	nft("add", "rule", "inet", "cut", "in", "iifname", "eth0", "drop")
+	nft("add", "rule", "inet", "cut", "out", "oifname", "eth0", "drop")
+	waitFor(t, failoverBound, "VIP on lvs2 after nftables cut lvs1 off", func() bool { return hasVIP(s.NS[1]) })
+	waitFor(t, failoverBound, "cut-off lvs1 releases the VIP", func() bool { return !hasVIP(s.NS[0]) })
+	nft("delete", "table", "inet", "cut")
+	waitFor(t, 3*startBound, "VIP back on lvs1 after the drop rules went", func() bool { return owner(s.Pair) == "a" })
+
+	longest, samples := smp.end()
+	t.Logf("longest time both held the VIP: %v (%d samples)", longest, samples)
+	if longest > Deadtime {
+		t.Fatalf("both nodes held the VIP for %v, longer than deadtime %v", longest, Deadtime)
+	}
+	if samples < 10 {
+		t.Fatalf("only %d samples", samples)
+	}
+}
+
+// TestForgedPackets: a third namespace (the gateway) sends heartbeat packets claiming to
+// come from lvs2 (unsigned, signed with a wrong key, and replays of lvs2's own captured
+// packets once lvs2 is dead): lvs1's membership and resources do not change.
+func TestForgedPackets(t *testing.T) {
+	s := newStar(t)
+	var n [2]*ourNode
+	for i, name := range []string{"lvs1", "lvs2"} {
+		n[i] = newOurNode(t, s.NS[i], name, haCF(s.Pair, i, "on"))
+	}
+	capt := interop.StartCapture(t, s.GW, "br0", interop.Port)
+	n[0].start()
+	n[1].start()
+	waitFor(t, startBound, "VIP on lvs1", func() bool { return owner(s.Pair) == "a" })
+	wantRsc(t, n[1], "local")
+	time.Sleep(time.Second)
+	dgs, err := capt.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replays [][]byte
+	for _, d := range dgs {
+		if d.Src.Addr() == s.Addr[1] {
+			replays = append(replays, d.Payload)
+		}
+	}
+	if len(replays) < 5 {
+		t.Fatalf("captured only %d packets of lvs2", len(replays))
+	}
+
+	wrong, err := hbwire.NewKeyring(1, hbwire.Key{Index: 1, Method: hbwire.SHA1, Secret: []byte("not-the-key")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forge := func(fields ...string) [][]byte {
+		m := &hbwire.Message{}
+		for i := 0; i+1 < len(fields); i += 2 {
+			m.Add(fields[i], fields[i+1])
+		}
+		m.Add(hbwire.FSrc, "lvs2")
+		m.Add(hbwire.FSeq, "fffff")
+		m.Add(hbwire.FHG, "7fffffff")
+		m.Add(hbwire.FTS, "0")
+		m.Add(hbwire.FTTL, "3")
+		signed, err := hbwire.Sign(m, wrong)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unsigned := []byte("###\n" + string(signed[4:strings.Index(string(signed), "%%%")]) + "%%%\n")
+		return [][]byte{signed, unsigned}
+	}
+	var forged [][]byte
+	forged = append(forged, forge("t", "hb_takeover", "rsc_hold", "all")...)
+	forged = append(forged, forge("t", "ask_resources", "rsc_hold", "all", "info", "me")...)
+	forged = append(forged, forge("t", "resource", "rsc_hold", "all", "rtype", "full", "isstable", "1")...)
+	forged = append(forged, forge("t", "status", "st", "active", "dt", "7d0", "protocol", "1")...)
+
+	send := func(pkts [][]byte, d time.Duration) {
+		t.Helper()
+		err := doIn(s.GW, func() error {
+			c, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: s.Addr[0].AsSlice(), Port: interop.Port})
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			for end := time.Now().Add(d); time.Now().Before(end); {
+				for _, p := range pkts {
+					_, _ = c.Write(p)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Both alive: forged takeover and standby requests move nothing.
+	send(forged, 2*time.Second)
+	if o := owner(s.Pair); o != "a" {
+		t.Fatalf("after forged packets VIP holders = %q, want lvs1 only", o)
+	}
+	wantRsc(t, n[0], "local")
+
+	// lvs2 dies: neither forged nor replayed status messages bring it back.
+	n[1].kill9()
+	waitFor(t, failoverBound, "lvs1 sees lvs2 dead", func() bool {
+		out, _ := n[0].query("cl_status", "nodestatus", "lvs2")
+		return out == "dead"
+	})
+	send(append(forged, replays...), 2*Deadtime)
+	for _, q := range [][]string{{"nodestatus", "lvs2"}, {"hblinkstatus", "lvs2", "eth0"}} {
+		if out, _ := n[0].query(append([]string{"cl_status"}, q...)...); out != "dead" {
+			t.Errorf("after forged and replayed packets, lvs1 cl_status %v = %q, want dead", q, out)
+		}
+	}
+	if !hasVIP(s.NS[0]) {
+		t.Error("lvs1 lost the VIP to forged packets")
+	}
+}
+
+// doIn runs fn with the calling OS thread in network namespace ns.
+func doIn(ns string, fn func() error) error {
+	return interop.Do(ns, fn)
+}
