@@ -24,6 +24,7 @@ func main() {
 		OpenConn:      func() (io.ReadCloser, error) { return os.Open(ipvsadm.ConnProcFile) },
 		Resolver:      systemResolver(),
 		PosixMeHarder: os.Getenv("POSIXLY_CORRECT") != "" || os.Getenv("POSIX_ME_HARDER") != "",
+		Crash:         dieOfSIGSEGV,
 	}
 	switch filepath.Base(os.Args[0]) {
 	case "ipvsadm-save":

@@ -33,6 +33,10 @@ type Env struct {
 	// first non-option word).
 	PosixMeHarder bool
 
+	// Crash, when set, ends the process the way 1.31 ends where it dereferences NULL:
+	// killed by SIGSEGV. Nil: Run returns 139, the status a shell reports for that.
+	Crash func()
+
 	// noBatch makes -R apply each line on its own (tests compare both ways).
 	noBatch bool
 }
@@ -41,13 +45,14 @@ type Env struct {
 type exitCode int
 
 type app struct {
-	env    Env
-	prog   string
-	out    *bufio.Writer
-	tty    bool
-	client ipvs.Client
-	info   ipvs.Info
-	ctx    context.Context
+	env     Env
+	crashed bool
+	prog    string
+	out     *bufio.Writer
+	tty     bool
+	client  ipvs.Client
+	info    ipvs.Info
+	ctx     context.Context
 }
 
 // Run is ipvsadm's main: it returns the exit status.
@@ -73,6 +78,13 @@ func Run(env Env) (status int) {
 				panic(r)
 			}
 			status = int(c) & 0xff
+		}
+		if a.crashed {
+			// C's stdio buffer dies with the process.
+			if a.env.Crash != nil {
+				a.env.Crash()
+			}
+			return
 		}
 		_ = a.out.Flush()
 		if a.client != nil {
@@ -150,6 +162,10 @@ func (a *app) exit(code int) { panic(exitCode(code)) }
 
 // carryOut performs an Exit from the parser.
 func (a *app) carryOut(ex *ipvsadm.Exit) {
+	if ex.Crash {
+		a.crashed = true
+		a.exit(ex.Code)
+	}
 	if ex.Stdout != "" {
 		a.write(ex.Stdout)
 	}

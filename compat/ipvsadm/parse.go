@@ -192,11 +192,15 @@ func (c *Command) Has(o int) bool { return c.Options&(1<<uint(o)) != 0 }
 // Return marks process_options' "return -1" rather than exit(): a popt error found after
 // the command word. Outside -R it ends ipvsadm with status 255 all the same; inside -R the
 // restore goes on with the next line.
+//
+// Crash marks where ipvsadm 1.31 dies of SIGSEGV (Code 139, as a shell reports it):
+// nothing more is printed and its buffered stdout is lost.
 type Exit struct {
 	Code   int
 	Stdout string
 	Stderr string
 	Return bool
+	Crash  bool
 }
 
 func (e *Exit) Error() string { return fmt.Sprintf("exit %d: %s%s", e.Code, e.Stdout, e.Stderr) }
@@ -981,9 +985,9 @@ func serviceToPort(name string, proto uint16, r Resolver) (uint16, bool) {
 	return r.ServiceToPort(name, pn)
 }
 
-// ErrSegfault is the Exit for inputs on which ipvsadm 1.31 dereferences NULL (e.g. -b
-// with only commas): the real program dies of SIGSEGV, which a shell reports as 139.
-var errSegfault = &Exit{Code: 139}
+// errSegfault is the Exit for inputs on which ipvsadm 1.31 dereferences NULL (-b with
+// only commas): the real program dies of SIGSEGV, which a shell reports as 139.
+var errSegfault = &Exit{Code: 139, Crash: true}
 
 func parseSchedFlags(sched, arg string) (uint32, *Exit) {
 	if sched == "" {

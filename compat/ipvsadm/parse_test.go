@@ -71,6 +71,7 @@ func TestParse(t *testing.T) {
 		stdout string
 		stderr string
 		ret    bool
+		crash  bool
 	}
 	errw := func(code int, msg string) want { return want{code: code, stderr: msg + "\n"} }
 	cases := []struct {
@@ -227,7 +228,7 @@ func TestParse(t *testing.T) {
 		{"-A -t 1.2.3.4:80 -b sh-port", errw(2, "incompatible scheduler flag `sh-port'")},
 		{"-A -t 1.2.3.4:80 -s sh -b mh-port", errw(2, "incompatible scheduler flag `mh-port'")},
 		{"-A -t 1.2.3.4:80 -b bogus", errw(2, "invalid scheduler flag `bogus'")},
-		{"-A -t 1.2.3.4:80 -b ,", want{code: 139}},
+		{"-A -t 1.2.3.4:80 -b ,", want{code: 139, crash: true}},
 		{"-A -t 1.2.3.4:80 -b bogus extra", errw(2, "unexpected argument extra")},
 		{"-a -t 1.2.3.4:80 -r 1.1.1.1 -b bogus", errw(2, "invalid scheduler flag `bogus'")},
 		{"-a -t 1.2.3.4:80 -r 1.1.1.1 -b flag-1", errw(2, "Illegal 'sched-flags' option with the 'add-server' command")},
@@ -277,7 +278,7 @@ func TestParse(t *testing.T) {
 		ce, ex := Parse(argv, ParseEnv{Resolver: NoResolver{}})
 		var got want
 		if ex != nil {
-			got = want{code: ex.Code, stdout: ex.Stdout, stderr: ex.Stderr, ret: ex.Return}
+			got = want{code: ex.Code, stdout: ex.Stdout, stderr: ex.Stderr, ret: ex.Return, crash: ex.Crash}
 		} else {
 			got = want{ok: summary(ce)}
 		}
