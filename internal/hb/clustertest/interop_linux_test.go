@@ -80,7 +80,7 @@ func TestInteropOursActive(t *testing.T) {
 
 	ours.kill9()
 	t0 := time.Now()
-	waitFor(t, failoverBound, "VIP on the original after kill -9 of heartbeatd", func() bool { return hasVIP(p.NS[1]) })
+	waitFor(t, originalBound, "VIP on the original after kill -9 of heartbeatd", func() bool { return hasVIP(p.NS[1]) })
 	t.Logf("the original took over %v after kill -9 of heartbeatd", time.Since(t0).Round(10*time.Millisecond))
 	origRsc(t, orig, "all")
 	crashCleanup(t, p.NS[0], ours.recLog())
