@@ -64,7 +64,7 @@ k="$MON_GROUP.$MON_SERVICE"
 n=$(cat "$d/cnt/$k" 2>/dev/null || echo 0)
 n=$((n+1))
 echo $n > "$d/cnt/$k.tmp" && mv "$d/cnt/$k.tmp" "$d/cnt/$k"
-printf '%s\n' "$(basename "$0") $*" > "$d/margs/$k"
+printf '%s\n' "$(basename "$0") $*" > "$d/margs/$k.tmp" && mv "$d/margs/$k.tmp" "$d/margs/$k"
 line=$(sed -n "${n}p" "$d/sched/$k")
 [ -z "$line" ] && line=$(tail -n 1 "$d/sched/$k")
 code=${line%% *}
