@@ -34,9 +34,23 @@ vmtest: deps
 bench-ipvsadm: deps
 	$(GO) run ./vmtest/cmd/vmrun -ours ipvsadm -timeout 40m -env REPS=$(or $(REPS),3) bench/ipvsadm-bench.sh
 
+# The README's main command: builds everything, then runs the manual's whole director
+# setup (client, gateway, two directors with heartbeatd and mond, three real servers,
+# LVS/DR) in the qemu VM and prints its timeline; exits 1 when a phase misses a bound.
+lab: deps build
+	$(GO) run ./lab/cmd/lab
+
 clean:
 	rm -rf $(BIN)
 
 # mond vs mon 1.3.6: 500 TCP watches every 5s for 3 minutes (N=, SECONDS_TO_RUN= to change).
 bench-mond:
 	bash bench/mond.sh
+
+# heartbeatd vs heartbeat 3.0.6: takeover latency (kill -9 of the active node to VIP up on
+# the survivor, RUNS=20 each, same ha.cf: keepalive 200ms, deadtime 2) and peak RSS;
+# SOAK=600 adds the no-false-failover soak (keepalive 100ms, deadtime 500ms, cores busy).
+.PHONY: bench-heartbeat
+bench-heartbeat:
+	LVSKIT_BENCH_HEARTBEAT=1 RUNS=$(or $(RUNS),20) SOAK=$(SOAK) $(GO) test -count=1 -timeout 90m -v \
+		-run 'TestBenchTakeover|TestBenchSoak' ./internal/hb/clustertest
