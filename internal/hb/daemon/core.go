@@ -35,7 +35,6 @@ package daemon
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/lvskit/lvskit/compat/hacf"
@@ -761,14 +760,4 @@ func parameters(h *hacf.Config) map[string]string {
 	}
 	p["node"] = nodes
 	return p
-}
-
-// sortedKeys is a helper for stable output.
-func sortedKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -322,3 +322,50 @@ func TestClStatus(t *testing.T) {
 		t.Error("clientstatus claims success")
 	}
 }
+
+// TestCoreCutOffNodeReleases: with a ping node configured, the node that loses both the
+// ping node and its peer releases everything, and after the ping node answers again it
+// waits to hear the peer before managing resources again.
+func TestCoreCutOffNodeReleases(t *testing.T) {
+	s := newSim(t, hacf.FailbackOn)
+	for i := range 2 {
+		s.cfg[i].Pings = []string{"10.0.0.254"}
+		s.start(i)
+	}
+	ping := func(i int) { s.core[i].Ping(s.now, "10.0.0.254") }
+	// Both reach the ping node every step.
+	stepPing := func(d time.Duration, who ...int) {
+		for end := s.now.Add(d); s.now.Before(end); {
+			for _, i := range who {
+				ping(i)
+			}
+			s.step(100 * time.Millisecond)
+		}
+	}
+	stepPing(3*time.Second, 0, 1)
+	if got := s.owner(); got != "lvs1" {
+		t.Fatalf("owner = %s, want lvs1", got)
+	}
+	// lvs1 is cut off: hears neither lvs2 nor the ping node; lvs2 still pings.
+	s.cut = true
+	stepPing(3*time.Second, 1)
+	if !s.run[1]["10.0.0.100"] {
+		t.Fatal("lvs2 did not take over")
+	}
+	if s.run[0]["10.0.0.100"] {
+		t.Fatal("cut-off lvs1 kept the group")
+	}
+	if got := s.core[0].RscStatus(); got != "none" {
+		t.Errorf("cut-off lvs1 rscstatus = %s, want none", got)
+	}
+	// The ping node answers lvs1 again before lvs2 does: it must not start anything.
+	stepPing(500*time.Millisecond, 0, 1)
+	if s.run[0]["10.0.0.100"] {
+		t.Fatal("lvs1 started the group on rejoining without hearing lvs2")
+	}
+	s.cut = false
+	stepPing(8*time.Second, 0, 1)
+	if got := s.owner(); got != "lvs1" {
+		t.Fatalf("after rejoining owner = %s, want lvs1 (auto_failback on)", got)
+	}
+}
