@@ -116,6 +116,9 @@ func TestOracleIpvsadm(t *testing.T) {
 		if r.ExitCode != 0 {
 			t.Fatalf("guest %d: driver exit %d\nstderr:\n%s\nconsole:\n%s", i, r.ExitCode, r.Stderr(), tail(r.Console, 30))
 		}
+		if want := oursSize(t, bins); want != "" && strings.TrimSpace(string(r.Files["ours.size"])) != want {
+			t.Fatalf("guest %d: /ours/ipvsadm is %q bytes, the binary built from ./cmd/ipvsadm %s", i, r.Files["ours.size"], want)
+		}
 		t.Logf("guest %d ran %d corpus scripts in %s; per-case guest seconds (start end):\n%s", i, len(groups[i]), r.Elapsed.Round(time.Second), r.Files["timing.0"])
 		for k, v := range r.Files {
 			res.Files[k] = v
@@ -157,6 +160,20 @@ func TestOracleIpvsadm(t *testing.T) {
 		table = append(table, fmt.Sprintf("%-28s %s", c, status))
 	}
 	t.Logf("per-case results (%s):\n%s", seatNames(), strings.Join(table, "\n"))
+}
+
+// oursSize is the size of the ipvsadm built for the "ours" seat ("" when
+// 1.31 sits in both seats), so the test knows the guest ran ours.
+func oursSize(t *testing.T, bins map[string]string) string {
+	p, ok := bins["/ours/ipvsadm"]
+	if !ok {
+		return ""
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(st.Size())
 }
 
 func seatNames() string {

@@ -9,6 +9,8 @@ if [ "${ORACLE_BOTH:-0}" = 1 ]; then
 	mkdir -p /ours && ln -sf /sbin/ipvsadm /ours/ipvsadm
 fi
 mkdir -p /theirs && ln -sf /sbin/ipvsadm /theirs/ipvsadm
+# Which program sits in the "ours" seat, for the host to check.
+wc -c </ours/ipvsadm >/results/ours.size
 cp /payload/etc/hosts /payload/etc/services /payload/etc/nsswitch.conf /etc/ 2>/dev/null
 
 cases=$(cd /payload/corpus && ls *.sh | sed 's/\.sh$//')
