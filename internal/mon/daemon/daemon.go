@@ -171,6 +171,12 @@ func (d *Daemon) install(cf *monconf.Config, now time.Time) {
 		AlertPath:   d.alertPath,
 		Log:         d.opt.Log,
 	}, now)
+	// The engine has its own copy of the watches and hostgroups; the rest of mond
+	// only needs the globals, views and aliases, so the parsed blocks are dropped to
+	// keep a large config's memory once, not twice.
+	slim := *cf
+	slim.Watches, slim.Hostgroups = nil, nil
+	d.cf = &slim
 }
 
 // Config returns the running configuration and its resolved paths.
