@@ -194,10 +194,10 @@ func (a *app) processOptions(argv []string, readingStdin bool) int {
 		}
 		a.carryOut(ex)
 	}
-	return a.execute(ce, argv, readingStdin)
+	return a.execute(ce, readingStdin)
 }
 
-func (a *app) execute(ce *ipvsadm.Command, argv []string, readingStdin bool) int {
+func (a *app) execute(ce *ipvsadm.Command, readingStdin bool) int {
 	switch ce.Cmd {
 	case ipvsadm.CmdList:
 		switch {
@@ -326,7 +326,7 @@ func (a *app) restoreTable(readingStdin bool) int {
 			continue
 		}
 		flush()
-		result = a.execute(ce, argv, true)
+		result = a.execute(ce, true)
 	}
 	flush()
 	return result

@@ -29,7 +29,7 @@ func digitVal(c byte) int {
 	return 99
 }
 
-// strtoul64 is C's strtoul/strtol core on a 64-bit machine: it returns the magnitude, the
+// strtoCore is the core of C's strtoul/strtol on a 64-bit machine: it returns the magnitude, the
 // sign, the index where parsing stopped (0 when no digits) and whether the magnitude
 // overflowed uint64.
 func strtoCore(s string, base int) (mag uint64, neg bool, end int, overflow bool) {

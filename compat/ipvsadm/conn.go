@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net/netip"
 )
 
 // ConnProcFile is where ipvsadm -c reads the connection table.
@@ -194,16 +193,4 @@ func hexAddr(s string) uint32 {
 
 func putBE32(b []byte, v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
-}
-
-// ConnAddr is exported for tests that build /proc lines from addresses.
-func ConnAddr(a netip.Addr) string {
-	if a.Is4() {
-		b := a.As4()
-		return fmt.Sprintf("%08X", be32(b[:]))
-	}
-	b := a.As16()
-	return fmt.Sprintf("%04x:%04x:%04x:%04x:%04x:%04x:%04x:%04x",
-		uint16(b[0])<<8|uint16(b[1]), uint16(b[2])<<8|uint16(b[3]), uint16(b[4])<<8|uint16(b[5]), uint16(b[6])<<8|uint16(b[7]),
-		uint16(b[8])<<8|uint16(b[9]), uint16(b[10])<<8|uint16(b[11]), uint16(b[12])<<8|uint16(b[13]), uint16(b[14])<<8|uint16(b[15]))
 }
