@@ -17,6 +17,9 @@ import (
 	"github.com/lvskit/lvskit/internal/hb/daemon"
 )
 
+// backgroundEnv marks the daemon started by daemonize: it has no terminal to log to.
+const backgroundEnv = "HEARTBEATD_BACKGROUND"
+
 // paths are where a running heartbeatd keeps its files.
 type paths struct {
 	configDir string // /etc/ha.d
@@ -113,12 +116,28 @@ func daemonize(p paths, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
 		return 1
 	}
+	// The daemon must not hold the caller's stdout and stderr open (an init script or
+	// a $(...) would wait forever): its early errors go to an unlinked file the parent
+	// shows if the start fails.
+	errf, err := os.CreateTemp("", "heartbeatd-start")
+	if err != nil {
+		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
+		return 1
+	}
+	os.Remove(errf.Name())
+	defer errf.Close()
 	cmd := exec.Command(exe, append([]string{"-f"}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Stderr = stderr // until it has opened its logs, errors are the caller's
+	cmd.Stdout, cmd.Stderr = errf, errf
+	cmd.Env = append(os.Environ(), backgroundEnv+"=1")
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
 		return 1
+	}
+	showErrs := func() {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/self/fd/%d", errf.Fd())); err == nil {
+			stderr.Write(b)
+		}
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -128,6 +147,7 @@ func daemonize(p paths, args []string, stderr io.Writer) int {
 	for {
 		select {
 		case err := <-exited:
+			showErrs()
 			fmt.Fprintf(stderr, "heartbeatd: did not start: %v\n", err)
 			return 1
 		case <-deadline:
@@ -135,6 +155,7 @@ func daemonize(p paths, args []string, stderr io.Writer) int {
 			return 1
 		case <-tick.C:
 			if pid, ok := runningPid(p); ok && pid == cmd.Process.Pid {
+				// Not waited for: it lives on, reparented to init once we exit.
 				return 0
 			}
 		}

@@ -193,7 +193,14 @@ func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost)
 		return daemonize(p, args, stderr)
 	}
 	cfg := r.Config
-	logger, err := daemon.OpenLogger(cfg.LogFile, cfg.DebugFile, cfg.LogFacility, cfg.Debug+debug, stderr)
+	facility, fallback := cfg.LogFacility, stderr
+	if os.Getenv(backgroundEnv) != "" {
+		fallback = nil
+		if cfg.LogFile == "" && cfg.DebugFile == "" && (facility == "" || facility == "none") {
+			facility = "daemon" // in the background, without a destination: syslog
+		}
+	}
+	logger, err := daemon.OpenLogger(cfg.LogFile, cfg.DebugFile, facility, cfg.Debug+debug, fallback)
 	if err != nil {
 		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
 		return 1

@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -132,5 +133,36 @@ func TestLogFormat(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "Link lvs2:eth0 up.") {
 		t.Errorf("no link-up line in lvs1's log:\n%s", b)
+	}
+}
+
+// TestDaemonMode: without -f heartbeatd goes to the background (the command returns once
+// the daemon wrote its pid file), -s reports it, the lone node takes its group after
+// initdead, and -k stops it after releasing the group.
+func TestDaemonMode(t *testing.T) {
+	interop.Require(t, false)
+	p := interop.NewPair(t)
+	n := newOurNode(t, p.NS[0], "lvs1", haCF(p, 0, "on"))
+	run := func(args ...string) (string, error) {
+		out, err := exec.Command("ip", append([]string{"netns", "exec", n.ns, heartbeatdBin}, n.args(args...)...)...).CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	if out, err := run(); err != nil {
+		t.Fatalf("heartbeatd: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _, _ = run("-k") })
+	out, err := run("-s")
+	if err != nil || !strings.Contains(out, "running") {
+		t.Fatalf("heartbeatd -s = %q, %v", out, err)
+	}
+	waitFor(t, startBound, "VIP on the lone lvs1 after initdead", func() bool { return hasVIP(p.NS[0]) })
+	if out, err := run("-k"); err != nil {
+		t.Fatalf("heartbeatd -k: %v: %s", err, out)
+	}
+	if hasVIP(p.NS[0]) {
+		t.Error("VIP still up after -k")
+	}
+	if out, err := run("-s"); err == nil {
+		t.Errorf("heartbeatd -s after -k = %q, want a failure status", out)
 	}
 }
