@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"net"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/lvskit/lvskit/internal/mon/sched"
 )
 
 // The oracle test runs Debian's mon 1.3.6 and mond on the same mon.cf (on loopback, each
@@ -342,8 +345,13 @@ func TestOracleAgainstMon(t *testing.T) {
 			}
 			// Let the last alerts finish writing.
 			time.Sleep(700 * time.Millisecond)
+			// The client protocol's view of the same state, numbers normalised.
+			wantList, gotList := runs["mon"].listings(t), runs["mond"].listings(t)
 			for _, r := range runs {
 				r.stop()
+			}
+			if diff := cmp.Diff(wantList, gotList); diff != "" {
+				t.Errorf("client listings differ (-mon +mond):\n%s", diff)
 			}
 			want, got := runs["mon"].recordings(t), runs["mond"].recordings(t)
 			if len(want) == 0 {
@@ -357,4 +365,51 @@ func TestOracleAgainstMon(t *testing.T) {
 			}
 		})
 	}
+}
+
+var (
+	digitsRe   = regexp.MustCompile(`[0-9]+`)
+	replyEndRe = regexp.MustCompile(`^[0-9]{3} `)
+)
+
+// listings asks the server for its opstatus, alert and failure histories over the client
+// protocol and returns them with numbers normalised and lines sorted (mon's order is
+// that of perl hashes).
+func (r *oracleRun) listings(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, cmd := range []string{"list opstatus", "list alerthist", "list failurehist", "list disabled", "list watch", "list state"} {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(r.port), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		// One command at a time, as moncmd does: mon handles only one buffered command
+		// per wake-up, so a pipelined "quit" would wait for more input.
+		fmt.Fprintf(c, "%s\n", cmd)
+		var b strings.Builder
+		rd := bufio.NewReader(c)
+		for {
+			l, err := rd.ReadString('\n')
+			b.WriteString(l)
+			if err != nil || replyEndRe.MatchString(l) {
+				break
+			}
+		}
+		fmt.Fprintf(c, "quit\n")
+		c.Close()
+		text := strings.ReplaceAll(b.String(), sched.EscStr(r.dir, false), "@DIR@")
+		text = strings.ReplaceAll(text, r.dir, "@DIR@")
+		var lines []string
+		for _, l := range strings.Split(text, "\n") {
+			if l == "" {
+				continue
+			}
+			// timer= and monitor_duration= depend on timing; other numbers are times.
+			lines = append(lines, digitsRe.ReplaceAllString(l, "N"))
+		}
+		sort.Strings(lines)
+		out[cmd] = lines
+	}
+	return out
 }
