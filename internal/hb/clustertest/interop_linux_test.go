@@ -48,6 +48,21 @@ func TestInteropOriginalActive(t *testing.T) {
 		t.Errorf("heartbeatd: nodestatus lvs1 = %q, want active", out)
 	}
 
+	// hb_standby and hb_takeover of the original, with heartbeatd as the other side.
+	if err := orig.Standby(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, originalBound, "VIP on heartbeatd after the original's hb_standby", func() bool { return owner(p) == "b" })
+	wantRsc(t, ours, "all")
+	origRsc(t, orig, "none")
+	if err := orig.Takeover(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, originalBound, "VIP back on the original after its hb_takeover", func() bool { return owner(p) == "a" })
+	// The taker holds "all" and the giver "none", as between two originals.
+	origRsc(t, orig, "all")
+	wantRsc(t, ours, "none")
+
 	orig.Kill9()
 	t0 := time.Now()
 	waitFor(t, failoverBound, "VIP on heartbeatd after kill -9 of the original", func() bool { return hasVIP(p.NS[1]) })
@@ -77,6 +92,20 @@ func TestInteropOursActive(t *testing.T) {
 	if err := orig.WaitClStatus(originalBound, "active", "nodestatus", "lvs1"); err != nil {
 		t.Fatalf("the original does not see heartbeatd active: %v", err)
 	}
+
+	// heartbeatd's standby and takeover, with the original as the other side.
+	if out, code := ours.query("standby"); code != 0 {
+		t.Fatalf("standby: %d %s", code, out)
+	}
+	waitFor(t, originalBound, "VIP on the original after heartbeatd's standby", func() bool { return owner(p) == "b" })
+	origRsc(t, orig, "all")
+	wantRsc(t, ours, "none")
+	if out, code := ours.query("takeover"); code != 0 {
+		t.Fatalf("takeover: %d %s", code, out)
+	}
+	waitFor(t, originalBound, "VIP back on heartbeatd after its takeover", func() bool { return owner(p) == "a" })
+	wantRsc(t, ours, "all") // the taker, as the original says
+	origRsc(t, orig, "none")
 
 	ours.kill9()
 	t0 := time.Now()

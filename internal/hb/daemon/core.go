@@ -104,6 +104,9 @@ type Core struct {
 	// our info=other and info=done as the original does; taking is set between the two.
 	peerAsk resources.Hold
 	taking  bool
+	// gave and took are the shares (our point of view) last given away and taken in a
+	// standby handshake; they decide what we say about shares without groups.
+	gave, took resources.Hold
 	// failback: the peer (home of the foreign groups we run) restarted; once it
 	// announces itself stable we hand the foreign share back with the standby handshake,
 	// as the original does with auto_failback on.
@@ -363,6 +366,7 @@ func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
 	case hbwire.TStarting:
 		c.cfg.Log.Logf("info", "Received starting message from %s", from)
 		c.repnodes[from] = false
+		c.gave, c.took = "", ""
 		c.resource(now, resources.PeerStarting{})
 		if c.lastAnnounce != nil && !c.shutdown {
 			a := *c.lastAnnounce
@@ -484,6 +488,7 @@ func (c *Core) member(now time.Time, outs []membership.Output) {
 				c.stats.NodeDeaths++
 				c.cfg.Log.Logf("WARN", "node %s: is dead", o.Node)
 				c.repnodes[o.Node] = false
+				c.gave, c.took = "", ""
 				if c.started {
 					c.resource(now, resources.PeerDead{})
 				}
@@ -565,8 +570,11 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 		case resources.SendAskResources:
 			hold := a.Hold
 			switch {
+			case a.Info == "me":
+				c.gave, c.took = a.Hold, ""
 			case a.Info == "other":
 				hold, c.taking = c.peerAsk, true
+				c.gave, c.took = "", mirror(c.peerAsk)
 			case a.Info == "done" && c.taking:
 				hold, c.taking = c.peerAsk, false
 			}
@@ -576,6 +584,7 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 			m.Add("info", a.Info)
 			c.send(m)
 		case resources.SendHBTakeover:
+			c.gave = ""
 			m := &hbwire.Message{}
 			m.Add(hbwire.FType, hbwire.THBTakeover)
 			m.Add("rsc_hold", string(a.Hold))
@@ -615,6 +624,28 @@ func (c *Core) RscStatus() string {
 	return string(c.wireHold(c.res.Hold()))
 }
 
+// holds reports whether share h includes the local (local true) or foreign share.
+func holds(h resources.Hold, local bool) bool {
+	if h == resources.HoldAll {
+		return true
+	}
+	if local {
+		return h == resources.HoldLocal
+	}
+	return h == resources.HoldForeign
+}
+
+// mirror is a share seen from the other node.
+func mirror(h resources.Hold) resources.Hold {
+	switch h {
+	case resources.HoldLocal:
+		return resources.HoldForeign
+	case resources.HoldForeign:
+		return resources.HoldLocal
+	}
+	return h
+}
+
 // runsForeign reports whether we run a group whose home is the peer.
 func (c *Core) runsForeign() bool {
 	for _, g := range c.cfg.Groups {
@@ -641,10 +672,10 @@ func (c *Core) wireHold(h resources.Hold) resources.Hold {
 	}
 	local, foreign := h == resources.HoldLocal || h == resources.HoldAll, h == resources.HoldForeign || h == resources.HoldAll
 	if !hasLocal {
-		local = !c.shutdown && !c.isolated
+		local = !c.shutdown && !c.isolated && !holds(c.gave, true)
 	}
 	if !hasForeign {
-		foreign = !c.shutdown && !c.isolated && c.mem.Status(c.peer) == membership.StatusDead
+		foreign = !c.shutdown && !c.isolated && (c.mem.Status(c.peer) == membership.StatusDead || holds(c.took, false))
 	}
 	switch {
 	case local && foreign:
