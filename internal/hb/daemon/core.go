@@ -27,6 +27,17 @@
 //   - With ping nodes and ipfail configured (respawn ... ipfail), the built-in ipfail
 //     exchanges num_ping_nodes / you_are_dead / abort_giveup with the peer and gives
 //     resources up (hb_standby) when this node reaches fewer ping nodes.
+//   - lvskit's addition against the split brain heartbeat leaves (the LVS manual's §6):
+//     with ping nodes configured, a node that hears neither its peer nor any ping node
+//     is the one cut off; it releases everything (the peer, which still reaches a ping
+//     node, takes over after deadtime) instead of keeping the VIP, and rejoins as a
+//     freshly started node once it hears a ping node or the peer again, waiting to hear
+//     the peer (or a deadtime) before managing resources. A lone survivor whose ping
+//     nodes also died therefore serves nothing: ping nodes act as a quorum.
+//   - rsc_hold and cl_status rscstatus speak of shares as the original does: a node
+//     holds its local share even with no group of its own, a taker holds "all", a
+//     giver "none"; with auto_failback on, foreign groups go home through the standby
+//     handshake (ask_resources foreign), which the original insists on.
 //
 // Only two-node clusters are supported (heartbeat's R1 resource manager is two-node in
 // practice); New refuses more nodes with a "not implemented" error.
@@ -422,6 +433,12 @@ func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
 
 func (c *Core) maybeStart(now time.Time) {
 	if c.started || c.shutdown || c.isolated {
+		return
+	}
+	if c.mem.Status(c.peer) == membership.StatusDead && c.pingNodesAllDead() {
+		// Cut off from the start: take nothing (see checkIsolation).
+		c.isolated, c.retired = true, true
+		c.cfg.Log.Logf("WARN", "No ping node and not %s answer: this node is cut off; not acquiring resources", c.peer)
 		return
 	}
 	heard := c.repnodes[c.peer] && c.mem.Alive(c.peer)

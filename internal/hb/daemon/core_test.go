@@ -369,3 +369,23 @@ func TestCoreCutOffNodeReleases(t *testing.T) {
 		t.Fatalf("after rejoining owner = %s, want lvs1 (auto_failback on)", got)
 	}
 }
+
+// TestCoreLoneNodeWithoutPingNode: a node that hears neither its peer nor its ping node
+// by initdead takes nothing; once the ping node answers it takes over (a deadtime later).
+func TestCoreLoneNodeWithoutPingNode(t *testing.T) {
+	s := newSim(t, hacf.FailbackOn)
+	s.cfg[0].Pings = []string{"10.0.0.254"}
+	s.start(0)
+	s.kill(1)
+	s.step(6 * time.Second)
+	if s.run[0]["10.0.0.100"] {
+		t.Fatal("a node cut off from peer and ping node acquired the group")
+	}
+	for range 40 {
+		s.core[0].Ping(s.now, "10.0.0.254")
+		s.step(100 * time.Millisecond)
+	}
+	if !s.run[0]["10.0.0.100"] {
+		t.Fatal("with the ping node back, the lone node did not take the group")
+	}
+}
