@@ -28,7 +28,8 @@ import (
 // environment, same input. Schedules end in successes, so nothing is pending when the
 // run stops.
 //
-// Configs live in testdata/mon/oracle/*.cf with @DIR@ for the run's directory;
+// Configs live in testdata/mon/oracle/*.cf with @DIR@ for the run's directory (and an
+// optional *.disabled state file both load with -l);
 // schedules in *.sched: "group.service: EXIT summary[|detail...]; ..." one service a
 // line. Each check's output ends with "check=N", which tags the alerts it causes; a
 // service written "!group.service" is not tagged (for observe_detail, which compares
@@ -100,7 +101,7 @@ mv "$f.tmp" "$f.rec"
 `
 
 // startOracle prepares dir for one implementation and starts it.
-func startOracle(t *testing.T, impl, dir, cfgTmpl string, sched map[string][]string, monitorsUsed, alertsUsed []string, authExtra ...string) *oracleRun {
+func startOracle(t *testing.T, impl, dir, cfgTmpl string, sched map[string][]string, monitorsUsed, alertsUsed []string, disabledState string, authExtra ...string) *oracleRun {
 	t.Helper()
 	for _, sub := range []string{"mon.d", "alert.d", "log.d", "state.d", "cnt", "done", "margs", "rec", "sched"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
@@ -131,6 +132,11 @@ func startOracle(t *testing.T, impl, dir, cfgTmpl string, sched map[string][]str
 	port := freePort(t)
 	args := []string{"-c", filepath.Join(dir, "mon.cf"), "-p", strconv.Itoa(port), "-t", strconv.Itoa(port + 1),
 		"-P", filepath.Join(dir, "mon.pid")}
+	if disabledState != "" {
+		// mon -l: start with the saved disabled hosts, services and watches.
+		w(filepath.Join(dir, "state.d", "disabled"), disabledState, 0o644)
+		args = append(args, "-l")
+	}
 	var cmd *exec.Cmd
 	if impl == "mon" {
 		cmd = exec.Command(monBin, args...)
@@ -321,10 +327,14 @@ func TestOracleAgainstMon(t *testing.T) {
 			for _, m := range alertLineRe.FindAllStringSubmatch(cfg, -1) {
 				alerts = append(alerts, m[1])
 			}
+			state := ""
+			if b, err := os.ReadFile(strings.TrimSuffix(cfgPath, ".cf") + ".disabled"); err == nil {
+				state = string(b)
+			}
 			base := t.TempDir()
 			runs := map[string]*oracleRun{}
 			for _, impl := range []string{"mon", "mond"} {
-				runs[impl] = startOracle(t, impl, filepath.Join(base, impl), cfg, sched, mons, alerts)
+				runs[impl] = startOracle(t, impl, filepath.Join(base, impl), cfg, sched, mons, alerts, state)
 			}
 			deadline := time.Now().Add(150 * time.Second) // ~60s normally; generous for loaded CI machines
 			for !(runs["mon"].done() && runs["mond"].done()) {

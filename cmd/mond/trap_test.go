@@ -61,7 +61,7 @@ func TestTrapsAgainstMon(t *testing.T) {
 	auth := "trap section\n127.0.0.1 trapper trCbqV6jNO0xc\n" // crypt("tpw", "tr")
 	runs := map[string]*oracleRun{}
 	for _, impl := range []string{"mon", "mond"} {
-		runs[impl] = startOracle(t, impl, filepath.Join(base, impl), trapCfg, map[string][]string{}, nil, []string{"rec.alert"}, auth)
+		runs[impl] = startOracle(t, impl, filepath.Join(base, impl), trapCfg, map[string][]string{}, nil, []string{"rec.alert"}, "", auth)
 	}
 	time.Sleep(1500 * time.Millisecond) // both listening
 	for _, step := range []struct {

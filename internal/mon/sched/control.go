@@ -62,14 +62,24 @@ func (e *Engine) HostExists(host string) bool {
 	return false
 }
 
-// DisableHost disables or enables a host in every group; a group whose only member it
-// is has its watch disabled or enabled with it, as mon does.
-func (e *Engine) DisableHost(host string, enable bool) bool {
-	found := false
+// SingletonGroups lists the groups whose only member is host (disabled or not): the
+// "disable host" command disables their watches too.
+func (e *Engine) SingletonGroups(host string) []string {
+	var l []string
 	for g, hs := range e.groups {
 		if len(hs) == 1 && (hs[0] == host || hs[0] == "*"+host) {
-			e.watchDisabled[g] = !enable
+			l = append(l, g)
 		}
+	}
+	sort.Strings(l)
+	return l
+}
+
+// DisableHost disables or enables a host in every group (mon's disen_host; the client
+// command also handles SingletonGroups, loading saved state does not).
+func (e *Engine) DisableHost(host string, enable bool) bool {
+	found := false
+	for _, hs := range e.groups {
 		for i, h := range hs {
 			if !enable && h == host {
 				hs[i] = "*" + host

@@ -516,6 +516,11 @@ func (s *Server) disen(c *client, cmd, args string) {
 				}
 			}
 			for _, h := range hosts {
+				// A group with this host as its only member has its watch disabled
+				// (enabled) too, so mon does not complain about an empty group.
+				for _, g := range e.SingletonGroups(h) {
+					e.DisableWatch(g, enable)
+				}
 				e.DisableHost(h, enable)
 			}
 			return sched.Actions{}
