@@ -253,3 +253,51 @@ func TestForgedPackets(t *testing.T) {
 func doIn(ns string, fn func() error) error {
 	return interop.Do(ns, fn)
 }
+
+// TestIPFailPingLoss: the LVS manual's own fix for its §6 split brain: the active node
+// loses the gateway (ping node) but still hears its peer; with ipfail it hands its
+// resources to the peer, which still reaches the gateway. When the gateway answers again
+// the group goes home (auto_failback on).
+func TestIPFailPingLoss(t *testing.T) {
+	s := newStar(t)
+	var n [2]*ourNode
+	for i, name := range []string{"lvs1", "lvs2"} {
+		n[i] = newOurNode(t, s.NS[i], name, haCF(s.Pair, i, "on", "ping "+Gateway, "deadping 2",
+			"respawn hacluster /usr/lib/heartbeat/ipfail"))
+	}
+	n[0].start()
+	n[1].start()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("lvs1's log:\n%s\nlvs2's log:\n%s", n[0].logText(), n[1].logText())
+		}
+	})
+	waitFor(t, startBound, "VIP on lvs1", func() bool { return owner(s.Pair) == "a" })
+	for i := range 2 {
+		waitFor(t, startBound, n[i].name+" sees the ping node", func() bool {
+			out, _ := n[i].query("cl_status", "nodestatus", Gateway)
+			return out == "ping"
+		})
+	}
+	nft := func(args ...string) {
+		t.Helper()
+		if _, err := interop.Run(context.Background(), append([]string{"ip", "netns", "exec", s.GW, "nft"}, args...)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The gateway stops answering lvs1's pings; heartbeats still cross the bridge.
+	nft("add", "table", "inet", "gw")
+	nft("add", "chain", "inet", "gw", "in", "{ type filter hook input priority 0 ; }")
+	nft("add", "rule", "inet", "gw", "in", "ip", "saddr", s.Addr[0].String(), "icmp", "type", "echo-request", "drop")
+	smp := startSampler(s.NS)
+	waitFor(t, failoverBound+10*time.Second, "VIP on lvs2 after lvs1 lost the gateway", func() bool { return owner(s.Pair) == "b" })
+	if out, _ := n[1].query("cl_status", "nodestatus", "lvs1"); out != "active" {
+		t.Errorf("lvs2: nodestatus lvs1 = %q, want active (only the gateway was lost)", out)
+	}
+	nft("delete", "table", "inet", "gw")
+	waitFor(t, 3*startBound, "VIP back on lvs1 with the gateway back", func() bool { return owner(s.Pair) == "a" })
+	longest, _ := smp.end()
+	if longest > Deadtime {
+		t.Fatalf("both nodes held the VIP for %v", longest)
+	}
+}

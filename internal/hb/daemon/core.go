@@ -495,8 +495,13 @@ func (c *Core) member(now time.Time, outs []membership.Output) {
 		case membership.NodeStatus:
 			if o.Ping {
 				c.cfg.Log.Logf("info", "Status update for node %s: status %s", o.Node, o.New)
-				if o.New == membership.StatusPing {
+				switch o.New {
+				case membership.StatusPing:
 					c.ipfail(now, ipfail.PingNodeUp{})
+				case membership.StatusDead:
+					// heartbeat reports the ping node's only link dead with it, and
+					// ipfail answers any dead link by sending its count.
+					c.ipfail(now, ipfail.LinkDead{})
 				}
 				continue
 			}
