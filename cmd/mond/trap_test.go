@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -63,7 +65,17 @@ func TestTrapsAgainstMon(t *testing.T) {
 	for _, impl := range []string{"mon", "mond"} {
 		runs[impl] = startOracle(t, impl, filepath.Join(base, impl), trapCfg, map[string][]string{}, nil, []string{"rec.alert"}, "", auth)
 	}
-	time.Sleep(1500 * time.Millisecond) // both listening
+	for _, r := range runs {
+		// mon binds its ports before it starts its loop; perl starts slowly on a busy host.
+		waitFor(t, "the server to listen", func() bool {
+			c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(r.port))
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
 	for _, step := range []struct {
 		group, service, pass string
 		retval               int
@@ -80,7 +92,14 @@ func TestTrapsAgainstMon(t *testing.T) {
 		}
 		time.Sleep(1100 * time.Millisecond)
 	}
-	time.Sleep(500 * time.Millisecond)
+	// 3 alerts for trapg/t (two -T, one upalert) and 1 for the default watch.
+	for _, r := range runs {
+		waitFor(t, "the trap alerts", func() bool {
+			files, _ := filepath.Glob(filepath.Join(r.dir, "rec", "*.rec"))
+			return len(files) >= 4
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
 	for _, r := range runs {
 		r.stop()
 	}
