@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,7 @@ func TestInteropOriginalActive(t *testing.T) {
 	if out, _ := ours.query("cl_status", "nodestatus", "lvs1"); out != "active" {
 		t.Errorf("heartbeatd: nodestatus lvs1 = %q, want active", out)
 	}
+	clStatusAgree(t, orig, "lvs1", ours, "lvs2")
 
 	// hb_standby and hb_takeover of the original, with heartbeatd as the other side.
 	if err := orig.Standby(); err != nil {
@@ -92,6 +94,7 @@ func TestInteropOursActive(t *testing.T) {
 	if err := orig.WaitClStatus(originalBound, "active", "nodestatus", "lvs1"); err != nil {
 		t.Fatalf("the original does not see heartbeatd active: %v", err)
 	}
+	clStatusAgree(t, orig, "lvs2", ours, "lvs1")
 
 	// heartbeatd's standby and takeover, with the original as the other side.
 	if out, code := ours.query("standby"); code != 0 {
@@ -127,4 +130,28 @@ func dumpOnFailure(t *testing.T, orig *interop.Node, ours *ourNode) {
 			t.Logf("original's log:\n%s\nheartbeatd's log:\n%s", orig.Log(), ours.logText())
 		}
 	})
+}
+
+// clStatusAgree asks the original (node oself) and heartbeatd (node uself) the same
+// cl_status questions, each about itself and its peer, and wants the same answers and
+// the same success or failure.
+func clStatusAgree(t *testing.T, orig *interop.Node, oself string, ours *ourNode, uself string) {
+	t.Helper()
+	qs := func(self, peer string) [][]string {
+		return [][]string{{"hbstatus"}, {"listnodes"}, {"listnodes", "-n"}, {"nodetype", self}, {"nodetype", peer},
+			{"listhblinks", self}, {"listhblinks", peer}, {"hblinkstatus", self, "eth0"}, {"hblinkstatus", peer, "eth0"},
+			{"nodestatus", self}, {"nodestatus", peer}, {"rscstatus"}}
+	}
+	oq, uq := qs(oself, uself), qs(uself, oself)
+	for i := range oq {
+		o, oerr := orig.ClStatus(oq[i]...)
+		if oerr != nil {
+			// The error text carries the command line; keep the output only.
+			o = strings.TrimSpace(o)
+		}
+		u, code := ours.query(append([]string{"cl_status"}, uq[i]...)...)
+		if o != u || (oerr == nil) != (code == 0) {
+			t.Errorf("cl_status %v: original %q (err %v), heartbeatd (%v) %q (exit %d)", oq[i], o, oerr, uq[i], u, code)
+		}
+	}
 }

@@ -49,7 +49,11 @@ func ClStatus(s Snapshot, args []string) (string, int) {
 	case "hbstatus":
 		return "Heartbeat is running on this machine.\n", 0
 	case "listnodes":
-		for _, n := range s.Nodes {
+		// The original lists its nodes in the reverse of their declaration order
+		// ("node lvs1" then "node lvs2" lists lvs2 first), ping nodes before cluster
+		// nodes when declared after them.
+		for i := len(s.Nodes) - 1; i >= 0; i-- {
+			n := s.Nodes[i]
 			if (ping && n.Type != "ping") || (normal && n.Type != "normal") {
 				continue
 			}
@@ -57,15 +61,15 @@ func ClStatus(s Snapshot, args []string) (string, int) {
 		}
 		return b.String(), 0
 	case "nodetype":
+		// Despite its manual, the original takes a node name and prints its type.
 		if len(words) != 2 {
-			return "cl_status nodetype: ping|normal\n", 2
+			return "cl_status nodetype: NODE\n", 2
 		}
-		for _, n := range s.Nodes {
-			if n.Type == words[1] {
-				fmt.Fprintln(&b, n.Name)
-			}
+		n, ok := node(words[1])
+		if !ok {
+			return "Error. May be due to incorrect node name\n", 11
 		}
-		return b.String(), 0
+		return n.Type + "\n", 0
 	case "nodestatus":
 		if len(words) != 2 {
 			return "cl_status nodestatus: NODE\n", 2
@@ -98,6 +102,9 @@ func ClStatus(s Snapshot, args []string) (string, int) {
 		st, lok := n.Links[words[2]]
 		if !ok || !lok {
 			return fmt.Sprintf("Failed to get link status of %s:%s\n", words[1], words[2]), 1
+		}
+		if st == "dead" {
+			return st + "\n", 1
 		}
 		return st + "\n", 0
 	case "rscstatus":

@@ -742,6 +742,9 @@ func (c *Core) Snapshot() Snapshot {
 		ns := NodeSnapshot{Name: n.Name, Type: n.Type, Status: n.Status}
 		if n.Name == c.cfg.Node {
 			ns.Status = c.localStatus
+			for i := range n.Links {
+				n.Links[i].Status = c.ownLinkStatus(n.Links[i].Name)
+			}
 		}
 		if len(n.Links) > 0 {
 			ns.Links = map[string]string{}
@@ -770,6 +773,18 @@ func (c *Core) Snapshot() Snapshot {
 	}
 	s.Config = parameters(c.cfg.HA)
 	return s
+}
+
+// ownLinkStatus is what the original reports for its own link: it hears itself only
+// on a broadcast medium, or a multicast one with loop on, so a ucast link to itself is
+// "dead".
+func (c *Core) ownLinkStatus(link string) string {
+	for _, m := range c.cfg.HA.Media {
+		if m.Interface == link && (m.Kind == hacf.Bcast || (m.Kind == hacf.Mcast && m.Loop)) {
+			return membership.LinkUp
+		}
+	}
+	return membership.LinkDead
 }
 
 func linkOfPing(st string) string {

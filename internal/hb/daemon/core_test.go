@@ -303,13 +303,17 @@ func TestClStatus(t *testing.T) {
 		code int
 	}{
 		{[]string{"hbstatus"}, "Heartbeat is running on this machine.\n", 0},
-		{[]string{"listnodes"}, "lvs1\nlvs2\n10.0.0.254\n", 0},
+		{[]string{"listnodes"}, "10.0.0.254\nlvs2\nlvs1\n", 0},
 		{[]string{"listnodes", "-p"}, "10.0.0.254\n", 0},
-		{[]string{"nodetype", "normal"}, "lvs1\nlvs2\n", 0},
+		{[]string{"listnodes", "-n"}, "lvs2\nlvs1\n", 0},
+		{[]string{"nodetype", "lvs1"}, "normal\n", 0},
+		{[]string{"nodetype", "10.0.0.254"}, "ping\n", 0},
+		{[]string{"nodetype", "normal"}, "Error. May be due to incorrect node name\n", 11},
 		{[]string{"nodestatus", "lvs1"}, "active\n", 0},
 		{[]string{"nodestatus", "lvs2"}, "dead\n", 1},
 		{[]string{"listhblinks", "lvs2"}, "\teth0\n", 0},
-		{[]string{"hblinkstatus", "lvs2", "eth0"}, "dead\n", 0},
+		{[]string{"hblinkstatus", "lvs2", "eth0"}, "dead\n", 1},
+		{[]string{"hblinkstatus", "lvs1", "eth0"}, "up\n", 0},
 		{[]string{"rscstatus"}, "all\n", 0},
 		{[]string{"parameter", "-p", "deadtime"}, "2\n", 0},
 	} {
