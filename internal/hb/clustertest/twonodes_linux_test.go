@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,11 @@ func TestLogFormat(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "Link lvs2:eth0 up.") {
 		t.Errorf("no link-up line in lvs1's log:\n%s", b)
+	}
+	// realtime on (heartbeat's default): the daemon's threads run SCHED_RR.
+	out, err := exec.Command("chrt", "-p", strconv.Itoa(n[0].cmd.Process.Pid)).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "SCHED_RR") {
+		t.Errorf("chrt -p heartbeatd: %s %v, want SCHED_RR", out, err)
 	}
 }
 

@@ -40,6 +40,10 @@ type Options struct {
 	ScriptTimeout time.Duration
 }
 
+// DefaultRTPrio is the SCHED_RR priority with "realtime on" and no rtprio: low, since
+// any real-time priority already runs before every normal process.
+const DefaultRTPrio = 1
+
 // Daemon is a running heartbeatd.
 type Daemon struct {
 	opts      Options
@@ -186,6 +190,29 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	if d.ctl != nil {
 		go func() { _ = ServeControl(d.ctl, d.loop) }()
+	}
+	if d.opts.HA.Realtime {
+		prio := d.opts.HA.RTPrio
+		if prio <= 0 {
+			prio = DefaultRTPrio
+		}
+		if err := makeRealtime(prio); err != nil {
+			d.opts.Log.Logf("WARN", "realtime scheduling (SCHED_RR %d): %v", prio, err)
+		} else {
+			d.opts.Log.Logf("info", "realtime scheduling: SCHED_RR priority %d", prio)
+		}
+		go func() {
+			t := time.NewTicker(d.opts.HA.Keepalive)
+			defer t.Stop()
+			for {
+				select {
+				case <-pctx.Done():
+					return
+				case <-t.C:
+					_ = makeRealtime(prio)
+				}
+			}
+		}()
 	}
 	err := d.loop.Run(ctx)
 	cancel()
