@@ -1,0 +1,490 @@
+package lab
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Bounds the scenario is held to. The issue states the first of each pair; the lab
+// asserts the second, wider one, because an emulated machine on two shared cores can
+// stall for seconds (a test must not flake on a loaded CI runner). The timeline prints
+// every figure next to the stated bound.
+var (
+	// mond removes a dead real server within alertafter × interval (stated), plus the
+	// time to the first failing check (up to one interval) and the monitor's own time.
+	StatedRemoval  = MonAlertAfter * MonInterval * time.Second
+	AssertRemoval  = 15 * time.Second
+	StatedFailover = (Deadtime + 1) * time.Second
+	AssertFailover = 3 * StatedFailover
+	// Two directors may both be active at most deadtime.
+	StatedBothActive = Deadtime * time.Second
+	AssertBothActive = 2 * StatedBothActive
+)
+
+func ms(d time.Duration) int64 { return d.Milliseconds() }
+
+// SlowAllowance is how many client timeouts a phase may have outside its expected
+// outage: an emulated machine on two loaded cores can stall a request past the
+// client's 2 s timeout. Refused or reset requests get no allowance.
+const SlowAllowance = 2
+
+func isTimeout(q Request) bool {
+	return strings.Contains(q.Reason, "timeout") || strings.Contains(q.Reason, "deadline")
+}
+
+// checkOutside fails the phase for requests that failed outside [from, to]: any
+// refused or reset one, or more than SlowAllowance timeouts.
+func (r *Report) checkOutside(fail func(string, ...any), n int, from, to int64) {
+	p := r.Stats[n]
+	if p == nil {
+		return
+	}
+	slow := 0
+	for _, q := range p.Failures {
+		if q.T >= from && q.T <= to {
+			continue
+		}
+		if isTimeout(q) && slow < SlowAllowance {
+			slow++
+			continue
+		}
+		fail("phase %d: request failed at %s (%s), outside the expected outage %s–%s", n, sec(r, q.T), q.Reason, sec(r, from), sec(r, to))
+	}
+}
+
+// Check holds the report to the scenario's bounds; it returns what failed.
+func (r *Report) Check() []string {
+	var bad []string
+	fail := func(f string, a ...any) { bad = append(bad, fmt.Sprintf(f, a...)) }
+	if r.ExitCode != 0 {
+		fail("scenario exited %d: %s", r.ExitCode, lastLines(r.Stderr, 10))
+	}
+	for _, p := range r.Problems {
+		fail("scenario: %s", p)
+	}
+	ran := map[int]bool{}
+	for _, n := range r.Phases {
+		ran[n] = true
+		if n == 5 {
+			continue
+		}
+		if p := r.Stats[n]; p == nil || p.End == 0 {
+			fail("phase %d: did not complete", n)
+		}
+	}
+	if ran[1] {
+		if p := r.Stats[1]; p != nil && p.End != 0 {
+			r.checkOutside(fail, 1, 0, 0)
+			if p.OK < 9 {
+				fail("phase 1: only %d requests answered", p.OK)
+			}
+			for _, s := range []string{"rs1", "rs2", "rs3"} {
+				if p.ByServer[s]*6 < p.OK {
+					fail("phase 1: %s answered %d of %d requests, want at least a sixth", s, p.ByServer[s], p.OK)
+				}
+			}
+		}
+	}
+	if ran[2] {
+		r.checkPhase2(fail)
+	}
+	if ran[3] {
+		r.checkPhase3(fail)
+	}
+	if ran[4] {
+		r.checkPhase4(fail)
+	}
+	if ran[5] {
+		if r.EventTime("phase 5 begin") == 0 {
+			fail("phase 5: did not run")
+		}
+		for _, e := range r.Events {
+			if !strings.HasPrefix(e.Text, "left ") {
+				continue
+			}
+			for _, kv := range strings.Fields(e.Text)[1:] {
+				k, v, ok := strings.Cut(kv, "=")
+				if ok && v != "0" && v != "no" {
+					fail("phase 5: left behind: %s=%s (%s)", k, v, e.Text)
+				}
+			}
+		}
+		if len(r.States) > 0 {
+			// The last sample of each director: no director role left.
+			last := map[string]NodeState{}
+			for _, s := range r.States {
+				last[s.Node] = s
+			}
+			for n, s := range last {
+				if s.Active() || s.HB || s.Mon {
+					fail("phase 5: %s still %s", n, describe(s))
+				}
+			}
+		}
+	}
+	return bad
+}
+
+func (r *Report) checkPhase2(fail func(string, ...any)) {
+	p := r.Stats[2]
+	stop, start := r.EventTime("act stop-http rs2"), r.EventTime("act start-http rs2")
+	if p == nil || stop == 0 || start == 0 {
+		fail("phase 2: rs2 was not stopped and started")
+		return
+	}
+	removed := r.TableChange(stop, "rs2", false)
+	if removed == 0 || removed > start {
+		fail("phase 2: rs2 never left the table while its HTTP was down")
+		return
+	}
+	if d := time.Duration(removed-stop) * time.Millisecond; d > AssertRemoval {
+		fail("phase 2: rs2 removed %v after its HTTP stopped, bound %v", d, AssertRemoval)
+	}
+	added := r.TableChange(start, "rs2", true)
+	if added == 0 || added > p.End {
+		fail("phase 2: rs2 was not added back")
+	}
+	// Only requests sent to rs2 before it left the table may fail.
+	r.checkOutside(fail, 2, stop, removed+1000)
+	every := r.every()
+	if max := int((removed-stop+1000)/every) + 2 + SlowAllowance; p.Failed > max {
+		fail("phase 2: %d failed requests, more than were sent during the outage (%d)", p.Failed, max)
+	}
+}
+
+func (r *Report) checkPhase3(fail func(string, ...any)) {
+	fo := r.failover("kill-hb")
+	if fo == nil {
+		fail("phase 3: no heartbeatd was killed")
+		return
+	}
+	if fo.Taken == 0 {
+		fail("phase 3: no other director took over after %s", fo.Cause)
+		return
+	}
+	if fo.Duration() > AssertFailover {
+		fail("phase 3: failover took %v, bound %v", fo.Duration(), AssertFailover)
+	}
+	// The new director runs the whole group: VIP, lvs (table, sync master) and mon.
+	end := int64(1) << 62
+	if p := r.Stats[3]; p != nil && p.End != 0 {
+		end = p.End
+	}
+	var got NodeState
+	for _, s := range r.States {
+		if s.Node == fo.TakenBy && s.T >= fo.Taken && s.T <= end {
+			got = s
+		}
+	}
+	// After the killed node is back in the real-server role, only the new director
+	// can carry the connection.
+	through := fo.Taken
+	if t := r.EventTime("act restart " + fo.From); t != 0 {
+		through = t
+	}
+	if !got.Active() || !got.Mon || !strings.Contains(got.Sync, "master") {
+		fail("phase 3: %s after takeover: %s, want director with mond and sync master", fo.TakenBy, describe(got))
+	}
+	var before, after []string
+	broken := false
+	for _, h := range r.Hold {
+		if !h.OK {
+			broken = true
+			fail("phase 3: long-lived connection broken at %s: %s", sec(r, h.T), h.Reason)
+			continue
+		}
+		if h.T < fo.T {
+			before = append(before, h.Server)
+		} else if h.T > through {
+			after = append(after, h.Server)
+		}
+	}
+	switch {
+	case broken:
+	case len(before) == 0:
+		fail("phase 3: the long-lived connection had no exchange before the failover")
+	case len(after) == 0:
+		fail("phase 3: the long-lived connection had no exchange after the failover (through %s alone)", fo.TakenBy)
+	default:
+		for _, s := range append(before, after...) {
+			if s != before[0] {
+				fail("phase 3: the long-lived connection moved from %s to %s", before[0], s)
+				break
+			}
+		}
+	}
+	// The killed node keeps forwarding until the new director announces the VIP:
+	// requests may fail only around the takeover.
+	r.checkOutside(fail, 3, fo.Taken-1000, fo.Taken+2000)
+}
+
+func (r *Report) checkPhase4(fail func(string, ...any)) {
+	fo := r.failover("cut")
+	if fo == nil {
+		fail("phase 4: no director was cut off")
+		return
+	}
+	if fo.GaveUp == 0 {
+		fail("phase 4: %s never gave up the VIP and IPVS", fo.From)
+	}
+	for _, iv := range r.BothActive() {
+		if iv[1] < fo.T {
+			continue // before the cut (phase 3 leaves the killed node's group in place for a while)
+		}
+		if d := time.Duration(iv[1]-iv[0]) * time.Millisecond; d > AssertBothActive {
+			fail("phase 4: two directors active for %v from %s, bound %v", d, sec(r, iv[0]), AssertBothActive)
+		}
+	}
+	// From the cut until the other director announces the VIP, the gateway sends the
+	// VIP's traffic into the cut cable; after that, nothing may fail.
+	if fo.Taken != 0 {
+		r.checkOutside(fail, 4, fo.T, fo.Taken+2000)
+	}
+	p := r.Stats[4]
+	if p == nil || p.End == 0 {
+		return
+	}
+	if act := r.ActiveAt(p.End); len(act) != 1 {
+		fail("phase 4: %d directors at the end (%v), want one", len(act), act)
+	}
+}
+
+func (r *Report) failover(kind string) *Failover {
+	for i := range r.Failovers {
+		if strings.HasPrefix(r.Failovers[i].Cause, kind+" ") {
+			return &r.Failovers[i]
+		}
+	}
+	return nil
+}
+
+// every is the client's request interval, from the requests themselves (median gap).
+func (r *Report) every() int64 {
+	if len(r.Requests) < 3 {
+		return 200
+	}
+	var gaps []int64
+	for i := 1; i < len(r.Requests); i++ {
+		gaps = append(gaps, r.Requests[i].T-r.Requests[i-1].T)
+	}
+	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+	if g := gaps[len(gaps)/2]; g > 0 {
+		return g
+	}
+	return 200
+}
+
+// start is the timeline's zero: the end of the setup.
+func (r *Report) start() int64 {
+	if t := r.EventTime("setup done"); t != 0 {
+		return t
+	}
+	if len(r.Events) > 0 {
+		return r.Events[0].T
+	}
+	return 0
+}
+
+func sec(r *Report, t int64) string {
+	return fmt.Sprintf("%.1fs", float64(t-r.start())/1000)
+}
+
+func describe(s NodeState) string {
+	role := "real-server role"
+	if s.Active() {
+		role = "director"
+	}
+	return fmt.Sprintf("%s (vip on %s, table [%s], sync %s, heartbeatd %s, mond %s)", role, s.VIP,
+		strings.Join(s.Table(), " "), s.Sync, onOff(s.HB), onOff(s.Mon))
+}
+
+func onOff(b bool) string {
+	if b {
+		return "up"
+	}
+	return "down"
+}
+
+func lastLines(s string, n int) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, " | ")
+}
+
+// Timeline writes the readable account of a run: who is director, which real servers
+// are in the table, the client's success rate per phase, each failover with its
+// duration; then the phases that did not run, with the reason.
+func (r *Report) Timeline(w io.Writer) {
+	fmt.Fprintf(w, "lvskit lab: the LVS manual's director setup (LVS/DR, VIP %s, directors d1 d2, real servers rs1 rs2 rs3)\n", VIP)
+	fmt.Fprintf(w, "timing: mon interval %ds alertafter %d; heartbeat keepalive %ds deadtime %ds; client request every %dms\n",
+		MonInterval, MonAlertAfter, Keepalive, Deadtime, r.every())
+	if r.Elapsed > 0 {
+		fmt.Fprintf(w, "VM wall time %v\n", r.Elapsed.Round(time.Second))
+	}
+	fmt.Fprintln(w)
+	type line struct {
+		t int64
+		s string
+	}
+	var lines []line
+	for _, e := range r.Events {
+		if strings.HasPrefix(e.Text, "phase ") {
+			f := strings.Fields(e.Text)
+			if len(f) >= 3 && f[2] == "begin" {
+				lines = append(lines, line{e.T, "== phase " + f[1] + ": " + strings.Join(f[3:], " ")})
+			} else if len(f) >= 3 && f[2] == "end" {
+				lines = append(lines, line{e.T, "   phase " + f[1] + " ends: " + r.phaseSummary(f[1])})
+			}
+			continue
+		}
+		lines = append(lines, line{e.T, e.Text})
+	}
+	for _, c := range r.Changes {
+		s := "director: none"
+		if len(c.Active) > 0 {
+			s = fmt.Sprintf("director: %s   table: %s", strings.Join(c.Active, " + "), orNone(c.Table))
+			if len(c.Active) > 1 {
+				s += "   (TWO DIRECTORS)"
+			}
+		}
+		lines = append(lines, line{c.T, s})
+	}
+	// Each director's own state, when it changes (the table is on the director lines).
+	prev := map[string]string{}
+	for _, s := range r.States {
+		d := fmt.Sprintf("%s: vip on %s, sync %s, heartbeatd %s, mond %s", s.Node, s.VIP, s.Sync, onOff(s.HB), onOff(s.Mon))
+		if prev[s.Node] != d {
+			lines = append(lines, line{s.T, d})
+			prev[s.Node] = d
+		}
+	}
+	// Runs of failed requests, one line each.
+	var run []Request
+	flush := func() {
+		if len(run) == 0 {
+			return
+		}
+		reasons := map[string]int{}
+		for _, q := range run {
+			reasons[q.Reason]++
+		}
+		var rs []string
+		for k, v := range reasons {
+			rs = append(rs, fmt.Sprintf("%s×%d", k, v))
+		}
+		sort.Strings(rs)
+		lines = append(lines, line{run[0].T, fmt.Sprintf("client: %d failed requests until %s (%s)", len(run), sec(r, run[len(run)-1].T), strings.Join(rs, ", "))})
+		run = nil
+	}
+	for _, q := range r.Requests {
+		if q.OK {
+			flush()
+		} else {
+			run = append(run, q)
+		}
+	}
+	flush()
+	for _, h := range r.HoldLines {
+		if f := strings.Fields(h.Text); len(f) >= 2 && f[1] != "ok" {
+			lines = append(lines, line{h.T, "long-lived connection: " + strings.Join(f[1:], " ")})
+		}
+	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].t < lines[j].t })
+	for _, l := range lines {
+		fmt.Fprintf(w, "%7s  %s\n", sec(r, l.t), l.s)
+	}
+	fmt.Fprintln(w)
+	for _, fo := range r.Failovers {
+		bound := StatedFailover
+		what := "deadtime + 1 s"
+		if strings.HasPrefix(fo.Cause, "cut") {
+			bound, what = StatedBothActive, "deadtime"
+		}
+		s := fmt.Sprintf("failover after %s at %s: ", fo.Cause, sec(r, fo.T))
+		if fo.GaveUp != 0 {
+			s += fmt.Sprintf("%s gave up after %.1fs; ", fo.From, float64(fo.GaveUp-fo.T)/1000)
+		} else {
+			s += fo.From + " never gave up; "
+		}
+		if fo.Taken != 0 {
+			s += fmt.Sprintf("%s director after %.1fs", fo.TakenBy, fo.Duration().Seconds())
+		} else {
+			s += "no other director"
+		}
+		fmt.Fprintf(w, "%s (stated bound %v: %s)\n", s, bound, what)
+	}
+	if stop := r.EventTime("act stop-http rs2"); stop != 0 {
+		if rm := r.TableChange(stop, "rs2", false); rm != 0 {
+			fmt.Fprintf(w, "mond removed rs2 %.1fs after its HTTP stopped (stated bound alertafter × interval = %v, plus up to one interval to the first failing check)\n",
+				float64(rm-stop)/1000, StatedRemoval)
+		}
+		if start := r.EventTime("act start-http rs2"); start != 0 {
+			if add := r.TableChange(start, "rs2", true); add != 0 {
+				fmt.Fprintf(w, "mond added rs2 back %.1fs after its HTTP started\n", float64(add-start)/1000)
+			}
+		}
+	}
+	if fo := r.failover("kill-hb"); fo != nil && len(r.Hold) > 0 {
+		before, after, broken := 0, 0, 0
+		servers := map[string]bool{}
+		for _, h := range r.Hold {
+			switch {
+			case !h.OK:
+				broken++
+			case h.T < fo.T:
+				before++
+			default:
+				after++
+			}
+			if h.OK {
+				servers[h.Server] = true
+			}
+		}
+		var names []string
+		for n := range servers {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(w, "long-lived connection: %d exchanges before the kill, %d after, %d breaks, served by %s\n", before, after, broken, strings.Join(names, " "))
+	}
+	for _, iv := range r.BothActive() {
+		fmt.Fprintf(w, "two directors active from %s for %.1fs (bound: deadtime %v)\n", sec(r, iv[0]), float64(iv[1]-iv[0])/1000, StatedBothActive)
+	}
+	var skipped []int
+	for n := range r.Skipped {
+		skipped = append(skipped, n)
+	}
+	sort.Ints(skipped)
+	for _, n := range skipped {
+		fmt.Fprintf(w, "phase %d: not run (%s)\n", n, r.Skipped[n])
+	}
+}
+
+func (r *Report) phaseSummary(n string) string {
+	var p *PhaseStat
+	for k, v := range r.Stats {
+		if fmt.Sprint(k) == n {
+			p = v
+		}
+	}
+	if p == nil {
+		return ""
+	}
+	var by []string
+	for _, s := range []string{"rs1", "rs2", "rs3"} {
+		by = append(by, fmt.Sprintf("%s %d", s, p.ByServer[s]))
+	}
+	return fmt.Sprintf("%d requests, %d failed, %.1f%% ok; answered by %s", p.OK+p.Failed, p.Failed, p.SuccessRate(), strings.Join(by, ", "))
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "(empty)"
+	}
+	return strings.Join(s, " ")
+}

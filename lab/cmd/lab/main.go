@@ -1,0 +1,58 @@
+// Command lab runs the lab scenario (package lab) in the qemu VM and prints its
+// timeline; it exits 1 when the scenario misses one of its bounds. `make lab` runs it.
+//
+//	go run ./lab/cmd/lab [-phases 1,2,3,4,5] [-v]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/lvskit/lvskit/lab"
+	"github.com/lvskit/lvskit/vmtest"
+)
+
+func main() {
+	phases := flag.String("phases", "", "comma-separated phases to run (default: every phase that can run)")
+	verbose := flag.Bool("v", false, "print the VM's progress")
+	flag.Parse()
+	if err := vmtest.Available(); err != nil {
+		fmt.Fprintln(os.Stderr, "lab:", err)
+		os.Exit(2)
+	}
+	opts := lab.Default()
+	if *phases != "" {
+		opts.Phases = nil
+		for _, p := range strings.Split(*phases, ",") {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "lab: -phases %q: %v\n", *phases, err)
+				os.Exit(2)
+			}
+			opts.Phases = append(opts.Phases, n)
+		}
+	}
+	if *verbose {
+		opts.Logf = func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }
+	}
+	fmt.Fprintln(os.Stderr, "lab: building and booting the VM (a few minutes under emulation)...")
+	rep, err := lab.Run(context.Background(), opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lab:", err)
+		os.Exit(1)
+	}
+	rep.Timeline(os.Stdout)
+	if bad := rep.Check(); len(bad) > 0 {
+		fmt.Println()
+		for _, b := range bad {
+			fmt.Println("FAIL:", b)
+		}
+		fmt.Printf("\n---- scenario stderr\n%s\n---- syslog\n%s", rep.Stderr, rep.Syslog)
+		os.Exit(1)
+	}
+	fmt.Println("\nlab: every phase that ran held its bounds")
+}

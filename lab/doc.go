@@ -1,0 +1,20 @@
+// Package lab runs the LVS manual's whole director setup (Part II) with lvskit's
+// binaries on a real IPVS kernel, and reads back what happened as a timeline.
+//
+// One vmtest VM boot holds the manual's segment: a Linux bridge with a gateway (the ping
+// node, with the client behind it), two directors d1 and d2, and three real servers
+// rs1..rs3 serving HTTP on 8080 (busybox httpd) and a line echo on 7000, LVS/DR with
+// the VIP 10.0.0.100. The directors run the files of examples/ — /etc/init.d/lvs,
+// /root/conf/data, mon.cf with lvs.alert and heartbeat.alert, ha.cf, haresources — with
+// only the lab's addresses and shorter intervals put in (Adapt says exactly what
+// changes), and lvskit's ipvsadm, mond, lvs-alert and heartbeatd installed where the
+// examples' README installs them.
+//
+// guest/scenario.sh drives the phases and logs every action; labprobe (cmd/labprobe)
+// is the client's traffic, the long-lived connection and the watcher of who is
+// director. Parse turns the logs into a Report: per-phase client figures, director
+// changes, failover durations, and Check holds them to the bounds the issue states.
+//
+//	make lab                      # builds everything, runs the scenario, prints the timeline
+//	go test ./lab -run TestLab -v # the same scenario as a test (root; qemu)
+package lab

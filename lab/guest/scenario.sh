@@ -1,0 +1,277 @@
+#!/bin/sh
+# The lab scenario, run inside the vmtest VM (package lab builds the guest files and
+# reads back what this writes under /results):
+#   events      one line per action, observation and phase boundary: "<ms> <what> ..."
+#   client.log  the client's requests (labprobe get), hold.log the long-lived connection,
+#   state.log   each director's state on every change (labprobe watch).
+# All times are milliseconds since boot. The scenario is bounded: every wait has a
+# limit, and the whole payload by the VM's timeout.
+#
+# Set by package lab: PHASES (e.g. "1 2 3 4 5"), VIP, EVERY (client request interval).
+set -u
+LAB=/lab
+PROBE=$LAB/bin/labprobe
+R=/results
+VIP=${VIP:-10.0.0.100}
+GW=10.0.0.254
+EVERY=${EVERY:-200ms}
+DIRECTORS="d1 d2"
+REALSERVERS="rs1 rs2 rs3"
+
+ms() { read -r up _ </proc/uptime; echo "${up%.*}${up#*.}0"; }
+# ev: one event line; also on the console, which survives a VM killed at its deadline.
+ev() { local l; l="$(ms) $*"; echo "$l" >>$R/events; echo "LAB $l" >/dev/console; }
+die() { ev "error $*"; echo "scenario: $*" >&2; diag >&2; cleanup; exit 1; }
+# diag: what a failed run needs to be understood.
+diag() {
+	echo "---- diagnostics"
+	ps -o pid,args
+	for n in $($IP netns list | cut -d' ' -f1); do
+		echo "-- $n"
+		in_ns $n $IP -o -4 addr
+		in_ns $n $IP route
+		in_ns $n /sbin/ipvsadm -L -n 2>&1
+	done
+	echo "-- syslog"; tail -n 60 $R/syslog
+}
+has_phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# in_ns NODE CMD...: run CMD in NODE's network namespace. ip netns exec also binds
+# /etc/netns/NODE/* over /etc/*, which gives each director its own ha.d and mon.
+in_ns() { local node=$1; shift; $IP netns exec "$node" "$@"; }
+# as_node NODE CMD...: run CMD as the machine NODE: its network namespace and /etc,
+# its own host name (heartbeat's node name is uname -n) and its own /var/run.
+as_node() {
+	local node=$1; shift
+	$IP netns exec "$node" unshare -u sh -c 'hostname "$0" && mount -o bind "/lab/run/$0" /var/run && mount -o bind "/lab/lib/$0" /var/lib && exec "$@"' "$node" "$@"
+}
+addr_of() {
+	case "$1" in
+	gw) echo $GW ;; d1) echo 10.0.0.11 ;; d2) echo 10.0.0.12 ;;
+	rs1) echo 10.0.0.21 ;; rs2) echo 10.0.0.22 ;; rs3) echo 10.0.0.23 ;;
+	esac
+}
+
+# wait_for SECONDS WHAT CMD...: poll CMD every 0.2 s until it succeeds; 1 if it never did.
+wait_for() {
+	local what=$2 end=$(($(ms) + $1 * 1000)); shift 2
+	while [ "$(ms)" -lt $end ]; do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.2
+	done
+	ev "timeout $what"
+	diag 2>&1 | sed 's/^/LAB diag /' >/dev/console
+	return 1
+}
+
+# The watcher's last line for a director (cheap to poll, unlike running ipvsadm).
+state_of() { grep " state $1 " $R/state.log | tail -n 1; }
+# in_table NODE RS: RS is in NODE's HTTP service; not_in_table: the service is there without it.
+in_table() { state_of "$1" | grep -q "ipvs=[^ ]*$VIP:8080>[^ ;]*$(addr_of "$2")"; }
+not_in_table() { state_of "$1" | grep -q "ipvs=[^ ]*$VIP:8080>" && ! in_table "$1" "$2"; }
+has_vip() { in_ns "$1" $IP -o -4 addr show dev eth0 | grep -q " $VIP/"; }
+# is_director NODE: the VIP on eth0 and the HTTP service in the table (watcher's view).
+is_director() { state_of "$1" | grep -q "vip=eth0 ipvs=[^ ]*$VIP:8080>"; }
+is_standby() { ! is_director "$1" && state_of "$1" | grep -q "hb=1"; }
+other() { if [ "$1" = d1 ]; then echo d2; else echo d1; fi; }
+# one_director: exactly one director, heartbeatd running on both, and the other one
+# holding nothing of the group (no VIP on eth0, no mond).
+one_director() {
+	local c=0
+	for n in $DIRECTORS; do
+		state_of $n | grep -q "hb=1" || return 1
+		if is_director $n; then
+			c=$((c + 1))
+		else
+			# (released by heartbeat, the VIP is not even on lo: IPaddr's stop takes it
+			# off lo after "lvs stop" put it there)
+			state_of $n | grep -q " mon=0" || return 1
+			state_of $n | grep -q "vip=eth0" && return 1
+		fi
+	done
+	[ $c -eq 1 ]
+}
+mac() { in_ns $1 cat /sys/class/net/eth0/address; }
+gw_arp() { in_ns gw $IP neigh show $VIP | tr '\n' ' '; }
+active() { for n in $DIRECTORS; do is_director $n && { echo $n; return; }; done; }
+http_up() { printf 'GET / HTTP/1.0\r\n\r\n' | in_ns client nc -w 2 "$(addr_of "$1")" 8080 | grep -q "^$1"; }
+
+PIDS=""
+bg_pid() { PIDS="$PIDS $1"; }
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	sleep 0.5
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+}
+
+# ---- setup: the manual's segment (one L2 bridge), a gateway with the client behind it
+mkdir -p $R /etc/ha.d /etc/mon /var/lib
+ev "setup begin"
+# syslog, as on the manual's machines: mond and heartbeatd log through it.
+syslogd -n -O $R/syslog & bg_pid $!
+cp /ours/ipvsadm /sbin/ipvsadm || die "install ipvsadm"
+$IP link add br0 type bridge && $IP link set br0 up || die "bridge"
+for n in gw $DIRECTORS $REALSERVERS; do
+	$IP netns add $n || die "netns $n"
+	$IP link add v-$n type veth peer name eth0 netns $n || die "veth $n"
+	$IP link set v-$n master br0 up
+	in_ns $n $IP link set lo up
+	in_ns $n $IP addr add "$(addr_of $n)/24" dev eth0
+	in_ns $n $IP link set eth0 up
+	[ $n = gw ] || in_ns $n $IP route add default via $GW
+	mkdir -p /lab/run/$n /lab/lib/$n/heartbeat
+done
+$IP netns add client
+$IP link add eth1 netns gw type veth peer name eth0 netns client || die "client veth"
+in_ns gw $IP addr add 10.0.1.1/24 dev eth1
+in_ns gw $IP link set eth1 up
+in_ns gw sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward'
+in_ns client $IP link set lo up
+in_ns client $IP addr add 10.0.1.2/24 dev eth0
+in_ns client $IP link set eth0 up
+in_ns client $IP route add default via 10.0.1.1
+
+# Real servers: the real-server role of rc.local (the VIP on lo, ARP hidden), HTTP on
+# 8080 (busybox httpd) and an echo service on 7000 for the long-lived connection.
+for n in $REALSERVERS; do
+	in_ns $n env DEV=eth0 VIP=$VIP IPVSADM=/nonexistent /root/conf/data || die "rc.local $n"
+	mkdir -p /srv/$n && echo $n >/srv/$n/index.html
+	# (not through in_ns: $! must be the daemon itself, which ip netns exec becomes)
+	$IP netns exec $n httpd -f -p 8080 -h /srv/$n & eval "HTTPD_$n=$!"; bg_pid $!
+	$IP netns exec $n $PROBE echo -name $n -listen :7000 -for 15m & bg_pid $!
+done
+# Directors: both boot as real servers (rc.local), with the sync daemon as backup.
+for n in $DIRECTORS; do
+	mkdir -p /lab/run/$n/mon/state.d /lab/run/$n/mon/log.d
+	as_node $n env DEV=eth0 VIP=$VIP /root/conf/data || die "rc.local $n"
+done
+ev "setup real servers and directors configured"
+for n in $REALSERVERS; do
+	wait_for 20 "http $n" http_up $n || die "httpd on $n did not start"
+done
+$PROBE watch -ns d1,d2 -vip $VIP -every 200ms -for 15m -out $R/state.log & WATCH=$!; bg_pid $WATCH
+ev "setup done"
+
+# ---- the directors take their roles
+if has_phase 3 || has_phase 4; then
+	# heartbeat on both directors ("d1 VIP lvs mon"): heartbeatd forks into the
+	# background as heartbeat does, its pid in the node's /var/run/heartbeat.pid.
+	for n in $DIRECTORS; do
+		ev "act start-hb $n"
+		as_node $n /usr/sbin/heartbeatd || die "heartbeatd on $n"
+	done
+else
+	# Without heartbeatd: what heartbeat does for "d1 VIP lvs mon" when d1 acquires it.
+	ev "act start-director d1 (lvs start; mon start, as heartbeat would)"
+	as_node d1 /etc/init.d/lvs start || die "lvs start"
+	as_node d1 /etc/init.d/mon start || die "mon start"
+fi
+wait_for 45 "d1 director" is_director d1 || die "d1 never became director"
+
+$IP netns exec client $PROBE get -url http://$VIP:8080/ -every $EVERY -timeout 2s -for 10m -out $R/client.log & CLIENT=$!; bg_pid $CLIENT
+sleep 1
+
+# ---- phase 1: traffic spreads over the three real servers
+if has_phase 1; then
+	ev "phase 1 begin traffic spreads over rs1 rs2 rs3"
+	sleep 5
+	ev "phase 1 end"
+fi
+
+# ---- phase 2: a real server's HTTP dies and comes back; mond takes it out and in
+if has_phase 2; then
+	ev "phase 2 begin mond removes a dead real server and adds it back"
+	eval "kill \$HTTPD_rs2"
+	ev "act stop-http rs2"
+	wait_for 20 "rs2 removed" not_in_table d1 rs2 && ev "obs removed rs2"
+	sleep 3
+	$IP netns exec rs2 httpd -f -p 8080 -h /srv/rs2 & bg_pid $!
+	ev "act start-http rs2"
+	wait_for 20 "rs2 added" in_table d1 rs2 && ev "obs added rs2"
+	sleep 2
+	ev "phase 2 end"
+fi
+
+# ---- phase 5: nothing left behind
+# ---- phase 3: the active director's heartbeatd dies; the other takes over, and a
+# connection opened before keeps working through the other director.
+if has_phase 3; then
+	ev "phase 3 begin kill -9 the active director's heartbeatd"
+	$IP netns exec client $PROBE hold -addr $VIP:7000 -every 300ms -for 10m -out $R/hold.log & HOLD=$!; bg_pid $HOLD
+	sleep 3
+	a=$(active); b=$(other $a)
+	kill -9 "$(cat /lab/run/$a/heartbeat.pid)"
+	ev "act kill-hb $a"
+	wait_for 30 "$b takes over" is_director $b
+	sleep 2
+	ev "obs gw arp for the VIP: $(gw_arp) ($a is $(mac $a), $b is $(mac $b))"
+	# The killed node is rebooted: it leaves the network, comes up in the real-server
+	# role (its group was never released: heartbeat died holding it) and starts
+	# heartbeatd, which joins as standby. It stays off the network until the gateway
+	# no longer sends the VIP's traffic to it: with the VIP on lo and no IPVS, its own
+	# stack would answer that traffic with resets.
+	ev "act restart $a (off the network; mon stop, lvs stop; heartbeatd: as a reboot)"
+	$IP link set v-$a down
+	as_node $a /etc/init.d/mon stop
+	as_node $a /etc/init.d/lvs stop
+	wait_for 30 "gateway forgets $a" sh -c "! $IP netns exec gw $IP neigh show $VIP | grep -q '$(mac $a)'"
+	ev "obs gw arp for the VIP: $(gw_arp)"
+	$IP link set v-$a up
+	as_node $a /usr/sbin/heartbeatd
+	wait_for 30 "$a standby" is_standby $a
+	sleep 3
+	kill $HOLD
+	ev "phase 3 end"
+fi
+
+# ---- phase 4: the active director loses the gateway (its cable: the bridge port).
+# mon's gateway watch runs heartbeat.alert, which gives up the director role; the
+# other director takes over when it stops hearing heartbeats; reconnected, mon's
+# upalert restarts heartbeat and the cluster settles with one director.
+if has_phase 4; then
+	ev "phase 4 begin the active director is cut off from the gateway"
+	a=$(active); b=$(other $a)
+	$IP link set v-$a down
+	ev "act cut $a"
+	wait_for 30 "$b takes over" is_director $b
+	wait_for 30 "$a gives up" sh -c "! grep ' state $a ' $R/state.log | tail -n 1 | grep -q vip=eth0"
+	sleep 2
+	$IP link set v-$a up
+	ev "act reconnect $a"
+	wait_for 60 "one director" one_director
+	sleep 3
+	ev "phase 4 end"
+fi
+
+kill $CLIENT
+ev "client stopped"
+if has_phase 5; then
+	ev "phase 5 begin nothing left behind"
+	if has_phase 3 || has_phase 4; then
+		# heartbeat -k on the standby first, then on the director: it releases the
+		# group (mon stop, lvs stop, the VIP) as heartbeat does.
+		a=$(active)
+		for n in $(other ${a:-d1}) ${a:-d1}; do
+			ev "act stop-hb $n"
+			as_node $n /usr/sbin/heartbeatd -k
+		done
+	else
+		# What heartbeat does when it releases the group: resources in reverse order.
+		as_node d1 /etc/init.d/mon stop
+		as_node d1 /etc/init.d/lvs stop
+	fi
+	sleep 1
+	kill $WATCH 2>/dev/null
+	ev "left daemons=$(ps -o args | grep -v grep | grep -c -e heartbeatd -e mond -e lvs.alert)"
+	for n in $DIRECTORS; do
+		ev "left $n vip-eth0=$(has_vip $n && echo yes || echo no) services=$(in_ns $n /sbin/ipvsadm -S -n | grep -c '^-A')"
+	done
+fi
+cleanup
+for n in gw client $DIRECTORS $REALSERVERS; do $IP netns del $n; done
+$IP link del br0
+sleep 0.5
+ev "left netns=$($IP netns list | wc -l) procs=$(ps -o args | grep -v grep | grep -c -e labprobe -e httpd -e heartbeatd -e mond) root-services=$(/sbin/ipvsadm -S -n | grep -c '^-A')"
+ev "end"
+exit 0
