@@ -33,7 +33,9 @@ func TestIntegrationNetns(t *testing.T) {
 		t.Fatalf("ip netns add: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { sh("ip", "netns", "del", ns) })
-	in := func(args ...string) (string, error) { return sh(append([]string{"ip", "netns", "exec", ns}, args...)...) }
+	in := func(args ...string) (string, error) {
+		return sh(append([]string{"ip", "netns", "exec", ns}, args...)...)
+	}
 	if out, err := in("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"); err != nil {
 		t.Skipf("no veth here: %v\n%s", err, out)
 	}
