@@ -406,7 +406,10 @@ func (r *Report) Timeline(w io.Writer) {
 			bound, what = StatedBothActive, "deadtime"
 		}
 		s := fmt.Sprintf("failover after %s at %s: ", fo.Cause, sec(r, fo.T))
-		if fo.GaveUp != 0 {
+		if fo.GaveUp != 0 && strings.HasPrefix(fo.Cause, "kill-hb") {
+			// heartbeat died holding the group: the lab's reboot of the node ends it.
+			s += fmt.Sprintf("%s held the group until its reboot %.1fs later; ", fo.From, float64(fo.GaveUp-fo.T)/1000)
+		} else if fo.GaveUp != 0 {
 			s += fmt.Sprintf("%s gave up after %.1fs; ", fo.From, float64(fo.GaveUp-fo.T)/1000)
 		} else {
 			s += fo.From + " never gave up; "
@@ -453,7 +456,11 @@ func (r *Report) Timeline(w io.Writer) {
 		fmt.Fprintf(w, "long-lived connection: %d exchanges before the kill, %d after, %d breaks, served by %s\n", before, after, broken, strings.Join(names, " "))
 	}
 	for _, iv := range r.BothActive() {
-		fmt.Fprintf(w, "two directors active from %s for %.1fs (bound: deadtime %v)\n", sec(r, iv[0]), float64(iv[1]-iv[0])/1000, StatedBothActive)
+		why := fmt.Sprintf("bound: deadtime %v", StatedBothActive)
+		if fo := r.failover("cut"); fo == nil || iv[1] < fo.T {
+			why = "heartbeatd killed holding the group, until the node's reboot; not bounded"
+		}
+		fmt.Fprintf(w, "two directors active from %s for %.1fs (%s)\n", sec(r, iv[0]), float64(iv[1]-iv[0])/1000, why)
 	}
 	var skipped []int
 	for n := range r.Skipped {

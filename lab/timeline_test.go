@@ -115,7 +115,7 @@ func TestGoodRun(t *testing.T) {
 	r.Timeline(&tl)
 	for _, want := range []string{
 		"director: d1   table: rs1 rs3", "director: d1 + d2   table: rs1 rs2 rs3   (TWO DIRECTORS)",
-		"failover after kill-hb d1 at 17.0s: d1 gave up after 8.5s; d2 director after 4.0s",
+		"failover after kill-hb d1 at 17.0s: d1 held the group until its reboot 8.5s later; d2 director after 4.0s",
 		"mond removed rs2 2.4s after its HTTP stopped", "phase 1 ends: 25 requests, 0 failed, 100.0% ok",
 		"client: 5 failed requests until 21.4s (i/o_timeout×5)",
 	} {

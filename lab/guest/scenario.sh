@@ -103,6 +103,8 @@ cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	sleep 0.5
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	# reap them, so none is left as a zombie
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
 }
 
 # ---- setup: the manual's segment (one L2 bridge), a gateway with the client behind it
@@ -272,6 +274,6 @@ cleanup
 for n in gw client $DIRECTORS $REALSERVERS; do $IP netns del $n; done
 $IP link del br0
 sleep 0.5
-ev "left netns=$($IP netns list | wc -l) procs=$(ps -o args | grep -v grep | grep -c -e labprobe -e httpd -e heartbeatd -e mond) root-services=$(/sbin/ipvsadm -S -n | grep -c '^-A')"
+ev "left netns=$($IP netns list | wc -l) procs=$(ps -o stat,args | grep -v -e grep -e '^Z' | grep -c -e labprobe -e httpd -e heartbeatd -e mond -e arping) root-services=$(/sbin/ipvsadm -S -n | grep -c '^-A')"
 ev "end"
 exit 0
