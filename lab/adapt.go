@@ -34,13 +34,13 @@ const (
 	MonInterval   = 1 // seconds, mon.cf "interval" (manual: 5s and 10s)
 	MonAlertAfter = 2 // mon.cf "alertafter" (manual: 6)
 	Keepalive     = 1 // seconds, ha.cf "keepalive" (manual: 2)
-	Deadtime      = 6 // seconds, ha.cf "deadtime" (manual: 40)
+	Deadtime      = 8 // seconds, ha.cf "deadtime" (manual: 40)
 	// GatewayAlertAfter is alertafter of the gateway's ping watch (manual: 6). A
 	// failing ping.monitor check lasts 10 s (it waits for the reply as iputils ping
 	// does), so a cut-off director gives up about 10 s × alertafter after the cut; with
 	// 1 that is within deadtime of the other director's takeover.
 	GatewayAlertAfter = 1
-	Initdead          = 8 // seconds, ha.cf "initdead" (manual: 240)
+	Initdead          = 16 // seconds, ha.cf "initdead" (manual: 240)
 )
 
 // manualToLab maps the manual's addresses in /etc/init.d/lvs and mon.cf to the lab's.
@@ -108,7 +108,7 @@ func Adapt(root string) (map[string][]byte, error) {
 		"\t\t$IPVSADM --start-daemon master --mcast-interface $DEV 2>/dev/null\n",
 		"\t\t$IPVSADM --start-daemon master --mcast-interface $DEV 2>/dev/null\n" +
 			"\t\t# lab: tell the segment who has the VIP now (see lab/adapt.go)\n" +
-			"\t\tarping -U -c 2 -I $DEV -s $VIP $VIP >/dev/null 2>&1 &\n",
+			"\t\tarping -U -c 2 -I $DEV -s $VIP $VIP >/dev/null 2>&1\n",
 	}, edit{
 		"\t\t# lvskit: send our connections to the standby director\n",
 		"\t\t# lab: an echo service for the long-lived connection\n" +
@@ -146,7 +146,8 @@ func Adapt(root string) (map[string][]byte, error) {
 		edit{"interval 10s", fmt.Sprintf("interval %ds", MonInterval)},
 		edit{"# six failures in a row before the first alert\nalertafter 6", fmt.Sprintf("# lab: the first failure alerts\nalertafter %d", GatewayAlertAfter)},
 		edit{"alertafter 6", fmt.Sprintf("alertafter %d", MonAlertAfter)},
-		edit{"-p 8080 -t 10", "-p 8080 -t 1"},
+		// 3 s: a loaded emulated machine can take over 1 s to answer
+		edit{"-p 8080 -t 10", "-p 8080 -t 3"},
 		edit{"randstart = 60s", "randstart = 0s"},
 	))
 	if err != nil {

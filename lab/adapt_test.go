@@ -45,7 +45,7 @@ func TestAdapt(t *testing.T) {
 			t.Errorf("%s ha.cf: %v", node, err)
 		}
 		peer := map[string]string{"d1": Directors["d2"], "d2": Directors["d1"]}[node]
-		if !strings.Contains(cf, "ucast eth0 "+peer+"\n") || !strings.Contains(cf, "deadtime 6 ") {
+		if !strings.Contains(cf, "ucast eth0 "+peer+"\n") || !strings.Contains(cf, "deadtime 8 ") {
 			t.Errorf("%s ha.cf:\n%s", node, cf)
 		}
 		hr, err := haresources.Parse("haresources", bytes.NewReader(files[etc+"/ha.d/haresources"]))
