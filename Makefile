@@ -1,7 +1,7 @@
 # lvskit — what people run.
 GO       ?= go
 BIN      := bin
-CMDS     := ipvsadm mond heartbeatd lvs-alert
+CMDS     := ipvsadm mond heartbeatd lvs-alert lvs-arp
 export CGO_ENABLED := 0
 
 .PHONY: all build test unit vet deps vmtest lab bench-ipvsadm bench-mond clean fmt
