@@ -94,8 +94,8 @@ var directiveList = []*DirectiveInfo{
 	{Name: "syslogmsgfmt", Support: Accepted, Note: noteLogging, set: boolSetter("syslogmsgfmt", nil)},
 
 	// Process tuning.
-	{Name: "realtime", Support: Accepted, Note: noteProcess, set: boolSetter("realtime", func(c *Config) *bool { return &c.Realtime })},
-	{Name: "rtprio", Support: Accepted, Note: noteProcess, set: func(c *Config, v string) error {
+	{Name: "realtime", Support: Honoured, set: boolSetter("realtime", func(c *Config) *bool { return &c.Realtime })},
+	{Name: "rtprio", Support: Honoured, set: func(c *Config, v string) error {
 		n := atoi(v)
 		if n < 1 || n > 99 {
 			return bad(fmt.Sprintf("Illegal realtime priority [%s]", v), "rtprio %q: want 1-99", v)
