@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lvskit/lvskit/compat/perlnum"
 )
 
 // Helpers reproducing the few perl behaviours mon's reader relies on
@@ -97,54 +99,9 @@ func splitSpaceN(s string, n int) []string {
 	return out
 }
 
-// perlNum is perl's numeric value of a string: the longest prefix, after
-// leading white space, that reads as a decimal number or inf/nan; 0 if
-// none.
-func perlNum(v string) float64 {
-	v = trimLeft(v)
-	i := 0
-	if i < len(v) && (v[i] == '+' || v[i] == '-') {
-		i++
-	}
-	rest := asciiLower(v[i:])
-	for _, w := range []string{"infinity", "inf", "nan"} {
-		if strings.HasPrefix(rest, w) {
-			f, _ := strconv.ParseFloat(v[:i+len(w)], 64)
-			return f
-		}
-	}
-	digits := 0
-	for i < len(v) && isDigit(v[i]) {
-		i++
-		digits++
-	}
-	if i < len(v) && v[i] == '.' {
-		j := i + 1
-		for j < len(v) && isDigit(v[j]) {
-			j++
-			digits++
-		}
-		i = j
-	}
-	if digits == 0 {
-		return 0
-	}
-	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
-		j := i + 1
-		if j < len(v) && (v[j] == '+' || v[j] == '-') {
-			j++
-		}
-		k := j
-		for k < len(v) && isDigit(v[k]) {
-			k++
-		}
-		if k > j {
-			i = k
-		}
-	}
-	f, _ := strconv.ParseFloat(v[:i], 64)
-	return f
-}
+// perlNum is perl's numeric value of a string: leading white space skipped, then
+// the longest numeric prefix (perlnum.Prefix).
+func perlNum(v string) float64 { return perlnum.Prefix(trimLeft(v)) }
 
 // perlInt is perlNum truncated to an int (saturating), for the options
 // mon keeps as strings and uses as numbers (maxprocs, histlength...).

@@ -3,9 +3,10 @@ package timeperiod
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lvskit/lvskit/compat/perlnum"
 )
 
 // Period is a parsed Time::Period specification. The zero value is the
@@ -391,7 +392,7 @@ func scaleValue(s Scale, v string) (val float64, twoDigit bool, ok bool) {
 		// A single year day is decremented before it is checked for
 		// non-digits, so perl's numeric reading of any prefix counts
 		// ("9am" is day 9, "2.0" day 2, "1e2" day 100).
-		n := perlNumPrefix(v) - 1
+		n := perlnum.Prefix(v) - 1
 		if n != math.Trunc(n) || n < 0 || n > 365 {
 			return 0, false, false
 		}
@@ -526,54 +527,6 @@ func perlNum(v string) float64 {
 		n = n*10 + float64(v[i]-'0')
 	}
 	return n
-}
-
-// perlNumPrefix is perl's numeric value of a string: the longest prefix
-// that reads as a decimal number (sign, digits, fraction, exponent) or
-// "inf"/"infinity"/"nan"; 0 when there is none.
-func perlNumPrefix(v string) float64 {
-	i := 0
-	if i < len(v) && (v[i] == '+' || v[i] == '-') {
-		i++
-	}
-	rest := v[i:]
-	for _, w := range []string{"infinity", "inf", "nan"} {
-		if len(rest) >= len(w) && asciiLower(rest[:len(w)]) == w {
-			f, _ := strconv.ParseFloat(v[:i+len(w)], 64)
-			return f
-		}
-	}
-	digits := 0
-	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < len(v) && v[i] == '.' {
-		j := i + 1
-		for j < len(v) && v[j] >= '0' && v[j] <= '9' {
-			j++
-			digits++
-		}
-		i = j
-	}
-	if digits == 0 {
-		return 0
-	}
-	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
-		j := i + 1
-		if j < len(v) && (v[j] == '+' || v[j] == '-') {
-			j++
-		}
-		k := j
-		for k < len(v) && v[k] >= '0' && v[k] <= '9' {
-			k++
-		}
-		if k > j {
-			i = k
-		}
-	}
-	f, _ := strconv.ParseFloat(v[:i], 64)
-	return f
 }
 
 // trimPerl removes leading and trailing perl white space. Like
