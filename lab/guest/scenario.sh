@@ -9,9 +9,11 @@
 #
 # Set by package lab: PHASES (e.g. "1 2 3 4 5"), VIP, EVERY (client request interval).
 set -u
-LAB=/lab
+LAB=${LAB:-/lab}
 PROBE=$LAB/bin/labprobe
-R=/results
+R=${R:-/results}
+CONSOLE=${CONSOLE:-/dev/console}
+export LAB R
 VIP=${VIP:-10.0.0.100}
 GW=10.0.0.254
 EVERY=${EVERY:-200ms}
@@ -20,7 +22,7 @@ REALSERVERS="rs1 rs2 rs3"
 
 ms() { read -r up _ </proc/uptime; echo "${up%.*}${up#*.}0"; }
 # ev: one event line; also on the console, which survives a VM killed at its deadline.
-ev() { local l; l="$(ms) $*"; echo "$l" >>$R/events; echo "LAB $l" >/dev/console; }
+ev() { local l; l="$(ms) $*"; echo "$l" >>$R/events; echo "LAB $l" >$CONSOLE; }
 die() { ev "error $*"; echo "scenario: $*" >&2; diag >&2; cleanup; exit 1; }
 # diag: what a failed run needs to be understood.
 diag() {
@@ -43,7 +45,7 @@ in_ns() { local node=$1; shift; $IP netns exec "$node" "$@"; }
 # its own host name (heartbeat's node name is uname -n) and its own /var/run.
 as_node() {
 	local node=$1; shift
-	$IP netns exec "$node" unshare -u sh -c 'hostname "$0" && mount -o bind "/lab/run/$0" /var/run && mount -o bind "/lab/lib/$0" /var/lib && exec "$@"' "$node" "$@"
+	$IP netns exec "$node" unshare -u sh -c 'hostname "$0" && mount -o bind "$LAB/run/$0" /var/run && mount -o bind "$LAB/lib/$0" /var/lib && exec "$@"' "$node" "$@"
 }
 addr_of() {
 	case "$1" in
@@ -60,7 +62,7 @@ wait_for() {
 		sleep 0.2
 	done
 	ev "timeout $what"
-	diag 2>&1 | sed 's/^/LAB diag /' >/dev/console
+	diag 2>&1 | sed 's/^/LAB diag /' >$CONSOLE
 	return 1
 }
 
@@ -112,7 +114,7 @@ mkdir -p $R /etc/ha.d /etc/mon /var/lib
 ev "setup begin"
 # syslog, as on the manual's machines: mond and heartbeatd log through it.
 syslogd -n -O $R/syslog & bg_pid $!
-cp /ours/ipvsadm /sbin/ipvsadm || die "install ipvsadm"
+if [ -e /ours/ipvsadm ]; then cp /ours/ipvsadm /sbin/ipvsadm || die "install ipvsadm"; fi
 $IP link add br0 type bridge && $IP link set br0 up || die "bridge"
 for n in gw $DIRECTORS $REALSERVERS; do
 	$IP netns add $n || die "netns $n"
@@ -122,7 +124,7 @@ for n in gw $DIRECTORS $REALSERVERS; do
 	in_ns $n $IP addr add "$(addr_of $n)/24" dev eth0
 	in_ns $n $IP link set eth0 up
 	[ $n = gw ] || in_ns $n $IP route add default via $GW
-	mkdir -p /lab/run/$n /lab/lib/$n/heartbeat
+	mkdir -p $LAB/run/$n $LAB/lib/$n/heartbeat
 done
 $IP netns add client
 $IP link add eth1 netns gw type veth peer name eth0 netns client || die "client veth"
@@ -145,7 +147,7 @@ for n in $REALSERVERS; do
 done
 # Directors: both boot as real servers (rc.local), with the sync daemon as backup.
 for n in $DIRECTORS; do
-	mkdir -p /lab/run/$n/mon/state.d /lab/run/$n/mon/log.d
+	mkdir -p $LAB/run/$n/mon/state.d $LAB/run/$n/mon/log.d
 	as_node $n env DEV=eth0 VIP=$VIP /root/conf/data || die "rc.local $n"
 done
 ev "setup real servers and directors configured"
@@ -203,7 +205,7 @@ if has_phase 3; then
 	$IP netns exec client $PROBE hold -addr $VIP:7000 -every 300ms -for 10m -out $R/hold.log & HOLD=$!; bg_pid $HOLD
 	sleep 3
 	a=$(active); b=$(other $a)
-	kill -9 "$(cat /lab/run/$a/heartbeat.pid)"
+	kill -9 "$(cat $LAB/run/$a/heartbeat.pid)"
 	ev "act kill-hb $a"
 	wait_for 30 "$b takes over" is_director $b
 	sleep 2
