@@ -12,7 +12,7 @@ build:
 	@mkdir -p $(BIN)
 	@for c in $(CMDS); do [ -d cmd/$$c ] && $(GO) build -trimpath -o $(BIN)/$$c ./cmd/$$c || exit 1; done
 	@# Debian ships ipvsadm-save/ipvsadm-restore; ours dispatch on argv[0].
-	@ln -sf ipvsadm $(BIN)/ipvsadm-save && ln -sf ipvsadm $(BIN)/ipvsadm-restore
+	@ln -sf ipvsadm $(BIN)/ipvsadm-save && ln -sf ipvsadm $(BIN)/ipvsadm-restore && ln -sf ipvsadm $(BIN)/ipvsadm-adopt
 
 deps:
 	@bash scripts/install-test-deps.sh

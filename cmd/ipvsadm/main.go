@@ -1,6 +1,7 @@
 // Command ipvsadm is a drop-in replacement for ipvsadm 1.31: same options, same output,
 // same exit statuses. Invoked as ipvsadm-save or ipvsadm-restore (a link) it behaves as
-// the wrapper scripts of that name shipped with ipvsadm.
+// the wrapper scripts of that name shipped with ipvsadm; as ipvsadm-adopt (lvskit's
+// own) it brings the table to a set of rules without flushing it.
 package main
 
 import (
@@ -31,6 +32,8 @@ func main() {
 		os.Exit(RunSave(env))
 	case "ipvsadm-restore":
 		os.Exit(RunRestore(env))
+	case "ipvsadm-adopt":
+		os.Exit(RunAdopt(env))
 	}
 	os.Exit(Run(env))
 }
