@@ -6,6 +6,7 @@
 //	lvs-arp realserver -i eth0 --vip 10.144.43.185      # rc.local, "lvs stop"
 //	lvs-arp director   -i eth0 --vip 10.144.43.185      # "lvs start"
 //	lvs-arp status     -i eth0 --vip 10.144.43.185
+//	lvs-arp announce   -i eth0 --vip 10.144.43.185      # "lvs start", once the table is up
 //
 // realserver sets net.ipv4.conf.{all,IFACE}.arp_ignore=1 and arp_announce=2 (see
 // compat/arphidden: the kernel takes the maximum of "all" and the interface) and then
@@ -17,16 +18,25 @@
 // the VIPs leave --vip-dev first, then the sysctls go back to 0. Putting the VIP on eth0
 // stays the job of heartbeat's IPaddr (or /etc/init.d/lvs). Both are idempotent.
 //
+// announce sends gratuitous ARP for each VIP on each interface (request and reply
+// pairs, as heartbeat's send_arp: --count pairs --interval apart), so the gateway sends
+// the VIP's traffic to this node now rather than when its ARP entry expires. A director
+// that takes over calls it after its IPVS table is in place: announced earlier, the
+// traffic reaches a node with no IPVS service yet, whose own stack resets it (IPVS
+// handles nothing in a network namespace until its first service exists).
+//
 // status prints the settings and the role they amount to, and exits 0 for realserver
 // or director, 1 for a mix of both (for example hidden on all but the VIP not on lo).
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/netip"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -34,15 +44,18 @@ import (
 	"github.com/lvskit/lvskit/internal/hostnet"
 )
 
-const usage = `usage: lvs-arp realserver|director|status [-i IFACE]... [--vip ADDR]... [--vip-dev DEV]
+const usage = `usage: lvs-arp realserver|director|status|announce [-i IFACE]... [--vip ADDR]... [--vip-dev DEV]
   realserver   hide the VIPs from ARP (arp_ignore=1, arp_announce=2 on all and IFACE)
                and hold them as /32 on DEV: a DR or TUN real server, a standby director
   director     the reverse: VIPs off DEV, arp_ignore and arp_announce back to 0
   status       print the settings and the role they amount to (exit 1 when mixed)
+  announce     gratuitous ARP for the VIPs on IFACE (the VIPs must be on IFACE)
   -i, --interface IFACE   interface the ARP requests come in on (default eth0; repeatable)
       --vip ADDR          a virtual IP (repeatable)
       --vip-dev DEV       where a real server holds the VIPs: lo (LVS/DR, default) or
                           tunl0 (LVS/TUN)
+      --count N           announce: request/reply pairs to send (default 3)
+      --interval DUR      announce: time between pairs (default 200ms)
 `
 
 // host is what lvs-arp needs from the system: hostnet's addresses and sysctls, and
@@ -62,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer, h host) int {
 	ifaces := fs.StringArrayP("interface", "i", nil, "")
 	vips := fs.StringArray("vip", nil, "")
 	vipDev := fs.String("vip-dev", "lo", "")
+	count := fs.Int("count", 3, "")
+	interval := fs.Duration("interval", 200*time.Millisecond, "")
 	help := fs.BoolP("help", "h", false, "")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "lvs-arp: %v\n%s", err, usage)
@@ -98,6 +113,16 @@ func run(args []string, stdout, stderr io.Writer, h host) int {
 		err = c.realServer(h)
 	case "director":
 		err = c.director(h)
+	case "announce":
+		if len(addrs) == 0 {
+			fmt.Fprintf(stderr, "lvs-arp: announce: no --vip given\n")
+			return 2
+		}
+		if *count < 1 || *count > 100 || *interval < 0 || *interval > 10*time.Second {
+			fmt.Fprintf(stderr, "lvs-arp: announce: --count must be 1..100 and --interval 0..10s\n")
+			return 2
+		}
+		err = c.announce(h, hostnet.ARP{Count: *count, Interval: *interval})
 	case "status":
 		role, lines, err := c.status(h)
 		if err != nil {
@@ -176,6 +201,28 @@ func (c config) director(h host) error {
 		}
 	}
 	return setAll(h, arphidden.Settings(false, c.hideOn()...))
+}
+
+func (c config) announce(h host, arp hostnet.ARP) error {
+	for _, ifc := range c.ifaces {
+		for _, a := range c.vips {
+			ok, err := h.HasAddress(ifc, a)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("announce: %v is not on %s", a, ifc)
+			}
+		}
+	}
+	for _, ifc := range c.ifaces {
+		for _, a := range c.vips {
+			if err := h.SendGratuitousARP(context.Background(), ifc, a, arp); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // status reads each setting; the role is realserver when every interface ARP requests

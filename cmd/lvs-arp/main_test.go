@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -127,5 +128,30 @@ func TestUsageErrors(t *testing.T) {
 	}
 	if rc, out, _ := runArgs(t, newFake(), "--help"); rc != 0 || !strings.HasPrefix(out, "usage:") {
 		t.Errorf("--help: rc %d %q", rc, out)
+	}
+}
+
+// announce: the VIP must be on the interface (announcing an address the node does not
+// hold would steal it); then one send per interface and VIP with the given pacing.
+func TestAnnounce(t *testing.T) {
+	f := newFake()
+	if rc, _, e := runArgs(t, f, "announce", "-i", "eth0", "--vip", "10.144.43.185"); rc != 1 || !strings.Contains(e, "not on eth0") {
+		t.Fatalf("announce without the VIP on eth0: rc %d: %q", rc, e)
+	}
+	f.Calls = nil
+	if err := f.AddAddress(hostnet.Address{Prefix: netip.MustParsePrefix("10.144.43.185/32"), Interface: "eth0"}); err != nil {
+		t.Fatal(err)
+	}
+	f.Calls = nil
+	if rc, _, e := runArgs(t, f, "announce", "-i", "eth0", "--vip", "10.144.43.185", "--count", "2", "--interval", "100ms"); rc != 0 {
+		t.Fatalf("announce: rc %d: %s", rc, e)
+	}
+	if d := cmp.Diff([]string{"arp eth0 10.144.43.185 count=2 interval=100ms"}, f.Calls); d != "" {
+		t.Errorf("announce calls (-want +got):\n%s", d)
+	}
+	for _, args := range [][]string{{"announce", "-i", "eth0"}, {"announce", "--vip", "10.144.43.185", "--count", "0"}} {
+		if rc, _, _ := runArgs(t, f, args...); rc != 2 {
+			t.Errorf("%v: rc %d, want 2", args, rc)
+		}
 	}
 }
