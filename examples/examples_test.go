@@ -99,13 +99,13 @@ func director(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	re := regexp.MustCompile(`(?m)^\s*\$IPVSADM -a -t \$VIP:(\d+) -r (\S+) -w (\d+) -g$`)
+	re := regexp.MustCompile(`(?m)^\s*-a -t \$VIP:(\d+) -r (\S+) -w (\d+) -g$`)
 	out := map[string]string{}
 	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
 		out["10.144.43.185:"+m[1]+" "+m[2]] = "w=" + m[3] + " dr"
 	}
 	if len(out) != 3 {
-		t.Fatalf("found %d ipvsadm -a lines in etc/init.d/lvs, want 3", len(out))
+		t.Fatalf("found %d -a lines in etc/init.d/lvs's table, want 3", len(out))
 	}
 	return out
 }
@@ -341,6 +341,16 @@ func TestLvsRoles(t *testing.T) {
 	if err := os.WriteFile(ipvsadm, []byte(fake), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// ipvsadm-adopt (found next to $IPVSADM) logs the rules it is given; lvs-arp its
+	// arguments.
+	adopt := "#!/bin/sh\n{ echo \"ipvsadm-adopt $*\"; sed 's/^/  /'; } >> " + log + "\nexit 0\n"
+	if err := os.WriteFile(ipvsadm+"-adopt", []byte(adopt), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lvsArp := filepath.Join(dir, "lvs-arp")
+	if err := os.WriteFile(lvsArp, []byte("#!/bin/sh\necho \"lvs-arp $*\" >> "+log+"\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
@@ -375,7 +385,7 @@ dump "start without IPaddr"
 dump "stop again"
 `
 	cmd := exec.Command("unshare", "-n", "sh", "-c", script)
-	cmd.Env = append(os.Environ(), "IPVSADM="+ipvsadm, "LOG="+log, "EX="+wd)
+	cmd.Env = append(os.Environ(), "IPVSADM="+ipvsadm, "LVS_ARP="+lvsArp, "LOG="+log, "EX="+wd)
 	out, exited := runBounded(t, cmd, "\x00never", 30*time.Second)
 	if !exited {
 		t.Fatalf("the role switch did not finish within its bound:\n%s", out)
@@ -398,12 +408,14 @@ eth0/arp_ignore=0
 eth0/arp_announce=0
 ip_forward=1
 `
-	start := `ipvsadm -A -t 10.144.43.185:8080 -s rr
-ipvsadm -a -t 10.144.43.185:8080 -r 10.144.43.175 -w 5 -g
-ipvsadm -a -t 10.144.43.185:8080 -r 10.144.43.187 -w 5 -g
-ipvsadm -a -t 10.144.43.185:8080 -r 10.144.43.142 -w 5 -g
+	start := `ipvsadm-adopt 
+  -A -t 10.144.43.185:8080 -s rr
+  -a -t 10.144.43.185:8080 -r 10.144.43.175 -w 5 -g
+  -a -t 10.144.43.185:8080 -r 10.144.43.187 -w 5 -g
+  -a -t 10.144.43.185:8080 -r 10.144.43.142 -w 5 -g
 ipvsadm --stop-daemon backup
 ipvsadm --start-daemon master --mcast-interface eth0
+lvs-arp announce -i eth0 --vip 10.144.43.185
 `
 	stop := `ipvsadm -C
 ipvsadm --stop-daemon master
@@ -539,6 +551,9 @@ func TestHeartbeatFiles(t *testing.T) {
 			t.Errorf("timing: keepalive %v deadtime %v initdead %v udpport %d; want the manual's 2s 40s 4m0s 1001",
 				cfg.Keepalive, cfg.Deadtime, cfg.Initdead, cfg.UDPPort)
 		}
+		if cfg.AutoFailback != hacf.FailbackOff {
+			t.Errorf("auto_failback %v, want off: the manual's intent (resources stay where they moved)", cfg.AutoFailback)
+		}
 		if len(cfg.Media) != 1 || cfg.Media[0].Kind != hacf.Ucast || cfg.Media[0].Interface != "eth0" || cfg.Media[0].Port != 1001 {
 			t.Errorf("media: %+v, want ucast on eth0 to port 1001", cfg.Media)
 		}
@@ -571,7 +586,8 @@ func TestHeartbeatFiles(t *testing.T) {
 	if g.Node != "linux187" {
 		t.Errorf("haresources node %q, want linux187", g.Node)
 	}
-	if diff := cmp.Diff([]string{"IPaddr::10.144.43.185", "lvs", "mon"}, specs); diff != "" {
+	// lvs before the VIP: see the comment in haresources.
+	if diff := cmp.Diff([]string{"lvs", "IPaddr::10.144.43.185", "mon"}, specs); diff != "" {
 		t.Errorf("resources (-want +got):\n%s", diff)
 	}
 	// The resources are scripts the examples provide (lvs) or configure (mon: Debian's
@@ -584,7 +600,7 @@ func TestHeartbeatFiles(t *testing.T) {
 	}
 	lvs, _ := os.ReadFile("etc/init.d/lvs")
 	moncf, _ := os.ReadFile("etc/mon/mon.cf")
-	vip := strings.TrimPrefix(specs[0], "IPaddr::")
+	vip := strings.TrimPrefix(specs[1], "IPaddr::")
 	if !strings.Contains(string(lvs), "VIP=${VIP:-"+vip+"}") || !strings.Contains(string(moncf), "-V "+vip+":8080") {
 		t.Errorf("the VIP %s of haresources is not the one of etc/init.d/lvs and mon.cf", vip)
 	}

@@ -1,7 +1,6 @@
 package lab
 
 import (
-	_ "embed"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,12 +14,6 @@ const (
 	VIP     = "10.0.0.100"
 	Gateway = "10.0.0.254"
 )
-
-// authCf is the lab's /etc/mon/auth.cf: mon stops without one, and examples/ has none
-// (Debian's mon package installs it).
-//
-//go:embed guest/auth.cf
-var authCf []byte
 
 // Director and RealServer addresses by name.
 var (
@@ -90,33 +83,19 @@ func Adapt(root string) (map[string][]byte, error) {
 	}
 	files := map[string][]byte{}
 
-	// /etc/init.d/lvs: the lab's addresses, and one more service — the echo service on
-	// port 7000 that carries the long-lived connection across a failover.
+	// /etc/init.d/lvs: the lab's addresses, and one more service in its table — the echo
+	// service on port 7000 that carries the long-lived connection across a failover.
 	lvs, err := read("etc/init.d/lvs")
 	if err != nil {
 		return nil, err
 	}
 	lvs, err = apply("etc/init.d/lvs", lvs, append(addressEdits(lvs), edit{
-		// lab: announce the VIP, once the IPVS table is ready. heartbeat's IPaddr (and
-		// heartbeatd's, faithfully) finds the VIP already "up" on lo, where the
-		// real-server role keeps it, and does nothing: no address on eth0 and no
-		// gratuitous ARP. "lvs start" then puts it on eth0 itself, and without an
-		// announcement the gateway keeps sending the VIP's traffic to the old director
-		// (which answers with resets once it is a real server again). Announced before
-		// the table is there, the new director's own stack resets the connections. The
-		// manual's patched IPaddr covered this; examples/ does not.
-		"\t\t$IPVSADM --start-daemon master --mcast-interface $DEV 2>/dev/null\n",
-		"\t\t$IPVSADM --start-daemon master --mcast-interface $DEV 2>/dev/null\n" +
-			"\t\t# lab: tell the segment who has the VIP now (see lab/adapt.go)\n" +
-			"\t\tarping -U -c 2 -I $DEV -s $VIP $VIP >/dev/null 2>&1\n",
-	}, edit{
-		"\t\t# lvskit: send our connections to the standby director\n",
-		"\t\t# lab: an echo service for the long-lived connection\n" +
-			"\t\t$IPVSADM -A -t $VIP:7000 -s rr\n" +
-			"\t\t$IPVSADM -a -t $VIP:7000 -r " + RealServers["rs1"] + " -w 5 -g\n" +
-			"\t\t$IPVSADM -a -t $VIP:7000 -r " + RealServers["rs2"] + " -w 5 -g\n" +
-			"\t\t$IPVSADM -a -t $VIP:7000 -r " + RealServers["rs3"] + " -w 5 -g\n" +
-			"\t\t# lvskit: send our connections to the standby director\n",
+		"\t\tEOF\n",
+		"\t\t-A -t $VIP:7000 -s rr\n" +
+			"\t\t-a -t $VIP:7000 -r " + RealServers["rs1"] + " -w 5 -g\n" +
+			"\t\t-a -t $VIP:7000 -r " + RealServers["rs2"] + " -w 5 -g\n" +
+			"\t\t-a -t $VIP:7000 -r " + RealServers["rs3"] + " -w 5 -g\n" +
+			"\t\tEOF\n",
 	}))
 	if err != nil {
 		return nil, err
@@ -166,16 +145,16 @@ func Adapt(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	authCf, err := read("etc/mon/auth.cf")
+	if err != nil {
+		return nil, err
+	}
 	authkeys, err := read("etc/ha.d/authkeys")
 	if err != nil {
 		return nil, err
 	}
 	for node, peer := range map[string]string{"d1": "d2", "d2": "d1"} {
 		cf, err := apply("etc/ha.d/ha.cf", hacf, []edit{
-			// The manual's comment says what it meant: resources stay where they moved.
-			// heartbeat 3.0.6 reads "nice_failback on" as auto_failback legacy, which moves
-			// them back (and heartbeatd warns so); "auto_failback off" is the manual's intent.
-			{"nice_failback on", "auto_failback off"},
 			{"keepalive 2 ", fmt.Sprintf("keepalive %d ", Keepalive)},
 			{"deadtime 40 ", fmt.Sprintf("deadtime %d ", Deadtime)},
 			{"initdead 240", fmt.Sprintf("initdead %d", Initdead)},
@@ -192,7 +171,7 @@ func Adapt(root string) (map[string][]byte, error) {
 		files[etc+"/ha.d/authkeys"] = []byte(authkeys)
 		files[etc+"/mon/mon.cf"] = []byte(mon)
 		files[etc+"/mon/userfile"] = nil
-		files[etc+"/mon/auth.cf"] = authCf
+		files[etc+"/mon/auth.cf"] = []byte(authCf)
 	}
 	return files, nil
 }

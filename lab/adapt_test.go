@@ -25,7 +25,7 @@ func TestAdapt(t *testing.T) {
 		}
 	}
 	lvs := string(files["/etc/init.d/lvs"])
-	for _, want := range []string{"VIP=${VIP:-10.0.0.100}", "-r 10.0.0.21 -w 5 -g", "$IPVSADM -A -t $VIP:7000 -s rr", "--start-daemon master"} {
+	for _, want := range []string{"VIP=${VIP:-10.0.0.100}", "-r 10.0.0.21 -w 5 -g", "\t\t-A -t $VIP:7000 -s rr\n", "--start-daemon master", "$LVS_ARP announce"} {
 		if !strings.Contains(lvs, want) {
 			t.Errorf("/etc/init.d/lvs lacks %q", want)
 		}
@@ -45,15 +45,16 @@ func TestAdapt(t *testing.T) {
 			t.Errorf("%s ha.cf: %v", node, err)
 		}
 		peer := map[string]string{"d1": Directors["d2"], "d2": Directors["d1"]}[node]
-		if !strings.Contains(cf, "ucast eth0 "+peer+"\n") || !strings.Contains(cf, "deadtime 8 ") {
+		if !strings.Contains(cf, "ucast eth0 "+peer+"\n") || !strings.Contains(cf, "deadtime 8 ") || !strings.Contains(cf, "\nauto_failback off\n") {
 			t.Errorf("%s ha.cf:\n%s", node, cf)
 		}
 		hr, err := haresources.Parse("haresources", bytes.NewReader(files[etc+"/ha.d/haresources"]))
 		if err != nil {
 			t.Fatalf("%s haresources: %v", node, err)
 		}
-		if got := strings.TrimSpace(string(files[etc+"/ha.d/haresources"])); got != "d1 10.0.0.100 lvs mon" || hr == nil {
-			t.Errorf("%s haresources %q", node, got)
+		if len(hr.Groups) != 1 || hr.Groups[0].Node != "d1" || len(hr.Groups[0].Resources) != 3 ||
+			hr.Groups[0].Resources[1].String() != "IPaddr::10.0.0.100" {
+			t.Errorf("%s haresources %+v", node, hr)
 		}
 	}
 }

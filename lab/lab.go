@@ -80,7 +80,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	bins, cleanup, err := vmtest.BuildCommands("ipvsadm", "mond", "lvs-alert", "heartbeatd")
+	bins, cleanup, err := vmtest.BuildCommands("ipvsadm", "mond", "lvs-alert", "heartbeatd", "lvs-arp")
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +91,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	host["/usr/sbin/mond"] = bins["/ours/mond"]
 	host["/usr/lib/mon/alert.d/lvs.alert"] = bins["/ours/lvs-alert"]
 	host["/usr/sbin/heartbeatd"] = bins["/ours/heartbeatd"]
+	host["/usr/sbin/lvs-arp"] = bins["/ours/lvs-arp"]
 	probe := filepath.Join(work, "labprobe")
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", probe, "./lab/cmd/labprobe")
 	cmd.Dir = root
