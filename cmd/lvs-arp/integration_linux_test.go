@@ -3,12 +3,14 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestIntegrationNetns runs the built command in a fresh network namespace with an
@@ -68,5 +70,51 @@ func TestIntegrationNetns(t *testing.T) {
 	}
 	if out, _ := in("ip", "-o", "-4", "addr", "show", "dev", "lo"); strings.Contains(out, "10.9.9.9") {
 		t.Errorf("VIP left on lo:\n%s", out)
+	}
+
+	// announce: the first pair from the command, the second from its detached copy,
+	// as seen on the veth's other end.
+	if _, err := exec.LookPath("tcpdump"); err != nil {
+		t.Log("tcpdump not installed: announce not checked on the wire")
+		return
+	}
+	in("ip", "link", "set", "eth0", "up")
+	in("ip", "link", "set", "eth1", "up")
+	in("ip", "addr", "add", "10.9.9.9/32", "dev", "eth0")
+	capture := exec.Command("ip", "netns", "exec", ns, "timeout", "10", "tcpdump", "-n", "-l", "-i", "eth1", "-c", "4", "arp")
+	var got strings.Builder
+	capture.Stdout = &got
+	stderr, err := capture.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := capture.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// tcpdump says "listening on eth1" once it captures.
+	listening := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "listening on") {
+				listening <- true
+			}
+		}
+		close(listening)
+	}()
+	select {
+	case ok := <-listening:
+		if !ok {
+			t.Fatal("tcpdump ended without capturing")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("tcpdump did not start capturing within 10s")
+	}
+	if out, err := in(bin, "announce", "-i", "eth0", "--vip", "10.9.9.9", "--count", "2", "--interval", "300ms"); err != nil {
+		t.Fatalf("announce: %v\n%s", err, out)
+	}
+	capture.Wait()
+	if n := strings.Count(got.String(), "10.9.9.9"); n < 4 {
+		t.Errorf("saw %d ARP packets for the VIP, want 4 (2 request/reply pairs):\n%s", n, got.String())
 	}
 }

@@ -4,6 +4,9 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
 
 	"github.com/vishvananda/netlink"
 
@@ -20,4 +23,19 @@ func (linuxHost) LinkUp(name string) error {
 		return fmt.Errorf("link %s: %w", name, err)
 	}
 	return netlink.LinkSetUp(l)
+}
+
+func (linuxHost) Detach(args []string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(self, args...)
+	// No stdio: a resource script's caller waits for its output pipes to close.
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	return cmd.Process.Release()
 }

@@ -35,6 +35,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,6 +64,9 @@ const usage = `usage: lvs-arp realserver|director|status|announce [-i IFACE]... 
 type host interface {
 	hostnet.Net
 	LinkUp(name string) error
+	// Detach runs lvs-arp again with args, in the background and in a session of its
+	// own, and returns once it has started.
+	Detach(args []string) error
 }
 
 func main() {
@@ -77,6 +81,9 @@ func run(args []string, stdout, stderr io.Writer, h host) int {
 	vipDev := fs.String("vip-dev", "lo", "")
 	count := fs.Int("count", 3, "")
 	interval := fs.Duration("interval", 200*time.Millisecond, "")
+	// --repeat: the detached rest of an announcement (see announce).
+	repeat := fs.Bool("repeat", false, "")
+	_ = fs.MarkHidden("repeat")
 	help := fs.BoolP("help", "h", false, "")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "lvs-arp: %v\n%s", err, usage)
@@ -122,7 +129,7 @@ func run(args []string, stdout, stderr io.Writer, h host) int {
 			fmt.Fprintf(stderr, "lvs-arp: announce: --count must be 1..100 and --interval 0..10s\n")
 			return 2
 		}
-		err = c.announce(h, hostnet.ARP{Count: *count, Interval: *interval})
+		err = c.announce(h, hostnet.ARP{Count: *count, Interval: *interval}, *repeat)
 	case "status":
 		role, lines, err := c.status(h)
 		if err != nil {
@@ -203,7 +210,15 @@ func (c config) director(h host) error {
 	return setAll(h, arphidden.Settings(false, c.hideOn()...))
 }
 
-func (c config) announce(h host, arp hostnet.ARP) error {
+// announce sends the first pair of every announcement before it returns, so its
+// status says whether the announcement went out, and leaves the repeats to a detached
+// copy of itself (as heartbeat's IPaddr leaves them to send_arp in the background): a
+// director taking over need not wait for them before starting its next resource.
+// repeat is that copy: it waits one interval, then sends the rest.
+func (c config) announce(h host, arp hostnet.ARP, repeat bool) error {
+	if repeat {
+		time.Sleep(arp.Interval)
+	}
 	for _, ifc := range c.ifaces {
 		for _, a := range c.vips {
 			ok, err := h.HasAddress(ifc, a)
@@ -215,12 +230,29 @@ func (c config) announce(h host, arp hostnet.ARP) error {
 			}
 		}
 	}
+	now := arp
+	if !repeat {
+		now.Count = 1
+	}
 	for _, ifc := range c.ifaces {
 		for _, a := range c.vips {
-			if err := h.SendGratuitousARP(context.Background(), ifc, a, arp); err != nil {
+			if err := h.SendGratuitousARP(context.Background(), ifc, a, now); err != nil {
 				return err
 			}
 		}
+	}
+	if repeat || arp.Count == 1 {
+		return nil
+	}
+	args := []string{"announce", "--repeat", "--count", strconv.Itoa(arp.Count - 1), "--interval", arp.Interval.String()}
+	for _, ifc := range c.ifaces {
+		args = append(args, "-i", ifc)
+	}
+	for _, a := range c.vips {
+		args = append(args, "--vip", a.String())
+	}
+	if err := h.Detach(args); err != nil {
+		return fmt.Errorf("announce: repeats: %w", err)
 	}
 	return nil
 }

@@ -13,8 +13,11 @@ import (
 
 type fakeHost struct {
 	*hostnet.Fake
-	up []string
+	up       []string
+	detached [][]string
 }
+
+func (f *fakeHost) Detach(args []string) error { f.detached = append(f.detached, args); return nil }
 
 func (f *fakeHost) LinkUp(name string) error { f.up = append(f.up, name); return nil }
 
@@ -146,8 +149,20 @@ func TestAnnounce(t *testing.T) {
 	if rc, _, e := runArgs(t, f, "announce", "-i", "eth0", "--vip", "10.144.43.185", "--count", "2", "--interval", "100ms"); rc != 0 {
 		t.Fatalf("announce: rc %d: %s", rc, e)
 	}
-	if d := cmp.Diff([]string{"arp eth0 10.144.43.185 count=2 interval=100ms"}, f.Calls); d != "" {
+	// The first pair now, the rest from a detached copy.
+	if d := cmp.Diff([]string{"arp eth0 10.144.43.185 count=1 interval=100ms"}, f.Calls); d != "" {
 		t.Errorf("announce calls (-want +got):\n%s", d)
+	}
+	rest := []string{"announce", "--repeat", "--count", "1", "--interval", "100ms", "-i", "eth0", "--vip", "10.144.43.185"}
+	if len(f.detached) != 1 || !cmp.Equal(rest, f.detached[0]) {
+		t.Fatalf("detached %q, want %q", f.detached, rest)
+	}
+	f.Calls = nil
+	if rc, _, e := runArgs(t, f, f.detached[0]...); rc != 0 {
+		t.Fatalf("the detached copy: rc %d: %s", rc, e)
+	}
+	if d := cmp.Diff([]string{"arp eth0 10.144.43.185 count=1 interval=100ms"}, f.Calls); d != "" || len(f.detached) != 1 {
+		t.Errorf("the detached copy's calls (-want +got):\n%s (detached again: %d)", d, len(f.detached)-1)
 	}
 	for _, args := range [][]string{{"announce", "-i", "eth0"}, {"announce", "--vip", "10.144.43.185", "--count", "0"}} {
 		if rc, _, _ := runArgs(t, f, args...); rc != 2 {

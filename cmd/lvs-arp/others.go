@@ -8,4 +8,5 @@ type otherHost struct{ hostnet.Net }
 
 func newLinuxHost() host { return otherHost{hostnet.NewLinux()} }
 
-func (otherHost) LinkUp(string) error { return hostnet.ErrNotImplemented }
+func (otherHost) LinkUp(string) error   { return hostnet.ErrNotImplemented }
+func (otherHost) Detach([]string) error { return hostnet.ErrNotImplemented }
