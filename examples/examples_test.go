@@ -428,8 +428,8 @@ ipvsadm --start-daemon backup --mcast-interface eth0
 		"stopped\n" +
 		"== start without IPaddr\neth0 10.144.43.185/32\neth0 10.144.43.187/24\nlo 127.0.0.1/8\n" + directorSysctls + start +
 		"== stop again\n" + realServer + stop
-	// status runs ipvsadm -L -n; those lines are logged too.
-	got := strings.ReplaceAll(out, "ipvsadm -L -n\n", "")
+	// status runs ipvsadm -L -n -t VIP:8080; those lines are logged too.
+	got := strings.ReplaceAll(out, "ipvsadm -L -n -t 10.144.43.185:8080\n", "")
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("role switch (-want +got):\n%s", diff)
 	}
