@@ -8,20 +8,18 @@ import (
 	"time"
 )
 
-// Bounds the scenario is held to. The issue states the first of each pair; the lab
-// asserts the second, wider one, because an emulated machine on two shared cores can
-// stall for seconds (a test must not flake on a loaded CI runner). The timeline prints
-// every figure next to the stated bound.
+// Bounds the scenario is held to: what the issue states, with the lab's timings, and
+// asserted as stated.
 var (
-	// mond removes a dead real server within alertafter × interval (stated), plus the
-	// time to the first failing check (up to one interval) and the monitor's own time.
-	StatedRemoval  = MonAlertAfter * MonInterval * time.Second
-	AssertRemoval  = 15 * time.Second
-	StatedFailover = (Deadtime + 1) * time.Second
-	AssertFailover = 3 * StatedFailover
+	// mond removes a dead real server within alertafter × interval of its first failed
+	// check, which comes at most one interval after the stop; one more second for
+	// http.monitor and lvs.alert to run.
+	BoundRemoval = time.Duration(MonAlertAfter+1)*MonInterval*time.Second + time.Second
+	// The other director runs the whole group (VIP, lvs, mond) within deadtime + 1 s
+	// of the kill.
+	BoundFailover = (Deadtime + 1) * time.Second
 	// Two directors may both be active at most deadtime.
-	StatedBothActive = Deadtime * time.Second
-	AssertBothActive = 2 * StatedBothActive
+	BoundBothActive = Deadtime * time.Second
 )
 
 func ms(d time.Duration) int64 { return d.Milliseconds() }
@@ -140,8 +138,8 @@ func (r *Report) checkPhase2(fail func(string, ...any)) {
 		fail("phase 2: rs2 never left the table while its HTTP was down")
 		return
 	}
-	if d := time.Duration(removed-stop) * time.Millisecond; d > AssertRemoval {
-		fail("phase 2: rs2 removed %v after its HTTP stopped, bound %v", d, AssertRemoval)
+	if d := time.Duration(removed-stop) * time.Millisecond; d > BoundRemoval {
+		fail("phase 2: rs2 removed %v after its HTTP stopped, bound %v", d, BoundRemoval)
 	}
 	added := r.TableChange(start, "rs2", true)
 	if added == 0 || added > p.End {
@@ -165,8 +163,10 @@ func (r *Report) checkPhase3(fail func(string, ...any)) {
 		fail("phase 3: no other director took over after %s", fo.Cause)
 		return
 	}
-	if fo.Duration() > AssertFailover {
-		fail("phase 3: failover took %v, bound %v", fo.Duration(), AssertFailover)
+	if fo.Complete == 0 {
+		fail("phase 3: %s never ran the whole group (VIP, lvs, mond)", fo.TakenBy)
+	} else if fo.CompleteDuration() > BoundFailover {
+		fail("phase 3: %s ran the whole group (VIP, lvs, mond) %v after the kill, bound %v", fo.TakenBy, fo.CompleteDuration(), BoundFailover)
 	}
 	// The new director runs the whole group: VIP, lvs (table, sync master) and mon.
 	end := int64(1) << 62
@@ -234,8 +234,8 @@ func (r *Report) checkPhase4(fail func(string, ...any)) {
 		if iv[1] < fo.T {
 			continue // before the cut (phase 3 leaves the killed node's group in place for a while)
 		}
-		if d := time.Duration(iv[1]-iv[0]) * time.Millisecond; d > AssertBothActive {
-			fail("phase 4: two directors active for %v from %s, bound %v", d, sec(r, iv[0]), AssertBothActive)
+		if d := time.Duration(iv[1]-iv[0]) * time.Millisecond; d > BoundBothActive {
+			fail("phase 4: two directors active for %v from %s, bound %v", d, sec(r, iv[0]), BoundBothActive)
 		}
 	}
 	// From the cut until the other director announces the VIP, the gateway sends the
@@ -400,10 +400,10 @@ func (r *Report) Timeline(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	for _, fo := range r.Failovers {
-		bound := StatedFailover
-		what := "deadtime + 1 s"
+		bound := BoundFailover
+		what := "deadtime + 1 s to the whole group"
 		if strings.HasPrefix(fo.Cause, "cut") {
-			bound, what = StatedBothActive, "deadtime"
+			bound, what = BoundBothActive, "deadtime of two directors"
 		}
 		s := fmt.Sprintf("failover after %s at %s: ", fo.Cause, sec(r, fo.T))
 		if fo.GaveUp != 0 && strings.HasPrefix(fo.Cause, "kill-hb") {
@@ -416,15 +416,18 @@ func (r *Report) Timeline(w io.Writer) {
 		}
 		if fo.Taken != 0 {
 			s += fmt.Sprintf("%s director after %.1fs", fo.TakenBy, fo.Duration().Seconds())
+			if fo.Complete != 0 {
+				s += fmt.Sprintf(", whole group (VIP, lvs, mond) after %.1fs", fo.CompleteDuration().Seconds())
+			}
 		} else {
 			s += "no other director"
 		}
-		fmt.Fprintf(w, "%s (stated bound %v: %s)\n", s, bound, what)
+		fmt.Fprintf(w, "%s (bound %v: %s)\n", s, bound, what)
 	}
 	if stop := r.EventTime("act stop-http rs2"); stop != 0 {
 		if rm := r.TableChange(stop, "rs2", false); rm != 0 {
-			fmt.Fprintf(w, "mond removed rs2 %.1fs after its HTTP stopped (stated bound alertafter × interval = %v, plus up to one interval to the first failing check)\n",
-				float64(rm-stop)/1000, StatedRemoval)
+			fmt.Fprintf(w, "mond removed rs2 %.1fs after its HTTP stopped (bound %v: alertafter × interval from the first failed check, at most one interval after the stop, + 1 s to run the monitor and alert)\n",
+				float64(rm-stop)/1000, BoundRemoval)
 		}
 		if start := r.EventTime("act start-http rs2"); start != 0 {
 			if add := r.TableChange(start, "rs2", true); add != 0 {
@@ -456,7 +459,7 @@ func (r *Report) Timeline(w io.Writer) {
 		fmt.Fprintf(w, "long-lived connection: %d exchanges before the kill, %d after, %d breaks, served by %s\n", before, after, broken, strings.Join(names, " "))
 	}
 	for _, iv := range r.BothActive() {
-		why := fmt.Sprintf("bound: deadtime %v", StatedBothActive)
+		why := fmt.Sprintf("bound: deadtime %v", BoundBothActive)
 		if fo := r.failover("cut"); fo == nil || iv[1] < fo.T {
 			why = "heartbeatd killed holding the group, until the node's reboot; not bounded"
 		}

@@ -83,7 +83,10 @@ type Failover struct {
 	T       int64 // the action
 	GaveUp  int64 // From stopped being a director (0: never seen)
 	TakenBy string
-	Taken   int64 // another node became the only director (0: never seen)
+	Taken   int64 // another node became a director: VIP on eth0 and the table (0: never seen)
+	// Complete: TakenBy ran the whole group — VIP, lvs (table and sync master) and
+	// mond (0: never seen).
+	Complete int64
 }
 
 // Duration is from the action to the new director (0 when not seen).
@@ -92,6 +95,15 @@ func (f Failover) Duration() time.Duration {
 		return 0
 	}
 	return time.Duration(f.Taken-f.T) * time.Millisecond
+}
+
+// CompleteDuration is from the action to the new director running its whole group (0
+// when not seen).
+func (f Failover) CompleteDuration() time.Duration {
+	if f.Complete == 0 {
+		return 0
+	}
+	return time.Duration(f.Complete-f.T) * time.Millisecond
 }
 
 // PhaseStat is the client's view of one phase.
@@ -285,6 +297,14 @@ func (r *Report) failovers() {
 						fo.TakenBy, fo.Taken = n, c.T
 						break
 					}
+				}
+			}
+		}
+		if fo.Taken != 0 {
+			for _, s := range r.States {
+				if s.Node == fo.TakenBy && s.T >= fo.Taken && s.Active() && s.Mon && strings.Contains(s.Sync, "master") {
+					fo.Complete = s.T
+					break
 				}
 			}
 		}
