@@ -568,10 +568,9 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 	for _, a := range c.res.Step(now, ev) {
 		switch a := a.(type) {
 		case resources.StartGroup:
-			c.cfg.Log.Logf("info", "Acquiring resource group: %s", groupLine(c.groups[a.Key]))
+			// (the executor logs "Acquiring resource group", as ResourceManager does)
 			c.cfg.Exec(a.Key, true)
 		case resources.StopGroup:
-			c.cfg.Log.Logf("info", "Releasing resource group: %s", groupLine(c.groups[a.Key]))
 			c.cfg.Exec(a.Key, false)
 		case resources.Announce:
 			aa := a
