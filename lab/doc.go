@@ -1,8 +1,9 @@
 // Package lab runs the LVS manual's whole director setup (Part II) with lvskit's
 // binaries on a real IPVS kernel, and reads back what happened as a timeline.
 //
-// One vmtest VM boot holds the manual's segment: a Linux bridge with a gateway (the ping
-// node, with the client behind it), two directors d1 and d2, and three real servers
+// The scenario runs on a machine whose kernel has IPVS and holds the manual's segment:
+// a Linux bridge with a gateway (the ping node, with the client behind it), two
+// directors d1 and d2, and three real servers
 // rs1..rs3 serving HTTP on 8080 (busybox httpd) and a line echo on 7000, LVS/DR with
 // the VIP 10.0.0.100. The directors run the files of examples/ — /etc/init.d/lvs,
 // /root/conf/data, mon.cf with lvs.alert and heartbeat.alert, ha.cf, haresources — with
@@ -10,11 +11,21 @@
 // changes), and lvskit's ipvsadm, mond, lvs-alert and heartbeatd installed where the
 // examples' README installs them.
 //
+// guest/here.sh runs the scenario on the machine it is started on without changing it:
+// in private network, mount and pid namespaces, with the system directories the
+// scenario writes (/etc, /usr, /root, /sbin, /var, /srv) overlaid on a tmpfs and the
+// staged files copied in through the overlays; everything goes with the namespaces.
+// Run has two modes (Mode): on a host whose kernel has IPVS it runs here.sh directly
+// ("here"); otherwise it boots a vmtest VM (Debian's kernel with IPVS) whose payload
+// runs the same here.sh ("vm"), so the VM run proves the path a host with IPVS takes.
+// The default ("auto") picks by HostHasIPVS.
+//
 // guest/scenario.sh drives the phases and logs every action; labprobe (cmd/labprobe)
 // is the client's traffic, the long-lived connection and the watcher of who is
 // director. Parse turns the logs into a Report: per-phase client figures, director
 // changes, failover durations, and Check holds them to the bounds the issue states.
 //
-//	make lab                      # builds everything, runs the scenario, prints the timeline
-//	go test ./lab -run TestLab -v # the same scenario as a test (root; qemu)
+//	make lab                      # builds everything, runs the scenario (auto mode), prints the timeline
+//	go run ./lab/cmd/lab -mode vm # the same in the qemu VM whatever the host kernel has
+//	go test ./lab -run TestLab -v # the scenario as a test (root; auto mode: qemu without IPVS)
 package lab

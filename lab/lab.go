@@ -5,9 +5,12 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +27,9 @@ var initdMon []byte
 //go:embed guest/service
 var serviceShim []byte
 
+//go:embed guest/here.sh
+var hereScript string
+
 // AllPhases are the scenario's phases: 1 traffic spreads, 2 mond takes a dead real
 // server out and back, 3 heartbeatd fails over with connections kept, 4 a director cut
 // off from the gateway gives up, 5 nothing is left behind.
@@ -38,7 +44,7 @@ var PhaseTitles = map[int]string{
 	5: "nothing left behind",
 }
 
-// Options say which phases run.
+// Options say which phases run, and where.
 type Options struct {
 	// Phases to run (default AllPhases). A phase left out is reported as not run with
 	// the reason in Skipped.
@@ -46,13 +52,20 @@ type Options struct {
 	Skipped map[int]string
 	// Every is the client's request interval (default 200ms).
 	Every time.Duration
+	// Mode says where the scenario runs (default ModeAuto: here when the host kernel
+	// has IPVS, else in the qemu VM).
+	Mode Mode
 	// Logf receives progress lines; nil discards them.
 	Logf func(format string, args ...any)
 }
 
-// Run builds lvskit's commands and labprobe, boots the VM with the scenario and
-// returns its report (Parse of what the guest logged). The error is for a lab that
-// could not run at all; the scenario's own failures are in the report (Check).
+// timeout bounds one run of the scenario, in either mode.
+const timeout = 8 * time.Minute
+
+// Run builds lvskit's commands and labprobe, runs the scenario (through guest/here.sh:
+// on this machine, or in the qemu VM when the mode says so) and returns its report
+// (Parse of what the scenario logged). The error is for a lab that could not run at
+// all; the scenario's own failures are in the report (Check).
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	if len(opts.Phases) == 0 {
 		opts.Phases = AllPhases
@@ -60,6 +73,45 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Every == 0 {
 		opts.Every = 200 * time.Millisecond
 	}
+	mode, _, err := ChooseMode(opts.Mode, HostHasIPVS)
+	if err != nil {
+		return nil, err
+	}
+	st, err := prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(st.dir)
+	if mode == ModeHere {
+		return runHere(ctx, st, opts)
+	}
+	return runVM(ctx, st, opts)
+}
+
+// staged is what both modes run: the director setup's files in a tree laid out as the
+// system paths (here.sh copies it into / through its overlays), labprobe, here.sh and
+// the scenario. Everything is under dir, which the caller removes.
+type staged struct {
+	dir      string
+	stage    string // dir/stage: /etc/init.d/lvs is dir/stage/etc/init.d/lvs
+	probe    string // dir/lab/bin/labprobe ($LAB/bin/labprobe)
+	here     string // dir/here.sh
+	scenario string // dir/scenario.sh
+}
+
+// Where examples/README.md installs lvskit's commands. ipvsadm replaces the original
+// at /sbin/ipvsadm (the VM's image has the original there; the scenario links
+// ipvsadm-adopt to it).
+var installed = map[string]string{
+	"ipvsadm":    "/sbin/ipvsadm",
+	"mond":       "/usr/sbin/mond",
+	"lvs-alert":  "/usr/lib/mon/alert.d/lvs.alert",
+	"heartbeatd": "/usr/sbin/heartbeatd",
+	"lvs-arp":    "/usr/sbin/lvs-arp",
+}
+
+// prepare builds the staged tree: the one preparation of both modes.
+func prepare(ctx context.Context) (*staged, error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return nil, err
@@ -71,47 +123,125 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	files["/etc/init.d/mon"] = initdMon
 	files["/usr/sbin/service"] = serviceShim
 
-	work, err := os.MkdirTemp("", "lvskit-lab-")
+	dir, err := os.MkdirTemp("", "lvskit-lab-")
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	defer os.RemoveAll(work)
-	host, err := writeGuestFiles(work, files)
-	if err != nil {
+	st := &staged{
+		dir:      dir,
+		stage:    filepath.Join(dir, "stage"),
+		probe:    filepath.Join(dir, "lab", "bin", "labprobe"),
+		here:     filepath.Join(dir, "here.sh"),
+		scenario: filepath.Join(dir, "scenario.sh"),
+	}
+	if err := st.write(ctx, root, files); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
-	bins, cleanup, err := vmtest.BuildCommands("ipvsadm", "mond", "lvs-alert", "heartbeatd", "lvs-arp")
-	if err != nil {
-		return nil, err
+	return st, nil
+}
+
+func (st *staged) write(ctx context.Context, root string, files map[string][]byte) error {
+	if err := writeGuestFiles(st.stage, files); err != nil {
+		return err
 	}
-	defer cleanup()
-	// Where examples/README.md installs them; ipvsadm goes to /sbin/ipvsadm from the
-	// scenario (the VM's image has the original there).
-	host["/ours/ipvsadm"] = bins["/ours/ipvsadm"]
-	host["/usr/sbin/mond"] = bins["/ours/mond"]
-	host["/usr/lib/mon/alert.d/lvs.alert"] = bins["/ours/lvs-alert"]
-	host["/usr/sbin/heartbeatd"] = bins["/ours/heartbeatd"]
-	host["/usr/sbin/lvs-arp"] = bins["/ours/lvs-arp"]
-	probe := filepath.Join(work, "labprobe")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", probe, "./lab/cmd/labprobe")
+	for p, data := range map[string]string{st.here: hereScript, st.scenario: scenario} {
+		if err := os.WriteFile(p, []byte(data), 0o755); err != nil {
+			return fmt.Errorf("lab: %w", err)
+		}
+	}
+	// One go build for every command: static, as the VM and any host need.
+	bin := filepath.Join(st.dir, "bin")
+	args := []string{"build", "-trimpath", "-o", bin + "/"}
+	for _, name := range slices.Sorted(maps.Keys(installed)) {
+		args = append(args, "./cmd/"+name)
+	}
+	args = append(args, "./lab/cmd/labprobe")
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("lab: go build ./lab/cmd/labprobe: %w\n%s", err, out)
+		return fmt.Errorf("lab: go %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
-	host["/lab/bin/labprobe"] = probe
+	moves := map[string]string{filepath.Join(bin, "labprobe"): st.probe}
+	for name, guest := range installed {
+		moves[filepath.Join(bin, name)] = filepath.Join(st.stage, guest)
+	}
+	for from, to := range moves {
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return fmt.Errorf("lab: %w", err)
+		}
+		if err := os.Rename(from, to); err != nil {
+			return fmt.Errorf("lab: %w", err)
+		}
+	}
+	return nil
+}
 
+// stagedFiles lists the staged tree as system path -> host path.
+func (st *staged) stagedFiles() (map[string]string, error) {
+	files := map[string]string{}
+	err := filepath.WalkDir(st.stage, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(st.stage, p)
+		if err != nil {
+			return err
+		}
+		files["/"+filepath.ToSlash(rel)] = p
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lab: stage: %w", err)
+	}
+	return files, nil
+}
+
+// scenarioEnv is the scenario's settings from the options, as environment entries.
+func scenarioEnv(opts Options) []string {
 	var phases []string
 	for _, p := range opts.Phases {
 		phases = append(phases, strconv.Itoa(p))
 	}
-	env := fmt.Sprintf("export PHASES='%s' VIP=%s EVERY=%s\n", strings.Join(phases, " "), VIP, opts.Every)
-	res, err := vmtest.Run(ctx, vmtest.Options{
-		Script:    env + scenario,
+	return []string{"PHASES=" + strings.Join(phases, " "), "VIP=" + VIP, "EVERY=" + opts.Every.String()}
+}
+
+// vmOptions is the VM run: the staged tree under /stage, here.sh and the scenario
+// under /lab, and a payload that runs here.sh as a host with IPVS would. The guest's
+// console is the scenario's CONSOLE: it survives a guest killed at its deadline.
+func vmOptions(st *staged, opts Options) (vmtest.Options, error) {
+	files, err := st.stagedFiles()
+	if err != nil {
+		return vmtest.Options{}, err
+	}
+	host := map[string]string{"/lab/bin/labprobe": st.probe}
+	for guest, p := range files {
+		host["/stage"+guest] = p
+	}
+	script := "# the guest has no /srv: the scenario serves its pages from /srv/<node>\nmkdir -p /srv\n"
+	env := append([]string{"STAGE=/stage", "LAB=/lab", "R=/results", "CONSOLE=/dev/console", "WORK=/tmp/here"}, scenarioEnv(opts)...)
+	for _, e := range env {
+		k, v, _ := strings.Cut(e, "=")
+		script += fmt.Sprintf("export %s='%s'\n", k, v)
+	}
+	script += "exec sh /lab/here.sh /lab/scenario.sh\n"
+	return vmtest.Options{
+		Script:    script,
+		Files:     map[string][]byte{"/lab/here.sh": []byte(hereScript), "/lab/scenario.sh": []byte(scenario)},
 		HostFiles: host,
-		Timeout:   8 * time.Minute,
+		Modules:   []string{"overlay"}, // here.sh's overlays
+		Timeout:   timeout,
 		Logf:      opts.Logf,
-	})
+	}, nil
+}
+
+func runVM(ctx context.Context, st *staged, opts Options) (*Report, error) {
+	vopts, err := vmOptions(st, opts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := vmtest.Run(ctx, vopts)
 	if err != nil {
 		// A guest killed at its deadline leaves no results disk: what the scenario
 		// echoed on the console says how far it got.
@@ -126,16 +256,21 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		return nil, err
 	}
-	rep, perr := Parse(res.Files)
+	return report(opts, res.Files, res.ExitCode, res.Stderr(), res.Elapsed)
+}
+
+// report is Parse of the scenario's files with the run's facts, in either mode.
+func report(opts Options, files map[string][]byte, exitCode int, stderr string, elapsed time.Duration) (*Report, error) {
+	rep, perr := Parse(files)
 	if rep == nil {
 		return nil, perr
 	}
 	rep.Phases = opts.Phases
 	rep.Skipped = opts.Skipped
-	rep.ExitCode = res.ExitCode
-	rep.Stderr = res.Stderr()
-	rep.Elapsed = res.Elapsed
-	rep.Syslog = string(res.Files["syslog"])
+	rep.ExitCode = exitCode
+	rep.Stderr = stderr
+	rep.Elapsed = elapsed
+	rep.Syslog = string(files["syslog"])
 	if perr != nil {
 		rep.Problems = append(rep.Problems, perr.Error())
 	}
@@ -143,10 +278,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 }
 
 // writeGuestFiles writes files under dir with the modes the guest needs (heartbeat
-// refuses an authkeys readable by others; scripts are executable) and returns guest
-// path -> host path.
-func writeGuestFiles(dir string, files map[string][]byte) (map[string]string, error) {
-	host := map[string]string{}
+// refuses an authkeys readable by others; scripts are executable).
+func writeGuestFiles(dir string, files map[string][]byte) error {
 	for guest, data := range files {
 		mode := os.FileMode(0o644)
 		switch {
@@ -156,19 +289,18 @@ func writeGuestFiles(dir string, files map[string][]byte) (map[string]string, er
 			strings.Contains(guest, "bin/"), strings.HasPrefix(guest, "/root/conf/"):
 			mode = 0o755
 		}
-		p := filepath.Join(dir, "files", guest)
+		p := filepath.Join(dir, guest)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return nil, fmt.Errorf("lab: %w", err)
+			return fmt.Errorf("lab: %w", err)
 		}
 		if err := os.WriteFile(p, data, mode); err != nil {
-			return nil, fmt.Errorf("lab: %w", err)
+			return fmt.Errorf("lab: %w", err)
 		}
 		if err := os.Chmod(p, mode); err != nil {
-			return nil, fmt.Errorf("lab: %w", err)
+			return fmt.Errorf("lab: %w", err)
 		}
-		host[guest] = p
 	}
-	return host, nil
+	return nil
 }
 
 func moduleRoot() (string, error) {

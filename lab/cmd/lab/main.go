@@ -1,7 +1,9 @@
-// Command lab runs the lab scenario (package lab) in the qemu VM and prints its
+// Command lab runs the lab scenario (package lab) on this machine and prints its
 // timeline; it exits 1 when the scenario misses one of its bounds. `make lab` runs it.
+// With -mode auto (the default) the scenario runs directly in network namespaces when
+// the host kernel has IPVS, else in the qemu VM.
 //
-//	go run ./lab/cmd/lab [-phases 1,2,3,4,5] [-v]
+//	go run ./lab/cmd/lab [-mode auto|vm|here] [-phases 1,2,3,4,5] [-v]
 package main
 
 import (
@@ -18,13 +20,26 @@ import (
 
 func main() {
 	phases := flag.String("phases", "", "comma-separated phases to run (default: every phase that can run)")
-	verbose := flag.Bool("v", false, "print the VM's progress")
+	verbose := flag.Bool("v", false, "print the run's progress")
+	mode := flag.String("mode", string(lab.ModeAuto), "where the scenario runs: auto (here when the host kernel has IPVS, else the VM), vm or here")
 	flag.Parse()
-	if err := vmtest.Available(); err != nil {
-		fmt.Fprintln(os.Stderr, "lab:", err)
+	chosen, why, err := lab.ChooseMode(lab.Mode(*mode), lab.HostHasIPVS)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	fmt.Fprintln(os.Stderr, "lab:", why)
+	if chosen == lab.ModeVM {
+		if err := vmtest.Available(); err != nil {
+			fmt.Fprintln(os.Stderr, "lab:", err)
+			os.Exit(2)
+		}
+	} else if os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "lab: running here needs root (namespaces, mounts)")
 		os.Exit(2)
 	}
 	opts := lab.Default()
+	opts.Mode = chosen
 	if *phases != "" {
 		opts.Phases = nil
 		for _, p := range strings.Split(*phases, ",") {
@@ -39,7 +54,11 @@ func main() {
 	if *verbose {
 		opts.Logf = func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }
 	}
-	fmt.Fprintln(os.Stderr, "lab: building and booting the VM (a few minutes under emulation)...")
+	if chosen == lab.ModeVM {
+		fmt.Fprintln(os.Stderr, "lab: building and booting the VM (a few minutes under emulation)...")
+	} else {
+		fmt.Fprintln(os.Stderr, "lab: building and running the scenario (a few minutes)...")
+	}
 	rep, err := lab.Run(context.Background(), opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lab:", err)
