@@ -166,16 +166,7 @@ exit 7
 // files are there inside and gone afterwards, the network and its namespaces are the
 // run's own, and nothing of it is left on the machine.
 func TestHereIsolation(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("here.sh needs root (namespaces, mounts)")
-	}
-	if _, err := exec.LookPath("busybox"); err != nil {
-		t.Skip("busybox not installed (make deps)")
-	}
-	exec.Command("modprobe", "-q", "overlay").Run()
-	if fsys, _ := os.ReadFile("/proc/filesystems"); !bytes.Contains(fsys, []byte("overlay")) {
-		t.Skip("the kernel has no overlayfs")
-	}
+	needHere(t)
 	ip, err := exec.LookPath("ip")
 	if err != nil {
 		t.Skip("iproute2 not installed")
@@ -294,4 +285,49 @@ func processesWithArgs(args string) []string {
 		}
 	}
 	return pids
+}
+
+// TestHereTimeout: a scenario that does not finish in time is killed with everything
+// it started, and the error quotes its console lines.
+func TestHereTimeout(t *testing.T) {
+	needHere(t)
+	dir := t.TempDir()
+	here, standInPath := filepath.Join(dir, "here.sh"), filepath.Join(dir, "standin.sh")
+	os.WriteFile(here, []byte(hereScript), 0o755)
+	os.WriteFile(standInPath, []byte("echo 'LAB 1 waiting' >$CONSOLE\nsleep 614 &\nsleep 615\n"), 0o755)
+	h := hereRun{here: here, scenario: standInPath, work: filepath.Join(dir, "work"), timeout: 2 * time.Second}
+	res, err := h.run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "did not finish") || !strings.Contains(err.Error(), "1 waiting") {
+		t.Fatalf("err = %v; want the timeout with the console line", err)
+	}
+	if res == nil || res.exitCode == 0 {
+		t.Errorf("result %+v: want a killed run", res)
+	}
+	// The kernel tears the pid namespace down after its first process is killed.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := append(processesWithArgs("sleep\x00614\x00"), processesWithArgs("sleep\x00615\x00")...)
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("processes outlived the killed run: %v", left)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// needHere skips a test that runs here.sh on a machine that cannot.
+func needHere(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("here.sh needs root (namespaces, mounts)")
+	}
+	if _, err := exec.LookPath("busybox"); err != nil {
+		t.Skip("busybox not installed (make deps)")
+	}
+	exec.Command("modprobe", "-q", "overlay").Run()
+	if fsys, _ := os.ReadFile("/proc/filesystems"); !bytes.Contains(fsys, []byte("overlay")) {
+		t.Skip("the kernel has no overlayfs")
+	}
 }
