@@ -324,7 +324,7 @@ func (r *Report) Timeline(w io.Writer) {
 	fmt.Fprintf(w, "timing: mon interval %ds alertafter %d; heartbeat keepalive %ds deadtime %ds; client request every %dms\n",
 		MonInterval, MonAlertAfter, Keepalive, Deadtime, r.every())
 	if r.Elapsed > 0 {
-		fmt.Fprintf(w, "VM wall time %v\n", r.Elapsed.Round(time.Second))
+		fmt.Fprintf(w, "wall time %v\n", r.Elapsed.Round(time.Second))
 	}
 	fmt.Fprintln(w)
 	type line struct {
@@ -400,10 +400,11 @@ func (r *Report) Timeline(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	for _, fo := range r.Failovers {
-		bound := BoundFailover
-		what := "deadtime + 1 s to the whole group"
+		bound := fmt.Sprintf("bound %v: deadtime + 1 s to the whole group", BoundFailover)
 		if strings.HasPrefix(fo.Cause, "cut") {
-			bound, what = BoundBothActive, "deadtime of two directors"
+			// The peer takes over when it stops hearing the cut one: deadtime after the
+			// cut, by design. What is bounded is the overlap of the two (below).
+			bound = fmt.Sprintf("takeover after deadtime %v by design; two directors at most deadtime", BoundBothActive)
 		}
 		s := fmt.Sprintf("failover after %s at %s: ", fo.Cause, sec(r, fo.T))
 		if fo.GaveUp != 0 && strings.HasPrefix(fo.Cause, "kill-hb") {
@@ -422,7 +423,7 @@ func (r *Report) Timeline(w io.Writer) {
 		} else {
 			s += "no other director"
 		}
-		fmt.Fprintf(w, "%s (bound %v: %s)\n", s, bound, what)
+		fmt.Fprintf(w, "%s (%s)\n", s, bound)
 	}
 	if stop := r.EventTime("act stop-http rs2"); stop != 0 {
 		if rm := r.TableChange(stop, "rs2", false); rm != 0 {

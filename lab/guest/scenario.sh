@@ -114,7 +114,6 @@ mkdir -p $R /etc/ha.d /etc/mon /var/lib
 ev "setup begin"
 # syslog, as on the manual's machines: mond and heartbeatd log through it.
 syslogd -n -O $R/syslog & bg_pid $!
-if [ -e /ours/ipvsadm ]; then cp /ours/ipvsadm /sbin/ipvsadm || die "install ipvsadm"; fi
 # ipvsadm-adopt: lvskit's ipvsadm under that name (examples/README.md)
 ln -sf ipvsadm /sbin/ipvsadm-adopt || die "install ipvsadm-adopt"
 $IP link add br0 type bridge && $IP link set br0 up || die "bridge"
