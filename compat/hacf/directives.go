@@ -120,5 +120,5 @@ var directiveList = []*DirectiveInfo{
 	// Fencing and watchdog.
 	{Name: "stonith", WholeLine: true, Support: NotImplemented, Note: "STONITH fencing", set: (*Config).stonithLine},
 	{Name: "stonith_host", WholeLine: true, Support: NotImplemented, Note: "STONITH fencing", set: (*Config).stonithLine},
-	{Name: "watchdog", Support: NotImplemented, Note: "kernel watchdog device", set: (*Config).setWatchdog},
+	{Name: "watchdog", Support: Honoured, Note: "written every keepalive, disarmed (magic close) on a clean stop; the timeout is the device's (softdog: soft_margin, 60 s by default)", set: (*Config).setWatchdog},
 }

@@ -113,7 +113,10 @@ type Config struct {
 	LogFacility string
 	UseLogd     *bool
 	Realtime    bool
-	RTPrio      int
+	// Watchdog is the watchdog device ("watchdog" directive): written every keepalive,
+	// closed with the magic 'V' on a clean stop.
+	Watchdog string
+	RTPrio   int
 
 	Msgfmt                 string
 	Compression            string

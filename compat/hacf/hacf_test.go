@@ -227,10 +227,10 @@ func TestEveryDirectiveClassified(t *testing.T) {
 }
 
 func TestUnsupportedMarked(t *testing.T) {
-	_, err := parseCheck(t, base+"watchdog /dev/watchdog\n")
+	_, err := parseCheck(t, base+"quorum_server qs.example\n")
 	var d *Diag
 	if !errors.As(err, &d) || !d.Unsupported {
-		t.Fatalf("watchdog: %v, want an Unsupported diag", err)
+		t.Fatalf("quorum_server: %v, want an Unsupported diag", err)
 	}
 }
 
@@ -296,5 +296,12 @@ func TestHostChecks(t *testing.T) {
 	}
 	if !warned {
 		t.Errorf("no reserved-port warning in %v", c.Warnings)
+	}
+}
+
+func TestWatchdogDevice(t *testing.T) {
+	c, err := parseCheck(t, base+"watchdog /dev/watchdog\n")
+	if err != nil || c.Watchdog != "/dev/watchdog" {
+		t.Fatalf("watchdog: %q, %v", c.Watchdog, err)
 	}
 }

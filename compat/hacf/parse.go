@@ -410,6 +410,7 @@ func (c *Config) setWatchdog(v string) error {
 		return bad("heartbeat: Watchdog device multiply specified.", "watchdog given twice")
 	}
 	c.watchdogSet = true
+	c.Watchdog = v
 	return nil
 }
 

@@ -85,6 +85,15 @@ type CoreConfig struct {
 	// with Core.Done. It must not call into the Core itself.
 	Exec func(key string, start bool)
 	Log  Logger
+	// Watchdog, when set, is tickled with every heartbeat this node sends: if the
+	// daemon stops sending (killed, hung), the device reboots the node, so a dead
+	// heartbeat cannot leave this node holding resources the peer takes over.
+	Watchdog Tickler
+}
+
+// Tickler is a watchdog device.
+type Tickler interface {
+	Tickle() error
 }
 
 // Core is the daemon's state. It is not safe for concurrent use: Run owns it from one
@@ -111,6 +120,7 @@ type Core struct {
 	// node is the one cut off; it releases everything (retired once done) and rejoins
 	// when it can reach a ping node or the peer again.
 	isolated, retired bool
+	watchdogFailed    bool // a tickle failed (logged once)
 	// peerAsk is the share named in the peer's last ask_resources info=me, echoed in
 	// our info=other and info=done as the original does; taking is set between the two.
 	peerAsk resources.Hold
@@ -482,6 +492,14 @@ func (c *Core) member(now time.Time, outs []membership.Output) {
 		case membership.SendKeepalive:
 			if !c.down {
 				c.send(c.statusMessage())
+			}
+			// Also while shutting down: releasing the resources may take long, and the
+			// clean stop disarms the device afterwards.
+			if c.cfg.Watchdog != nil {
+				if err := c.cfg.Watchdog.Tickle(); err != nil && !c.watchdogFailed {
+					c.watchdogFailed = true
+					c.cfg.Log.Logf("ERROR", "watchdog: %v", err)
+				}
 			}
 		case membership.LinkStatus:
 			c.cfg.Log.Logf("info", "Link %s:%s %s.", o.Node, o.Link, o.New)

@@ -32,6 +32,7 @@ type sim struct {
 	run   [2]map[string]bool // groups really running (what Exec did)
 	cfg   [2]*hacf.Config
 	grps  []haresources.Group
+	wd    [2]Tickler
 }
 
 type simNet struct {
@@ -87,7 +88,7 @@ func (s *sim) start(i int) {
 	s.ep[i] = ep
 	c, err := NewCore(CoreConfig{Node: s.names[i], HA: s.cfg[i], Groups: s.grps, Net: simNet{s, i},
 		Exec: func(key string, start bool) { s.execs[i] = append(s.execs[i], doneMsg{key: key, err: boolErr(start)}) },
-		Log:  nopLog{s.t}}, s.now)
+		Log:  nopLog{s.t}, Watchdog: s.wd[i]}, s.now)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -391,5 +392,46 @@ func TestCoreLoneNodeWithoutPingNode(t *testing.T) {
 	}
 	if !s.run[0]["10.0.0.100"] {
 		t.Fatal("with the ping node back, the lone node did not take the group")
+	}
+}
+
+type countTickler struct {
+	n   int
+	err error
+}
+
+func (c *countTickler) Tickle() error { c.n++; return c.err }
+
+// The watchdog is written with every heartbeat sent, also during a shutdown, and
+// not at all once the node is dead (kill -9: the device then reboots it).
+func TestCoreTicklesWatchdog(t *testing.T) {
+	wd := &countTickler{}
+	s := &sim{t: t, now: time.Unix(1_800_000_000, 0), names: [2]string{"lvs1", "lvs2"}}
+	f, err := haresources.Parse("haresources", strings.NewReader("lvs1 10.0.0.100 lvs\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.grps = f.Groups
+	s.wd[0] = wd
+	for i := range 2 {
+		s.cfg[i] = haConfig(hacf.FailbackOn)
+		s.run[i] = map[string]bool{}
+		s.start(i)
+	}
+	s.step(10 * time.Second) // 50 keepalives of 200 ms
+	if wd.n < 48 || wd.n > 52 {
+		t.Fatalf("%d tickles in 10s at keepalive 200ms, want about 50", wd.n)
+	}
+	s.core[0].Shutdown(s.now)
+	before := wd.n
+	s.step(time.Second)
+	if !s.core[0].ShutDown() || wd.n == before {
+		t.Fatalf("shut down %v, tickles during shutdown %d", s.core[0].ShutDown(), wd.n-before)
+	}
+	s.kill(0)
+	before = wd.n
+	s.step(2 * time.Second)
+	if wd.n != before {
+		t.Fatalf("a dead node tickled its watchdog %d times", wd.n-before)
 	}
 }

@@ -55,6 +55,7 @@ type Daemon struct {
 	http      *http.Server
 	agents    []*ipaddr.Agent
 	pingAddrs []netip.Addr
+	watchdog  *watchdogDev
 }
 
 // Keyring converts authkeys into the wire's keyring.
@@ -144,7 +145,16 @@ func Open(o Options) (d *Daemon, err error) {
 		}
 		d.pings = make(chan string, 64)
 	}
-	d.loop, err = NewLoop(LoopConfig{Core: CoreConfig{Node: o.Node, HA: o.HA, Groups: o.Groups, Net: d.node, Log: o.Log},
+	// heartbeat opens the watchdog at start and, when it cannot, says so and runs
+	// without one (its log: "ERROR: Cannot open watchdog device: /dev/watchdog").
+	var watchdogErr error
+	var tickler Tickler
+	if o.HA.Watchdog != "" {
+		if d.watchdog, watchdogErr = openWatchdog(o.HA.Watchdog); watchdogErr == nil {
+			tickler = d.watchdog
+		}
+	}
+	d.loop, err = NewLoop(LoopConfig{Core: CoreConfig{Node: o.Node, HA: o.HA, Groups: o.Groups, Net: d.node, Log: o.Log, Watchdog: tickler},
 		Clock: clock.Real{}, In: d.node.Messages(), Pings: d.pings, Runner: exe})
 	if err != nil {
 		return nil, err
@@ -168,6 +178,12 @@ func Open(o Options) (d *Daemon, err error) {
 	}
 	o.Log.Logf("info", "Configuration validated. Starting heartbeat 3.0.6 (lvskit heartbeatd)")
 	o.Log.Logf("info", "heartbeat: node %s generation %d; %d media, %d resource groups", o.Node, gen, len(links), len(o.Groups))
+	if watchdogErr != nil {
+		o.Log.Logf("ERROR", "Cannot open watchdog device: %s", o.HA.Watchdog)
+		o.Log.Logf("info", "watchdog: %v", watchdogErr)
+	} else if d.watchdog != nil {
+		o.Log.Logf("info", "watchdog %s: written every %v; a node whose heartbeat stops is rebooted by it", o.HA.Watchdog, o.HA.Keepalive)
+	}
 	return d, nil
 }
 
@@ -219,11 +235,29 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for _, a := range d.agents {
 		a.Wait()
 	}
+	if d.watchdog != nil {
+		if err == nil {
+			if werr := d.watchdog.Disarm(); werr != nil {
+				d.opts.Log.Logf("ERROR", "watchdog: disarming: %v", werr)
+			}
+		} else {
+			// Resources may still be held: the reboot frees them, as heartbeat's
+			// watchdog does for a heartbeat that cannot stop them.
+			d.opts.Log.Logf("ERROR", "watchdog %s left armed (%v): the node reboots when it expires", d.opts.HA.Watchdog, err)
+			_ = d.watchdog.Abandon()
+		}
+		d.watchdog = nil
+	}
 	d.close()
 	return err
 }
 
 func (d *Daemon) close() {
+	if d.watchdog != nil {
+		// opened, never run: nothing to guard
+		_ = d.watchdog.Disarm()
+		d.watchdog = nil
+	}
 	if d.ctl != nil {
 		d.ctl.Close()
 		_ = os.Remove(d.opts.Socket)
