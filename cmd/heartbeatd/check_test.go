@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -176,7 +177,8 @@ func TestCheckExitStatus(t *testing.T) {
 		{[]string{"--check", "-d", "testdata/check/illegal-directive", "--node", "node1"}, 1, `unknown directive "foo"`},
 		{[]string{"--check", "-d", "/nonexistent"}, 1, "no such file"},
 		{[]string{"--run-dir", "/nonexistent", "-k"}, 1, "not running"},
-		{[]string{"-r"}, 1, "-r: not implemented"},
+		{[]string{"--run-dir", "/nonexistent", "-r"}, 1, "not running"},
+		{[]string{"-R"}, 1, "-R: not implemented"},
 		{[]string{"--bogus"}, 1, "unknown option"},
 		{[]string{"--check", "--node"}, 1, "needs a value"},
 		{[]string{"--directives"}, 0, ""},
@@ -186,5 +188,26 @@ func TestCheckExitStatus(t *testing.T) {
 		if code != tc.code || !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("run(%q) = %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.want)
 		}
+	}
+}
+
+// TestReloadBadConfig: heartbeatd -r with a running daemon and a bad configuration
+// reports the errors with their file:line and does not signal the daemon, as heartbeat
+// -r says "Config errors: Heartbeat pid N NOT restarted" and exits 1.
+func TestReloadBadConfig(t *testing.T) {
+	run := t.TempDir()
+	// This test's own pid stands for the daemon: were it signalled, SIGHUP would end
+	// the test binary.
+	if err := os.WriteFile(filepath.Join(run, "heartbeat.pid"), []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := runAs("heartbeatd", []string{"--run-dir", run, "--config-dir", "testdata/check/illegal-directive", "--node", "node1", "-r"}, &out, &errb, oracleHost{})
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	want := fmt.Sprintf("Config errors: Heartbeat pid %d NOT restarted", os.Getpid())
+	if !strings.Contains(errb.String(), want) || !strings.Contains(errb.String(), "ha.cf:") {
+		t.Errorf("stderr %q: want the file:line of the error and %q", errb.String(), want)
 	}
 }

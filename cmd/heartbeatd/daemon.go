@@ -162,8 +162,50 @@ func daemonize(p paths, args []string, stderr io.Writer) int {
 	}
 }
 
-// foreground runs the daemon in this process until SIGTERM or SIGINT.
-func foreground(o daemon.Options, p paths, logger *daemon.FileLogger, stderr io.Writer) int {
+// reloadDaemon is heartbeat -r: the configuration is checked first, as the original
+// does, and a bad one is reported (file:line) without signalling the daemon; a good one
+// makes the daemon re-read it (SIGHUP), which logs what it applied or refused.
+func reloadDaemon(p paths, r checkResult, stderr io.Writer) int {
+	pid, ok := runningPid(p)
+	if !ok {
+		fmt.Fprintf(stderr, "heartbeatd: heartbeat is not running (no live process in %s)\n", p.pidfile())
+		return 1
+	}
+	if len(r.Errors) > 0 {
+		for _, e := range r.Errors {
+			fmt.Fprintf(stderr, "heartbeatd: %v\n", e)
+		}
+		fmt.Fprintf(stderr, "heartbeatd: Config errors: Heartbeat pid %d NOT restarted\n", pid)
+		return 1
+	}
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		fmt.Fprintf(stderr, "heartbeatd: kill -HUP %d: %v\n", pid, err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "heartbeatd: Signalling heartbeat pid %d to reread config files\n", pid)
+	return 0
+}
+
+// reload re-reads the configuration for a SIGHUP: a bad file is logged as --check
+// reports it and changes nothing; a good one goes to the daemon, which applies what it
+// can (see daemon.Reload).
+func reload(d *daemon.Daemon, reread func() checkResult, logger *daemon.FileLogger) {
+	r := reread()
+	if len(r.Errors) > 0 {
+		for _, e := range r.Errors {
+			logger.Logf("ERROR", "%v", e)
+		}
+		logger.Logf("ERROR", "Config errors: configuration not reloaded; heartbeatd keeps running as it was")
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, _ = d.Reload(ctx, r.Config, r.Keys, r.Resources.Groups)
+}
+
+// foreground runs the daemon in this process until SIGTERM or SIGINT; SIGHUP reloads
+// the configuration (reread reads and checks it).
+func foreground(o daemon.Options, p paths, logger *daemon.FileLogger, stderr io.Writer, reread func() checkResult) int {
 	if pid, ok := runningPid(p); ok && pid != os.Getpid() {
 		fmt.Fprintf(stderr, "heartbeatd: heartbeat is already running [pid %d] (%s)\n", pid, p.pidfile())
 		return 1
@@ -188,7 +230,8 @@ func foreground(o daemon.Options, p paths, logger *daemon.FileLogger, stderr io.
 	go func() {
 		for s := range sig {
 			if s == syscall.SIGHUP {
-				logger.Logf("WARN", "SIGHUP: reloading the configuration is not implemented; restart heartbeatd to apply changes")
+				logger.Logf("info", "Signal %v received: rereading the configuration", s)
+				reload(d, reread, logger)
 				continue
 			}
 			logger.Logf("info", "Signal %v received: shutting down", s)

@@ -31,7 +31,7 @@ func printDirectives(w io.Writer) {
 
 const usage = `usage: heartbeatd [-f] [-d]... [--node NAME] [--config-dir DIR] [--state-dir DIR]
                   [--run-dir DIR] [--http ADDR]      run the daemon (heartbeat's R1 mode)
-       heartbeatd -k | -s | -V                       stop / status / version
+       heartbeatd -k | -r | -s | -V                  stop / reload / status / version
        heartbeatd --check [-d DIR] [--node NAME]     check a configuration
        heartbeatd --directives
        heartbeatd [--run-dir DIR] standby [all|local|foreign|failback]   (= hb_standby)
@@ -39,6 +39,11 @@ const usage = `usage: heartbeatd [-f] [-d]... [--node NAME] [--config-dir DIR] [
        heartbeatd [--run-dir DIR] cl_status SUBCOMMAND [ARGS]
   -f             stay in the foreground (heartbeat forks into the background)
   -k             stop the running heartbeatd: it releases its resources and tells its peer
+  -r             reload: check ha.cf and authkeys, then have the running heartbeatd
+                 re-read them (= SIGHUP). A new authkeys and new timers (keepalive,
+                 warntime, deadtime, initdead, deadping) apply at once; any other ha.cf
+                 change is refused (logged) and needs a restart. Resources stay put.
+                 Exit 1 if the files have errors (the daemon is then not signalled)
   -s             report whether heartbeatd runs (exit 0) or not (exit 3)
   -d             raise the debug level (once per -d); with --check: -d DIR
   -V, -v         print the version
@@ -53,7 +58,7 @@ const usage = `usage: heartbeatd [-f] [-d]... [--node NAME] [--config-dir DIR] [
   --directives   list every ha.cf directive of heartbeat 3.0.6 and what heartbeatd
                  does with it
 Installed as hb_standby, hb_takeover or cl_status (a link named so), heartbeatd acts as
-that command. heartbeat's -r (reload), -R, -C, -D, -W, -l are not implemented.
+that command. heartbeat's -R, -C, -D, -W, -l are not implemented.
 `
 
 // run is main without the process: it returns the exit status.
@@ -132,7 +137,7 @@ func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost)
 			debug++
 		case a == "-f":
 			fg = true
-		case a == "-k" || a == "-s" || a == "-V" || a == "-v":
+		case a == "-k" || a == "-s" || a == "-r" || a == "-V" || a == "-v":
 			mode = a
 		case a == "-M":
 			// No management daemon to disable: heartbeatd never starts one.
@@ -146,7 +151,7 @@ func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost)
 		case a == "-h" || a == "--help":
 			fmt.Fprint(stdout, usage)
 			return 0
-		case a == "-r" || a == "-R" || a == "-C" || a == "-D" || a == "-W" || a == "-l":
+		case a == "-R" || a == "-C" || a == "-D" || a == "-W" || a == "-l":
 			fmt.Fprintf(stderr, "heartbeatd: %s: not implemented\n%s", a, usage)
 			return 1
 		default:
@@ -174,6 +179,9 @@ func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost)
 	node = strings.ToLower(node)
 	_ = dirSet
 	r := checkDir(p.configDir, node, host)
+	if mode == "-r" {
+		return reloadDaemon(p, r, stderr)
+	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(stderr, "heartbeatd: warning: %v\n", w)
 	}
@@ -208,5 +216,6 @@ func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost)
 	defer logger.Close()
 	o := daemon.Options{Node: node, HA: cfg, Keys: r.Keys, Groups: r.Resources.Groups, ConfigDir: p.configDir,
 		StateDir: p.stateDir, Socket: p.socket(), HTTPAddr: httpAddr, Log: logger}
-	return foreground(o, p, logger, stderr)
+	reread := func() checkResult { return checkDir(p.configDir, node, host) }
+	return foreground(o, p, logger, stderr, reread)
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/lvskit/lvskit/compat/authkeys"
@@ -56,6 +57,11 @@ type Daemon struct {
 	agents    []*ipaddr.Agent
 	pingAddrs []netip.Addr
 	watchdog  *watchdogDev
+
+	// reloadMu serializes reloads; curHA and curKeys are the configuration in force.
+	reloadMu sync.Mutex
+	curHA    *hacf.Config
+	curKeys  *authkeys.Keys
 }
 
 // Keyring converts authkeys into the wire's keyring.
@@ -69,7 +75,7 @@ func Keyring(k *authkeys.Keys) (*hbwire.Keyring, error) {
 
 // Open prepares everything (state files, sockets, media) without starting.
 func Open(o Options) (d *Daemon, err error) {
-	d = &Daemon{opts: o}
+	d = &Daemon{opts: o, curHA: o.HA, curKeys: o.Keys}
 	defer func() {
 		if err != nil {
 			d.close()

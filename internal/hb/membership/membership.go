@@ -153,6 +153,17 @@ func New(cfg Config, now time.Time) *Machine {
 	return m
 }
 
+// SetTimers changes keepalive, warntime, deadtime, initdead and deadping from time now
+// on (a reload of ha.cf). Silences already under way are judged by the new values; a
+// keepalive shorter than the time left to the next one brings that one forward.
+func (m *Machine) SetTimers(now time.Time, keepalive, warntime, deadtime, initdead, deadping time.Duration) {
+	m.cfg.Keepalive, m.cfg.Warntime, m.cfg.Deadtime = keepalive, warntime, deadtime
+	m.cfg.Initdead, m.cfg.Deadping = initdead, deadping
+	if t := now.Add(keepalive); t.Before(m.nextKeepalive) {
+		m.nextKeepalive = t
+	}
+}
+
 // Step applies one event at time now and returns what changed, in a stable order.
 func (m *Machine) Step(now time.Time, ev Event) []Output {
 	var out []Output

@@ -125,6 +125,15 @@ func NewEndpoint(cfg Config) (*Endpoint, error) {
 	return e, nil
 }
 
+// SetKeys replaces the keyring (a reload of authkeys): messages sealed from now on are
+// signed with its active key, and received ones verified with its keys. Messages kept
+// for retransmission keep the signature they were sent with.
+func (e *Endpoint) SetKeys(kr *hbwire.Keyring) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.cfg.Keys = kr
+}
+
 // Node returns the local node name.
 func (e *Endpoint) Node() string { return e.cfg.Node }
 
@@ -232,7 +241,10 @@ type Received struct {
 // returns the Received (not to be delivered), so that the caller can count
 // the medium as alive.
 func (e *Endpoint) Open(pkt []byte) (*Received, error) {
-	m, err := hbwire.Verify(pkt, e.cfg.Keys)
+	e.mu.Lock()
+	keys := e.cfg.Keys
+	e.mu.Unlock()
+	m, err := hbwire.Verify(pkt, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,271 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/lvskit/lvskit/compat/authkeys"
+	"github.com/lvskit/lvskit/compat/hacf"
+	"github.com/lvskit/lvskit/compat/haresources"
+	"github.com/lvskit/lvskit/compat/hbwire"
+)
+
+// A reload (SIGHUP, heartbeatd -r) re-reads ha.cf and authkeys, as heartbeat 3.0.6 does.
+// What the original does, observed by running Debian's 3.0.6 in network namespaces
+// (internal/hb/clustertest, TestReloadInteropOriginal and the notes there):
+//
+//   - Nothing changed: it logs "Configuration unchanged." and does nothing.
+//   - authkeys changed (ha.cf not): it logs "Rereading authentication file." and, in
+//     place, signs from then on with the new active key. A key no longer listed is
+//     refused ("Invalid authentication [1] in message!"). It also refuses packets
+//     signed with a key still listed but not active ("authtoken does not match"),
+//     although it accepts every listed key at start and authkeys(5) says every listed
+//     key verifies: heartbeatd keeps verifying with every listed key, so the two-step
+//     rotation (add the new key, then make it active, on both nodes) loses no heartbeat.
+//   - ha.cf changed at all (even a comment): it restarts itself ("Heartbeat restart
+//     triggered.", an exec of itself with a new generation) keeping its resources: the
+//     peer sees "Heartbeat restart on node X", no resource script runs.
+//   - A bad file: heartbeat -r prints the errors and "Config errors: Heartbeat pid N
+//     NOT restarted", exits 1, and the running daemon is not signalled.
+//
+// heartbeatd does not restart itself: it applies in place what it can (authkeys; the
+// timers keepalive, warntime, deadtime, initdead, deadping, which is what the original's
+// restart amounts to for them) and refuses every other ha.cf change with a log line
+// saying a restart is needed, changing nothing (a restart of heartbeatd releases the
+// resources, which the original's self-restart does not). A reload never starts or
+// stops a resource.
+
+// ReloadPlan is what re-reading the configuration would change in the running daemon.
+type ReloadPlan struct {
+	Keys    bool     // authkeys changed: applied in place
+	Timers  []string // timer changes applied in place, "deadtime 2s -> 3s"
+	Restart []string // changed ha.cf directives the running daemon cannot apply
+	Groups  bool     // haresources changed: not applied by a reload
+}
+
+// Unchanged reports whether the reload has nothing to do.
+func (p ReloadPlan) Unchanged() bool {
+	return !p.Keys && len(p.Timers) == 0 && len(p.Restart) == 0 && !p.Groups
+}
+
+// PlanReload compares the configuration in force (cur) with the one just read (next).
+func PlanReload(cur, next *hacf.Config, curKeys, nextKeys *authkeys.Keys, curGroups, nextGroups []haresources.Group) ReloadPlan {
+	var p ReloadPlan
+	p.Keys = !sameKeys(curKeys, nextKeys)
+	timers := []struct {
+		name string
+		a, b time.Duration
+	}{{"keepalive", cur.Keepalive, next.Keepalive}, {"warntime", cur.Warntime, next.Warntime},
+		{"deadtime", cur.Deadtime, next.Deadtime}, {"initdead", cur.Initdead, next.Initdead},
+		{"deadping", cur.Deadping, next.Deadping}}
+	for _, t := range timers {
+		if t.a != t.b {
+			p.Timers = append(p.Timers, fmt.Sprintf("%s %v -> %v", t.name, t.a, t.b))
+		}
+	}
+	others := []struct {
+		name string
+		a, b any
+	}{
+		{"node", cur.Nodes, next.Nodes},
+		{"media (bcast/mcast/ucast/serial)", media(cur.Media), media(next.Media)},
+		{"udpport", cur.UDPPort, next.UDPPort},
+		{"ping", cur.Pings, next.Pings},
+		{"ping_group", pingGroups(cur.PingGroups), pingGroups(next.PingGroups)},
+		{"auto_failback", cur.AutoFailback, next.AutoFailback},
+		{"hopfudge", cur.HopFudge, next.HopFudge},
+		{"debug", cur.Debug, next.Debug},
+		{"cluster", cur.Cluster, next.Cluster},
+		{"logfile", cur.LogFile, next.LogFile},
+		{"debugfile", cur.DebugFile, next.DebugFile},
+		{"logfacility", cur.LogFacility, next.LogFacility},
+		{"use_logd", boolp(cur.UseLogd), boolp(next.UseLogd)},
+		{"realtime", cur.Realtime, next.Realtime},
+		{"rtprio", cur.RTPrio, next.RTPrio},
+		{"watchdog", cur.Watchdog, next.Watchdog},
+		{"msgfmt", cur.Msgfmt, next.Msgfmt},
+		{"compression", cur.Compression, next.Compression},
+		{"compression_threshold", cur.CompressionThreshold, next.CompressionThreshold},
+		{"traditional_compression", cur.TraditionalCompression, next.TraditionalCompression},
+		{"autojoin", cur.Autojoin, next.Autojoin},
+		{"uuidfrom", cur.UUIDFrom, next.UUIDFrom},
+		{"hbgenmethod", cur.Hbgenmethod, next.Hbgenmethod},
+		{"max_rexmit_delay", cur.MaxRexmitDelay, next.MaxRexmitDelay},
+		{"coredumps", cur.Coredumps, next.Coredumps},
+		{"env", emptyNil(cur.Env), emptyNil(next.Env)},
+		{"respawn/failfast", children(cur.Children), children(next.Children)},
+		{"apiauth", apiAuths(cur.APIAuth), apiAuths(next.APIAuth)},
+	}
+	for _, o := range others {
+		if !reflect.DeepEqual(o.a, o.b) {
+			p.Restart = append(p.Restart, o.name)
+		}
+	}
+	p.Groups = !reflect.DeepEqual(groups(curGroups), groups(nextGroups))
+	return p
+}
+
+func sameKeys(a, b *authkeys.Keys) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Auth != b.Auth || len(a.Keys) != len(b.Keys) {
+		return false
+	}
+	for n, k := range a.Keys {
+		o, ok := b.Keys[n]
+		if !ok || o.Method != k.Method || o.Secret != k.Secret {
+			return false
+		}
+	}
+	return true
+}
+
+// The comparisons below leave out line numbers: a comment added above a line changes
+// nothing.
+
+func media(ms []hacf.Medium) []hacf.Medium {
+	out := make([]hacf.Medium, 0, len(ms))
+	for _, m := range ms {
+		m.Line = 0
+		out = append(out, m)
+	}
+	return out
+}
+
+func pingGroups(gs []hacf.PingGroup) []hacf.PingGroup {
+	out := make([]hacf.PingGroup, 0, len(gs))
+	for _, g := range gs {
+		g.Line = 0
+		out = append(out, g)
+	}
+	return out
+}
+
+func children(cs []hacf.Child) []hacf.Child {
+	out := make([]hacf.Child, 0, len(cs))
+	for _, c := range cs {
+		c.Line = 0
+		out = append(out, c)
+	}
+	return out
+}
+
+func apiAuths(as []hacf.APIAuth) []hacf.APIAuth {
+	out := make([]hacf.APIAuth, 0, len(as))
+	for _, a := range as {
+		a.Line = 0
+		out = append(out, a)
+	}
+	return out
+}
+
+func groups(gs []haresources.Group) []string {
+	out := make([]string, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, groupLine(g))
+	}
+	return out
+}
+
+func boolp(b *bool) string {
+	if b == nil {
+		return "unset"
+	}
+	return fmt.Sprint(*b)
+}
+
+func emptyNil(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// ErrRestartNeeded is returned by Reload when ha.cf changed in a way only a restart
+// applies; nothing was changed.
+var ErrRestartNeeded = errors.New("a restart of heartbeatd is needed")
+
+// SetTimers puts ha.cf's timers of h in force from now on (a reload): the membership
+// machine judges silences with them and the status messages carry the new deadtime.
+func (c *Core) SetTimers(now time.Time, h *hacf.Config) {
+	hh := *c.cfg.HA
+	hh.Keepalive, hh.Warntime, hh.Deadtime, hh.Initdead, hh.Deadping = h.Keepalive, h.Warntime, h.Deadtime, h.Initdead, h.Deadping
+	c.cfg.HA = &hh
+	c.mem.SetTimers(now, h.Keepalive, h.Warntime, h.Deadtime, h.Initdead, h.Deadping)
+}
+
+// Reload applies a configuration read again from disk (already checked as heartbeatd
+// --check does) to the running daemon: everything PlanReload says can be applied, or,
+// when some change needs a restart, nothing at all. Resources are never touched.
+func (d *Daemon) Reload(ctx context.Context, ha *hacf.Config, keys *authkeys.Keys, groups []haresources.Group) (ReloadPlan, error) {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	log := d.opts.Log
+	plan := PlanReload(d.curHA, ha, d.curKeys, keys, d.opts.Groups, groups)
+	if plan.Unchanged() {
+		log.Logf("info", "Configuration unchanged.")
+		return plan, nil
+	}
+	if len(plan.Restart) > 0 {
+		log.Logf("ERROR", "Reload refused: %s changed in %s: heartbeatd cannot apply this while running; "+
+			"restart heartbeatd to apply it (it releases its resources on the way). Nothing was changed.",
+			strings.Join(plan.Restart, ", "), ha.File)
+		return plan, fmt.Errorf("%s changed: %w", strings.Join(plan.Restart, ", "), ErrRestartNeeded)
+	}
+	if plan.Groups {
+		log.Logf("WARN", "haresources changed: a reload does not apply it; heartbeatd keeps the resource groups it started with until it is restarted")
+	}
+	var kr *hbwire.Keyring
+	if plan.Keys {
+		var err error
+		if kr, err = Keyring(keys); err != nil {
+			log.Logf("ERROR", "authkeys: %v: nothing was changed", err)
+			return plan, fmt.Errorf("authkeys: %w", err)
+		}
+	}
+	if len(plan.Timers) > 0 {
+		if err := d.applyTimers(ctx, ha); err != nil {
+			return plan, err
+		}
+	}
+	if kr != nil {
+		log.Logf("info", "Rereading authentication file.")
+		d.node.Endpoint().SetKeys(kr)
+		d.curKeys = keys
+		log.Logf("info", "authkeys: signing with key %d (%s); accepting keys %s", keys.Auth, keys.Active().Method, keyNums(keys))
+	}
+	return plan, nil
+}
+
+func (d *Daemon) applyTimers(ctx context.Context, ha *hacf.Config) error {
+	if err := d.loop.Do(ctx, func(c *Core, now time.Time) error {
+		c.SetTimers(now, ha)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	h := *d.curHA
+	h.Keepalive, h.Warntime, h.Deadtime, h.Initdead, h.Deadping = ha.Keepalive, ha.Warntime, ha.Deadtime, ha.Initdead, ha.Deadping
+	changed := PlanReload(d.curHA, &h, nil, nil, nil, nil).Timers
+	d.curHA = &h
+	d.opts.Log.Logf("info", "ha.cf reloaded: %s", strings.Join(changed, ", "))
+	if d.pinger != nil && ha.Keepalive != d.opts.HA.Keepalive {
+		d.opts.Log.Logf("info", "ping nodes are still pinged every %v (the keepalive heartbeatd started with) until it is restarted", d.opts.HA.Keepalive)
+	}
+	return nil
+}
+
+func keyNums(k *authkeys.Keys) string {
+	var s []string
+	for n := 1; n <= 15; n++ {
+		if _, ok := k.Keys[n]; ok {
+			s = append(s, fmt.Sprint(n))
+		}
+	}
+	return strings.Join(s, ",")
+}

@@ -1,0 +1,191 @@
+package daemon
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lvskit/lvskit/compat/authkeys"
+	"github.com/lvskit/lvskit/compat/hacf"
+	"github.com/lvskit/lvskit/compat/haresources"
+	"github.com/lvskit/lvskit/compat/hbwire"
+	"github.com/lvskit/lvskit/internal/hb/transport"
+)
+
+func parseCF(t *testing.T, body string) *hacf.Config {
+	t.Helper()
+	c, err := hacf.Parse("ha.cf", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func parseKeys(t *testing.T, body string) *authkeys.Keys {
+	t.Helper()
+	k, err := authkeys.Parse("authkeys", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func parseGroups(t *testing.T, body string) []haresources.Group {
+	t.Helper()
+	f, err := haresources.Parse("haresources", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Groups
+}
+
+const baseCF = "keepalive 200ms\nwarntime 1\ndeadtime 2\ninitdead 4\nudpport 1001\nucast eth0 10.0.0.2\nauto_failback on\nnode lvs1\nnode lvs2\ncrm off\n"
+
+// TestPlanReload: what a reload applies in place (authkeys, timers), what it refuses
+// (everything else in ha.cf), and that layout alone (comments, blank lines) changes
+// nothing.
+func TestPlanReload(t *testing.T) {
+	keys := "auth 1\n1 sha1 doss123\n"
+	groups := "lvs1 IPaddr2::10.0.0.100 rec\n"
+	for _, tc := range []struct {
+		name          string
+		cf, keys, grp string
+		wantKeys      bool
+		wantTimers    []string
+		wantRestart   []string
+		wantGroups    bool
+	}{
+		{name: "unchanged", cf: baseCF},
+		{name: "comments and blank lines", cf: "# rotated by ops\n\n" + strings.ReplaceAll(baseCF, "\n", "\n\n")},
+		{name: "new active key", cf: baseCF, keys: "auth 2\n1 sha1 doss123\n2 sha1 n3w\n", wantKeys: true},
+		{name: "same key, new secret", cf: baseCF, keys: "auth 1\n1 sha1 other\n", wantKeys: true},
+		{name: "timers", cf: strings.Replace(baseCF, "deadtime 2\n", "deadtime 3\n", 1) + "keepalive 300ms\n",
+			// deadping defaults to deadtime
+			wantTimers: []string{"keepalive 200ms -> 300ms", "deadtime 2s -> 3s", "deadping 2s -> 3s"}},
+		{name: "node added", cf: baseCF + "node lvs3\n", wantRestart: []string{"node"}},
+		{name: "ucast peer", cf: strings.Replace(baseCF, "10.0.0.2", "10.0.0.3", 1), wantRestart: []string{"media (bcast/mcast/ucast/serial)"}},
+		{name: "udpport", cf: strings.Replace(baseCF, "udpport 1001\n", "udpport 1002\n", 1), // udpport is also the port of the ucast line before it
+			wantRestart: []string{"media (bcast/mcast/ucast/serial)", "udpport"}},
+		{name: "timer and logfile", cf: baseCF + "deadtime 5\nlogfile /var/log/ha-log\n",
+			wantTimers: []string{"deadtime 2s -> 5s", "deadping 2s -> 5s"}, wantRestart: []string{"logfile"}},
+		{name: "auto_failback", cf: strings.Replace(baseCF, "auto_failback on", "auto_failback off", 1), wantRestart: []string{"auto_failback"}},
+		{name: "haresources", cf: baseCF, grp: "lvs1 IPaddr2::10.0.0.101 rec\n", wantGroups: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cur, next := parseCF(t, baseCF), parseCF(t, tc.cf)
+			for _, c := range []*hacf.Config{cur, next} {
+				_ = c.Check("lvs1", nil) // fills the defaults; the files are valid
+			}
+			nk, ng := keys, groups
+			if tc.keys != "" {
+				nk = tc.keys
+			}
+			if tc.grp != "" {
+				ng = tc.grp
+			}
+			p := PlanReload(cur, next, parseKeys(t, keys), parseKeys(t, nk), parseGroups(t, groups), parseGroups(t, ng))
+			if p.Keys != tc.wantKeys || !slices.Equal(p.Timers, tc.wantTimers) || !slices.Equal(p.Restart, tc.wantRestart) || p.Groups != tc.wantGroups {
+				t.Errorf("plan = %+v; want keys %v timers %q restart %q groups %v", p, tc.wantKeys, tc.wantTimers, tc.wantRestart, tc.wantGroups)
+			}
+			unchanged := !tc.wantKeys && tc.wantTimers == nil && tc.wantRestart == nil && !tc.wantGroups
+			if p.Unchanged() != unchanged {
+				t.Errorf("Unchanged() = %v, want %v", p.Unchanged(), unchanged)
+			}
+		})
+	}
+}
+
+// TestCoreSetTimers: a longer deadtime put in force on the running lvs2 decides when it
+// declares the dead lvs1 dead; nothing moves on the reload itself, and the status
+// messages carry the new deadtime.
+func TestCoreSetTimers(t *testing.T) {
+	s := newSim(t, hacf.FailbackOn)
+	s.step(6 * time.Second)
+	if got := s.owner(); got != "lvs1" {
+		t.Fatalf("after start-up owner = %s, want lvs1", got)
+	}
+	h := *s.cfg[1]
+	h.Deadtime = 4 * time.Second
+	s.core[1].SetTimers(s.now, &h)
+	s.step(2 * time.Second)
+	if got := s.owner(); got != "lvs1" {
+		t.Fatalf("after the reload owner = %s, want lvs1", got)
+	}
+	if st := s.core[1].Snapshot().Nodes[0].Status; st != "active" {
+		t.Fatalf("after the reload lvs2 sees lvs1 %s", st)
+	}
+	if got := s.core[1].statusMessage().Value("dt"); got != "fa0" {
+		t.Errorf("status dt = %q, want fa0 (4000 ms)", got)
+	}
+	if got := s.core[1].Snapshot().Config["deadtime"]; got != "4" {
+		t.Errorf("cl_status parameter deadtime = %q, want 4", got)
+	}
+	s.kill(0)
+	s.step(3 * time.Second) // past the old deadtime, not the new one
+	if got := s.owner(); got != "-" {
+		t.Fatalf("3s after lvs1 died owner = %s, want nobody (deadtime is 4s now)", got)
+	}
+	s.step(2 * time.Second)
+	if got := s.owner(); got != "lvs2" {
+		t.Fatalf("5s after lvs1 died owner = %s, want lvs2", got)
+	}
+}
+
+// TestEndpointSetKeys: after a key rotation the endpoint signs with the new active key,
+// still accepts every key listed (the documented meaning of authkeys, and what makes a
+// two-step rotation lose nothing), and refuses the old key once it is no longer listed.
+func TestEndpointSetKeys(t *testing.T) {
+	old := parseKeys(t, "auth 1\n1 sha1 doss123\n")
+	both := parseKeys(t, "auth 2\n1 sha1 doss123\n2 sha1 n3w\n")
+	only := parseKeys(t, "auth 2\n2 sha1 n3w\n")
+	kr := func(k *authkeys.Keys) *hbwire.Keyring {
+		r, err := Keyring(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	ep := func(node string, k *authkeys.Keys) *transport.Endpoint {
+		e, err := transport.NewEndpoint(transport.Config{Node: node, Generation: 7, Keys: kr(k), Nodes: []string{"lvs1", "lvs2"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	a, b := ep("lvs1", old), ep("lvs2", old)
+	send := func(from *transport.Endpoint) []byte {
+		pkt, err := from.Seal(transport.StatusMessage("active", 2000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pkt
+	}
+	if _, err := b.Open(send(a)); err != nil {
+		t.Fatalf("before the rotation: %v", err)
+	}
+	b.SetKeys(kr(both))
+	pkt := send(b)
+	if !strings.Contains(string(pkt), "auth=2 ") {
+		t.Errorf("after the reload lvs2 does not sign with key 2:\n%s", pkt)
+	}
+	if _, err := b.Open(send(a)); err != nil {
+		t.Errorf("lvs2 refuses lvs1's key 1, still listed: %v", err)
+	}
+	a.SetKeys(kr(both))
+	if _, err := a.Open(pkt); err != nil {
+		t.Errorf("lvs1 refuses lvs2's key 2: %v", err)
+	}
+	// key 1 retired on lvs2: a packet signed with it (a forger who knows only the old
+	// key) is refused.
+	b.SetKeys(kr(only))
+	forger := ep("lvs1", old)
+	f, err := forger.Seal(transport.StatusMessage("active", 2000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Open(f); !errors.Is(err, hbwire.ErrUnknownKey) {
+		t.Errorf("a packet signed with the retired key: err = %v, want ErrUnknownKey", err)
+	}
+}
