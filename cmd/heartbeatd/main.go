@@ -5,6 +5,7 @@
 //
 //	heartbeatd [-f] [-d] [--node NAME]      run (in the background unless -f)
 //	heartbeatd -k | -s                      stop the running daemon / report status
+//	heartbeatd -r                           reload ha.cf and authkeys (= SIGHUP)
 //	heartbeatd --check [-d DIR]             check a configuration as heartbeat would
 //	heartbeatd standby|takeover [SHARE]     hb_standby / hb_takeover
 //	heartbeatd cl_status SUBCOMMAND ...     cl_status (hbstatus, listnodes, nodetype,
@@ -16,6 +17,14 @@
 // (/var/run/heartbeat/heartbeatd.sock); --http ADDR adds a JSON status and Prometheus
 // metrics listener. Logs go to ha.cf's logfile, debugfile and logfacility in heartbeat's
 // line format. See internal/hb/daemon for what the loop does.
+//
+// A reload (-r, or SIGHUP to the daemon) checks the files as --check does; with errors
+// it reports them (file:line) and the running daemon changes nothing. Otherwise a new
+// authkeys takes effect at once (signing with the new active key, verifying with every
+// listed key) and so do new keepalive, warntime, deadtime, initdead and deadping; any
+// other ha.cf change is refused with a log line saying a restart is needed (heartbeat
+// 3.0.6 restarts itself for those, keeping its resources; heartbeatd does not). A
+// reload never starts or stops a resource.
 package main
 
 import (

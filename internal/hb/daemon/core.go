@@ -39,6 +39,10 @@
 //     giver "none"; with auto_failback on, foreign groups go home through the standby
 //     handshake (ask_resources foreign), which the original insists on.
 //
+// Reload (reload.go) applies a re-read ha.cf and authkeys to the running daemon: keys
+// and timers in place, everything else refused as needing a restart, resources never
+// touched.
+//
 // Only two-node clusters are supported (heartbeat's R1 resource manager is two-node in
 // practice); New refuses more nodes with a "not implemented" error.
 package daemon
