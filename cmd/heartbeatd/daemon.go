@@ -164,8 +164,11 @@ func daemonize(p paths, args []string, stderr io.Writer) int {
 
 // reloadDaemon is heartbeat -r: the configuration is checked first, as the original
 // does, and a bad one is reported (file:line) without signalling the daemon; a good one
-// makes the daemon re-read it (SIGHUP), which logs what it applied or refused.
-func reloadDaemon(p paths, r checkResult, stderr io.Writer) int {
+// makes the daemon re-read it (SIGHUP). heartbeatd -r then waits (at most wait) for the
+// daemon's answer on its control socket and exits 0 if the files are now in force, 1
+// if the daemon refused them (a change that needs a restart): the original exits 0 once
+// it has signalled, and restarts itself for the changes heartbeatd refuses.
+func reloadDaemon(p paths, r checkResult, stdout, stderr io.Writer, wait time.Duration) int {
 	pid, ok := runningPid(p)
 	if !ok {
 		fmt.Fprintf(stderr, "heartbeatd: heartbeat is not running (no live process in %s)\n", p.pidfile())
@@ -178,29 +181,84 @@ func reloadDaemon(p paths, r checkResult, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "heartbeatd: Config errors: Heartbeat pid %d NOT restarted\n", pid)
 		return 1
 	}
+	before, answers := reloadStatus(p)
 	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
 		fmt.Fprintf(stderr, "heartbeatd: kill -HUP %d: %v\n", pid, err)
 		return 1
 	}
 	fmt.Fprintf(stderr, "heartbeatd: Signalling heartbeat pid %d to reread config files\n", pid)
-	return 0
+	if !answers {
+		return 0 // no control socket: the daemon's log says what it did
+	}
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		st, ok := reloadStatus(p)
+		if !ok || st.Seq <= before.Seq {
+			continue
+		}
+		if st.Code != 0 {
+			fmt.Fprintf(stderr, "heartbeatd: %s\n", st.Msg)
+		} else {
+			fmt.Fprintf(stdout, "heartbeatd: %s\n", st.Msg)
+		}
+		return st.Code
+	}
+	fmt.Fprintf(stderr, "heartbeatd: pid %d did not report the reload within %v: see its log\n", pid, wait)
+	return 1
+}
+
+// reloadStatus asks the running daemon for the outcome of its latest reload.
+func reloadStatus(p paths) (daemon.ReloadResult, bool) {
+	out, code, err := daemon.Query(p.socket(), []string{daemon.ReloadStatusQuery})
+	if err != nil || code != 0 {
+		return daemon.ReloadResult{}, false
+	}
+	r, err := daemon.ParseReloadResult(out)
+	return r, err == nil
 }
 
 // reload re-reads the configuration for a SIGHUP: a bad file is logged as --check
 // reports it and changes nothing; a good one goes to the daemon, which applies what it
-// can (see daemon.Reload).
+// can (see daemon.Reload). The outcome is kept for heartbeatd -r.
 func reload(d *daemon.Daemon, reread func() checkResult, logger *daemon.FileLogger) {
 	r := reread()
 	if len(r.Errors) > 0 {
+		msgs := make([]string, 0, len(r.Errors))
 		for _, e := range r.Errors {
 			logger.Logf("ERROR", "%v", e)
+			msgs = append(msgs, e.Error())
 		}
 		logger.Logf("ERROR", "Config errors: configuration not reloaded; heartbeatd keeps running as it was")
+		d.ReloadDone(1, "Config errors, nothing reloaded: "+strings.Join(msgs, "; "))
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, _ = d.Reload(ctx, r.Config, r.Keys, r.Resources.Groups)
+	plan, err := d.Reload(ctx, r.Config, r.Keys, r.Resources.Groups)
+	switch {
+	case err != nil && errors.Is(err, daemon.ErrRestartNeeded):
+		d.ReloadDone(1, fmt.Sprintf("Reload refused: %v; nothing was changed (see the log)", err))
+	case err != nil:
+		d.ReloadDone(1, fmt.Sprintf("Reload failed: %v", err))
+	case plan.Unchanged():
+		d.ReloadDone(0, "Configuration unchanged.")
+	default:
+		var done []string
+		if plan.Keys {
+			done = append(done, fmt.Sprintf("authkeys (signing with key %d)", r.Keys.Auth))
+		}
+		done = append(done, plan.Timers...)
+		msg := "Reloaded: " + strings.Join(done, ", ")
+		if len(done) == 0 {
+			msg = "Nothing reloaded"
+		}
+		if plan.Groups {
+			d.ReloadDone(1, msg+"; haresources changed: not applied until heartbeatd restarts")
+			return
+		}
+		d.ReloadDone(0, msg)
+	}
 }
 
 // foreground runs the daemon in this process until SIGTERM or SIGINT; SIGHUP reloads

@@ -42,8 +42,10 @@ const usage = `usage: heartbeatd [-f] [-d]... [--node NAME] [--config-dir DIR] [
   -r             reload: check ha.cf and authkeys, then have the running heartbeatd
                  re-read them (= SIGHUP). A new authkeys and new timers (keepalive,
                  warntime, deadtime, initdead, deadping) apply at once; any other ha.cf
-                 change is refused (logged) and needs a restart. Resources stay put.
-                 Exit 1 if the files have errors (the daemon is then not signalled)
+                 change is refused (nothing changes) and a new haresources is not
+                 applied: both need a restart. Resources stay put. Exit 0 when the files
+                 are in force, 1 on errors (the daemon is then not signalled) or when
+                 the daemon could not apply them
   -s             report whether heartbeatd runs (exit 0) or not (exit 3)
   -d             raise the debug level (once per -d); with --check: -d DIR
   -V, -v         print the version
@@ -180,7 +182,7 @@ func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost)
 	_ = dirSet
 	r := checkDir(p.configDir, node, host)
 	if mode == "-r" {
-		return reloadDaemon(p, r, stderr)
+		return reloadDaemon(p, r, stdout, stderr, 30*time.Second)
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(stderr, "heartbeatd: warning: %v\n", w)

@@ -42,7 +42,8 @@ import (
 //     lvs1", then sees it init, up, active).
 //
 // heartbeatd applies authkeys and the timers in place and refuses other ha.cf changes
-// (daemon.Reload); these tests hold it to that with real processes.
+// (daemon.Reload), and its -r waits for the daemon's answer and exits 1 on a refusal;
+// these tests hold it to that with real processes.
 
 // reloadOurs runs heartbeatd -r for node n (its config dir) and returns the output and
 // exit status.
@@ -144,7 +145,7 @@ func TestReload(t *testing.T) {
 	// Nothing changed.
 	for _, x := range n {
 		out, code := reloadOurs(x)
-		if code != 0 || !strings.Contains(out, "Signalling heartbeat pid") {
+		if code != 0 || !strings.Contains(out, "Signalling heartbeat pid") || !strings.Contains(out, "Configuration unchanged.") {
 			t.Fatalf("%s: heartbeatd -r = %d %q", x.name, code, out)
 		}
 		waitLog(t, x, "Configuration unchanged.", 1)
@@ -159,7 +160,7 @@ func TestReload(t *testing.T) {
 	for i, keys := range rotations {
 		for _, x := range n {
 			writeConf(t, x.conf(), "authkeys", keys)
-			if out, code := reloadOurs(x); code != 0 {
+			if out, code := reloadOurs(x); code != 0 || !strings.Contains(out, "Reloaded: authkeys") {
 				t.Fatalf("%s: heartbeatd -r = %d %q", x.name, code, out)
 			}
 			waitLog(t, x, "Rereading authentication file.", i+1)
@@ -210,7 +211,7 @@ func TestReload(t *testing.T) {
 
 	// Timers: a longer deadtime on lvs2 is in force at once.
 	editHACF(t, n[1], "deadtime 2\n", "deadtime 3\n")
-	if out, code := reloadOurs(n[1]); code != 0 {
+	if out, code := reloadOurs(n[1]); code != 0 || !strings.Contains(out, "Reloaded: deadtime 2s -> 3s") {
 		t.Fatalf("lvs2: heartbeatd -r = %d %q", code, out)
 	}
 	waitLog(t, n[1], "ha.cf reloaded: deadtime 2s -> 3s", 1)
@@ -221,8 +222,8 @@ func TestReload(t *testing.T) {
 	// A change a running heartbeatd cannot apply: refused, logged, nothing changes.
 	editHACF(t, n[1], "keepalive "+Keepalive+"\n", "keepalive 300ms\n")
 	editHACF(t, n[1], "udpport 1001\n", "udpport 1002\n")
-	if out, code := reloadOurs(n[1]); code != 0 {
-		t.Fatalf("lvs2: heartbeatd -r = %d %q", code, out)
+	if out, code := reloadOurs(n[1]); code != 1 || !strings.Contains(out, "Reload refused: media (bcast/mcast/ucast/serial), udpport changed") {
+		t.Fatalf("lvs2: heartbeatd -r with a change needing a restart = %d %q; want 1 and Reload refused", code, out)
 	}
 	waitLog(t, n[1], "Reload refused: media (bcast/mcast/ucast/serial), udpport changed", 1)
 	if out, _ := n[1].query("cl_status", "parameter", "-p", "keepalive"); out != "200ms" {
@@ -289,7 +290,7 @@ func TestReloadInteropOriginal(t *testing.T) {
 		if out, err := orig.Exec(interop.HeartbeatBin, "-r"); err != nil {
 			t.Fatalf("the original's heartbeat -r: %v\n%s", err, out)
 		}
-		if out, code := reloadOurs(ours); code != 0 {
+		if out, code := reloadOurs(ours); code != 0 || !strings.Contains(out, "Reloaded: authkeys") {
 			t.Fatalf("heartbeatd -r = %d %q", code, out)
 		}
 		waitLog(t, ours, "Rereading authentication file.", i+1)

@@ -269,3 +269,64 @@ func keyNums(k *authkeys.Keys) string {
 	}
 	return strings.Join(s, ",")
 }
+
+// ReloadResult is the outcome of a reload: Seq counts reloads since the start, Code is
+// heartbeatd -r's exit status (0 applied or nothing to do, 1 refused or bad files) and
+// Msg says what happened.
+type ReloadResult struct {
+	Seq  uint64
+	Code int
+	Msg  string
+}
+
+// ReloadDone records the outcome of a reload for heartbeatd -r to collect.
+func (d *Daemon) ReloadDone(code int, msg string) {
+	d.resultMu.Lock()
+	defer d.resultMu.Unlock()
+	d.lastReload = ReloadResult{Seq: d.lastReload.Seq + 1, Code: code, Msg: msg}
+}
+
+// LastReload is the latest reload's outcome (Seq 0: none yet).
+func (d *Daemon) LastReload() ReloadResult {
+	d.resultMu.Lock()
+	defer d.resultMu.Unlock()
+	return d.lastReload
+}
+
+// ReloadStatusQuery is the control request heartbeatd -r uses to learn the outcome of
+// the reload its SIGHUP started; the answer is "SEQ CODE MESSAGE".
+const ReloadStatusQuery = "reloadstatus"
+
+// FormatReloadResult and ParseReloadResult are the two ends of ReloadStatusQuery.
+func FormatReloadResult(r ReloadResult) string {
+	return fmt.Sprintf("%d %d %s\n", r.Seq, r.Code, strings.ReplaceAll(r.Msg, "\n", " "))
+}
+
+// ParseReloadResult reads FormatReloadResult's answer.
+func ParseReloadResult(s string) (ReloadResult, error) {
+	var r ReloadResult
+	f := strings.SplitN(strings.TrimSuffix(s, "\n"), " ", 3)
+	if len(f) < 2 {
+		return r, fmt.Errorf("reload status %q", s)
+	}
+	if _, err := fmt.Sscan(f[0], &r.Seq); err != nil {
+		return r, fmt.Errorf("reload status %q: %w", s, err)
+	}
+	if _, err := fmt.Sscan(f[1], &r.Code); err != nil {
+		return r, fmt.Errorf("reload status %q: %w", s, err)
+	}
+	if len(f) == 3 {
+		r.Msg = f[2]
+	}
+	return r, nil
+}
+
+// daemonQuerier answers the control socket: the loop's queries plus the reload status.
+type daemonQuerier struct{ d *Daemon }
+
+func (q daemonQuerier) Query(ctx context.Context, args []string) (string, int) {
+	if len(args) == 1 && args[0] == ReloadStatusQuery {
+		return FormatReloadResult(q.d.LastReload()), 0
+	}
+	return q.d.loop.Query(ctx, args)
+}

@@ -189,3 +189,17 @@ func TestEndpointSetKeys(t *testing.T) {
 		t.Errorf("a packet signed with the retired key: err = %v, want ErrUnknownKey", err)
 	}
 }
+
+// TestReloadResultWire: the answer heartbeatd -r reads back from the control socket.
+func TestReloadResultWire(t *testing.T) {
+	for _, r := range []ReloadResult{{Seq: 1, Code: 0, Msg: "Configuration unchanged."},
+		{Seq: 12, Code: 1, Msg: "Reload refused: udpport changed: a restart of heartbeatd is needed"}, {}} {
+		got, err := ParseReloadResult(FormatReloadResult(r))
+		if err != nil || got != r {
+			t.Errorf("round trip of %+v = %+v, %v", r, got, err)
+		}
+	}
+	if _, err := ParseReloadResult("garbage"); err == nil {
+		t.Error("ParseReloadResult accepted garbage")
+	}
+}

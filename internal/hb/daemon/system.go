@@ -62,6 +62,10 @@ type Daemon struct {
 	reloadMu sync.Mutex
 	curHA    *hacf.Config
 	curKeys  *authkeys.Keys
+	// lastReload is the outcome of the latest reload, for heartbeatd -r (guarded by
+	// resultMu: the control socket reads it).
+	resultMu   sync.Mutex
+	lastReload ReloadResult
 }
 
 // Keyring converts authkeys into the wire's keyring.
@@ -211,7 +215,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}()
 	}
 	if d.ctl != nil {
-		go func() { _ = ServeControl(d.ctl, d.loop) }()
+		go func() { _ = ServeControl(d.ctl, daemonQuerier{d}) }()
 	}
 	if d.opts.HA.Realtime {
 		prio := d.opts.HA.RTPrio
