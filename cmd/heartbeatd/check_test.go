@@ -177,7 +177,8 @@ func TestCheckExitStatus(t *testing.T) {
 		{[]string{"--check", "-d", "testdata/check/illegal-directive", "--node", "node1"}, 1, `unknown directive "foo"`},
 		{[]string{"--check", "-d", "/nonexistent"}, 1, "no such file"},
 		{[]string{"--run-dir", "/nonexistent", "-k"}, 1, "not running"},
-		{[]string{"--run-dir", "/nonexistent", "-r"}, 1, "not running"},
+		// not running: -r starts heartbeatd, as heartbeat -r does, if the files allow
+		{[]string{"--run-dir", "/nonexistent", "--config-dir", "testdata/check/illegal-directive", "--node", "node1", "-r"}, 1, "would not start"},
 		{[]string{"-R"}, 1, "-R: not implemented"},
 		{[]string{"--bogus"}, 1, "unknown option"},
 		{[]string{"--check", "--node"}, 1, "needs a value"},

@@ -24,7 +24,8 @@
 // listed key) and so do new keepalive, warntime, deadtime, initdead and deadping; any
 // other ha.cf change is refused with a log line saying a restart is needed (heartbeat
 // 3.0.6 restarts itself for those, keeping its resources; heartbeatd does not). A
-// reload never starts or stops a resource.
+// reload never starts or stops a resource. With no daemon running, -r starts one, as
+// heartbeat -r does.
 package main
 
 import (

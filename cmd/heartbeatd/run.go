@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -45,7 +46,8 @@ const usage = `usage: heartbeatd [-f] [-d]... [--node NAME] [--config-dir DIR] [
                  change is refused (nothing changes) and a new haresources is not
                  applied: both need a restart. Resources stay put. Exit 0 when the files
                  are in force, 1 on errors (the daemon is then not signalled) or when
-                 the daemon could not apply them
+                 the daemon could not apply them. With no heartbeatd running, -r starts
+                 it, as heartbeat -r does
   -s             report whether heartbeatd runs (exit 0) or not (exit 3)
   -d             raise the debug level (once per -d); with --check: -d DIR
   -V, -v         print the version
@@ -182,7 +184,12 @@ func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost)
 	_ = dirSet
 	r := checkDir(p.configDir, node, host)
 	if mode == "-r" {
-		return reloadDaemon(p, r, stdout, stderr, 30*time.Second)
+		if _, running := runningPid(p); running {
+			return reloadDaemon(p, r, stdout, stderr, 30*time.Second)
+		}
+		// heartbeat -r with no heartbeat running starts one (observed: it exits 0 and
+		// the daemon runs), and so does heartbeatd -r.
+		args = slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "-r" })
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(stderr, "heartbeatd: warning: %v\n", w)

@@ -21,6 +21,8 @@ import (
 // Debian's package in these namespaces (two originals, ha.cf as haCF's with deadtime 10,
 // /usr/libexec/heartbeat/heartbeat -r through nsenter, 2026-11-25):
 //
+//   - heartbeat -r with no heartbeat running (no pid file, or a stale one) starts
+//     heartbeat and exits 0, printing only the configuration's warnings.
 //   - heartbeat -r checks the files first (printing its start-up warnings), then logs
 //     "Signalling heartbeat pid N to reread config files" and exits 0. With an invalid
 //     authkeys ("Auth line [bogus line] is invalid.") or ha.cf ("Illegal directive
@@ -316,5 +318,29 @@ func TestReloadInteropOriginal(t *testing.T) {
 		if strings.Contains(l, "is dead") {
 			t.Error("a node was declared dead during the rotation")
 		}
+	}
+}
+
+// TestReloadStartsWhenStopped: heartbeatd -r with no heartbeatd running starts one in
+// the background, as heartbeat -r does.
+func TestReloadStartsWhenStopped(t *testing.T) {
+	interop.Require(t, false)
+	p := interop.NewPair(t)
+	n := newOurNode(t, p.NS[0], "lvs1", haCF(p, 0, "on"))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		_ = exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", n.ns, heartbeatdBin}, n.args("-k")...)...).Run()
+	})
+	if out, code := reloadOurs(n); code != 0 {
+		t.Fatalf("heartbeatd -r with nothing running = %d %q, want 0 (it starts heartbeatd)", code, out)
+	}
+	waitFor(t, startBound, "heartbeatd started by -r", func() bool {
+		out, code := n.query("cl_status", "hbstatus")
+		return code == 0 && strings.Contains(out, "running")
+	})
+	// Now it runs, -r reloads it.
+	if out, code := reloadOurs(n); code != 0 || !strings.Contains(out, "Configuration unchanged.") {
+		t.Fatalf("second heartbeatd -r = %d %q, want a reload", code, out)
 	}
 }
