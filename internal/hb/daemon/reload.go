@@ -56,57 +56,84 @@ func (p ReloadPlan) Unchanged() bool {
 func PlanReload(cur, next *hacf.Config, curKeys, nextKeys *authkeys.Keys, curGroups, nextGroups []haresources.Group) ReloadPlan {
 	var p ReloadPlan
 	p.Keys = !sameKeys(curKeys, nextKeys)
-	timers := []struct {
-		name string
-		a, b time.Duration
-	}{{"keepalive", cur.Keepalive, next.Keepalive}, {"warntime", cur.Warntime, next.Warntime},
-		{"deadtime", cur.Deadtime, next.Deadtime}, {"initdead", cur.Initdead, next.Initdead},
-		{"deadping", cur.Deadping, next.Deadping}}
-	for _, t := range timers {
-		if t.a != t.b {
-			p.Timers = append(p.Timers, fmt.Sprintf("%s %v -> %v", t.name, t.a, t.b))
+	for _, t := range reloadTimers {
+		if a, b := *t.field(cur), *t.field(next); a != b {
+			p.Timers = append(p.Timers, fmt.Sprintf("%s %v -> %v", t.name, a, b))
 		}
 	}
-	others := []struct {
-		name string
-		a, b any
-	}{
-		{"node", cur.Nodes, next.Nodes},
-		{"media (bcast/mcast/ucast/serial)", media(cur.Media), media(next.Media)},
-		{"udpport", cur.UDPPort, next.UDPPort},
-		{"ping", cur.Pings, next.Pings},
-		{"ping_group", pingGroups(cur.PingGroups), pingGroups(next.PingGroups)},
-		{"auto_failback", cur.AutoFailback, next.AutoFailback},
-		{"hopfudge", cur.HopFudge, next.HopFudge},
-		{"debug", cur.Debug, next.Debug},
-		{"cluster", cur.Cluster, next.Cluster},
-		{"logfile", cur.LogFile, next.LogFile},
-		{"debugfile", cur.DebugFile, next.DebugFile},
-		{"logfacility", cur.LogFacility, next.LogFacility},
-		{"use_logd", boolp(cur.UseLogd), boolp(next.UseLogd)},
-		{"realtime", cur.Realtime, next.Realtime},
-		{"rtprio", cur.RTPrio, next.RTPrio},
-		{"watchdog", cur.Watchdog, next.Watchdog},
-		{"msgfmt", cur.Msgfmt, next.Msgfmt},
-		{"compression", cur.Compression, next.Compression},
-		{"compression_threshold", cur.CompressionThreshold, next.CompressionThreshold},
-		{"traditional_compression", cur.TraditionalCompression, next.TraditionalCompression},
-		{"autojoin", cur.Autojoin, next.Autojoin},
-		{"uuidfrom", cur.UUIDFrom, next.UUIDFrom},
-		{"hbgenmethod", cur.Hbgenmethod, next.Hbgenmethod},
-		{"max_rexmit_delay", cur.MaxRexmitDelay, next.MaxRexmitDelay},
-		{"coredumps", cur.Coredumps, next.Coredumps},
-		{"env", emptyNil(cur.Env), emptyNil(next.Env)},
-		{"respawn/failfast", children(cur.Children), children(next.Children)},
-		{"apiauth", apiAuths(cur.APIAuth), apiAuths(next.APIAuth)},
-	}
-	for _, o := range others {
-		if !reflect.DeepEqual(o.a, o.b) {
+	for _, o := range reloadRestart {
+		if !reflect.DeepEqual(o.value(cur), o.value(next)) {
 			p.Restart = append(p.Restart, o.name)
 		}
 	}
 	p.Groups = !reflect.DeepEqual(groups(curGroups), groups(nextGroups))
 	return p
+}
+
+// reloadTimers are applied in place by a reload.
+var reloadTimers = []struct {
+	name  string
+	field func(*hacf.Config) *time.Duration
+}{
+	{"keepalive", func(c *hacf.Config) *time.Duration { return &c.Keepalive }},
+	{"warntime", func(c *hacf.Config) *time.Duration { return &c.Warntime }},
+	{"deadtime", func(c *hacf.Config) *time.Duration { return &c.Deadtime }},
+	{"initdead", func(c *hacf.Config) *time.Duration { return &c.Initdead }},
+	{"deadping", func(c *hacf.Config) *time.Duration { return &c.Deadping }},
+}
+
+// reloadRestart are the settings a reload refuses to change: name (as logged), the
+// ha.cf directives behind it, and its value (line numbers left out: a comment added
+// above a line changes nothing).
+var reloadRestart = []struct {
+	name       string
+	directives []string
+	value      func(*hacf.Config) any
+}{
+	{"node", []string{"node"}, func(c *hacf.Config) any { return c.Nodes }},
+	{"media (bcast/mcast/ucast/serial)", []string{"bcast", "mcast", "ucast", "serial"},
+		func(c *hacf.Config) any { return lineless(c.Media, func(m *hacf.Medium) *int { return &m.Line }) }},
+	{"udpport", []string{"udpport"}, func(c *hacf.Config) any { return c.UDPPort }},
+	{"ping", []string{"ping"}, func(c *hacf.Config) any { return c.Pings }},
+	{"ping_group", []string{"ping_group"},
+		func(c *hacf.Config) any {
+			return lineless(c.PingGroups, func(g *hacf.PingGroup) *int { return &g.Line })
+		}},
+	{"auto_failback", []string{"auto_failback", "nice_failback"}, func(c *hacf.Config) any { return c.AutoFailback }},
+	{"hopfudge", []string{"hopfudge"}, func(c *hacf.Config) any { return c.HopFudge }},
+	{"debug", []string{"debug"}, func(c *hacf.Config) any { return c.Debug }},
+	{"cluster", []string{"cluster"}, func(c *hacf.Config) any { return c.Cluster }},
+	{"logfile", []string{"logfile"}, func(c *hacf.Config) any { return c.LogFile }},
+	{"debugfile", []string{"debugfile"}, func(c *hacf.Config) any { return c.DebugFile }},
+	{"logfacility", []string{"logfacility"}, func(c *hacf.Config) any { return c.LogFacility }},
+	{"use_logd", []string{"use_logd"}, func(c *hacf.Config) any { return boolp(c.UseLogd) }},
+	{"realtime", []string{"realtime"}, func(c *hacf.Config) any { return c.Realtime }},
+	{"rtprio", []string{"rtprio"}, func(c *hacf.Config) any { return c.RTPrio }},
+	{"watchdog", []string{"watchdog"}, func(c *hacf.Config) any { return c.Watchdog }},
+	{"msgfmt", []string{"msgfmt"}, func(c *hacf.Config) any { return c.Msgfmt }},
+	{"compression", []string{"compression"}, func(c *hacf.Config) any { return c.Compression }},
+	{"compression_threshold", []string{"compression_threshold"}, func(c *hacf.Config) any { return c.CompressionThreshold }},
+	{"traditional_compression", []string{"traditional_compression"}, func(c *hacf.Config) any { return c.TraditionalCompression }},
+	{"autojoin", []string{"autojoin"}, func(c *hacf.Config) any { return c.Autojoin }},
+	{"uuidfrom", []string{"uuidfrom"}, func(c *hacf.Config) any { return c.UUIDFrom }},
+	{"hbgenmethod", []string{"hbgenmethod"}, func(c *hacf.Config) any { return c.Hbgenmethod }},
+	{"max_rexmit_delay", []string{"max_rexmit_delay"}, func(c *hacf.Config) any { return c.MaxRexmitDelay }},
+	{"coredumps", []string{"coredumps"}, func(c *hacf.Config) any { return c.Coredumps }},
+	{"env", []string{"env"}, func(c *hacf.Config) any { return emptyNil(c.Env) }},
+	{"respawn/failfast", []string{"respawn", "failfast"},
+		func(c *hacf.Config) any { return lineless(c.Children, func(ch *hacf.Child) *int { return &ch.Line }) }},
+	{"apiauth", []string{"apiauth"},
+		func(c *hacf.Config) any { return lineless(c.APIAuth, func(a *hacf.APIAuth) *int { return &a.Line }) }},
+}
+
+// lineless is a copy of xs with each element's line number zeroed.
+func lineless[T any](xs []T, line func(*T) *int) []T {
+	out := make([]T, len(xs))
+	copy(out, xs)
+	for i := range out {
+		*line(&out[i]) = 0
+	}
+	return out
 }
 
 func sameKeys(a, b *authkeys.Keys) bool {
@@ -123,45 +150,6 @@ func sameKeys(a, b *authkeys.Keys) bool {
 		}
 	}
 	return true
-}
-
-// The comparisons below leave out line numbers: a comment added above a line changes
-// nothing.
-
-func media(ms []hacf.Medium) []hacf.Medium {
-	out := make([]hacf.Medium, 0, len(ms))
-	for _, m := range ms {
-		m.Line = 0
-		out = append(out, m)
-	}
-	return out
-}
-
-func pingGroups(gs []hacf.PingGroup) []hacf.PingGroup {
-	out := make([]hacf.PingGroup, 0, len(gs))
-	for _, g := range gs {
-		g.Line = 0
-		out = append(out, g)
-	}
-	return out
-}
-
-func children(cs []hacf.Child) []hacf.Child {
-	out := make([]hacf.Child, 0, len(cs))
-	for _, c := range cs {
-		c.Line = 0
-		out = append(out, c)
-	}
-	return out
-}
-
-func apiAuths(as []hacf.APIAuth) []hacf.APIAuth {
-	out := make([]hacf.APIAuth, 0, len(as))
-	for _, a := range as {
-		a.Line = 0
-		out = append(out, a)
-	}
-	return out
 }
 
 func groups(gs []haresources.Group) []string {

@@ -203,3 +203,40 @@ func TestReloadResultWire(t *testing.T) {
 		t.Error("ParseReloadResult accepted garbage")
 	}
 }
+
+// Every ha.cf directive is accounted for by a reload: applied in place (a timer),
+// refused (reloadRestart), not implemented (a configuration with it never runs), or
+// one heartbeatd accepts without acting on it, whose change has nothing to apply. A
+// directive added to compat/hacf without a place here would otherwise be a change a
+// reload silently calls "unchanged".
+func TestReloadCoversEveryDirective(t *testing.T) {
+	noEffect := map[string]string{
+		"crm": "only off (respawn) is valid: no other value runs", "pacemaker": "as crm",
+		"conn_logd_time": "accepted, no effect", "log_badpack": "accepted, no effect",
+		"syslogmsgfmt": "accepted, no effect", "coreroot": "accepted, no effect",
+		"memreserve": "accepted, no effect", "use_apphbd": "accepted, no effect",
+		"record_config_changes": "accepted, no effect", "record_pengine_inputs": "accepted, no effect",
+		"enable_config_writes": "accepted, no effect", "crmd_spawns_pengine": "accepted, no effect",
+		"baud": "serial media only, not implemented",
+	}
+	covered := map[string]bool{}
+	for _, tm := range reloadTimers {
+		covered[tm.name] = true
+	}
+	for _, r := range reloadRestart {
+		for _, d := range r.directives {
+			covered[d] = true
+		}
+	}
+	for name, d := range hacf.Directives {
+		switch {
+		case covered[name] && noEffect[name] != "":
+			t.Errorf("%s: both compared by a reload and listed as without effect", name)
+		case covered[name], d.Support == hacf.NotImplemented:
+		case noEffect[name] != "" && d.Support == hacf.Honoured && name != "crm" && name != "pacemaker":
+			t.Errorf("%s: honoured by heartbeatd, so a reload must compare it", name)
+		case noEffect[name] == "":
+			t.Errorf("%s (%v): a reload neither applies nor refuses a change of it", name, d.Support)
+		}
+	}
+}
