@@ -28,20 +28,27 @@ func origRsc(t *testing.T, n *interop.Node, want string) {
 	}
 }
 
-// TestInteropOriginalActive: the original heartbeat 3.0.6 is lvs1 (the group's home),
-// heartbeatd is lvs2. Both agree lvs1 holds the group; kill -9 of the original makes
-// heartbeatd take over; the original restarts and gets its group back (auto_failback on).
-func TestInteropOriginalActive(t *testing.T) {
+// originalHoldsGroup starts the original heartbeat 3.0.6 as lvs1 (the group's home)
+// and heartbeatd as lvs2, and waits until the original holds the group and both agree.
+func originalHoldsGroup(t *testing.T) (*interop.Pair, *interop.Node, string, *ourNode) {
+	t.Helper()
 	interop.Require(t, true)
 	p := interop.NewPair(t)
 	orig, origRec := startOriginal(t, p, 0, "lvs1")
 	ours := newOurNode(t, p.NS[1], "lvs2", haCF(p, 1, "on"))
 	ours.start()
 	dumpOnFailure(t, orig, ours)
-
 	waitFor(t, originalBound, "VIP on the original lvs1", func() bool { return owner(p) == "a" })
 	origRsc(t, orig, "local")
 	wantRsc(t, ours, "local")
+	return p, orig, origRec, ours
+}
+
+// TestInteropOriginalActive: the original heartbeat 3.0.6 is lvs1 (the group's home),
+// heartbeatd is lvs2. Both agree lvs1 holds the group; kill -9 of the original makes
+// heartbeatd take over; the original restarts and gets its group back (auto_failback on).
+func TestInteropOriginalActive(t *testing.T) {
+	p, orig, origRec, ours := originalHoldsGroup(t)
 	if err := orig.WaitClStatus(originalBound, "active", "nodestatus", "lvs2"); err != nil {
 		t.Fatalf("the original does not see heartbeatd active: %v", err)
 	}

@@ -273,15 +273,7 @@ func TestReload(t *testing.T) {
 // costs the time between the two reloads, well under deadtime: they stay one cluster
 // and nothing moves.
 func TestReloadInteropOriginal(t *testing.T) {
-	interop.Require(t, true)
-	p := interop.NewPair(t)
-	orig, origRec := startOriginal(t, p, 0, "lvs1")
-	ours := newOurNode(t, p.NS[1], "lvs2", haCF(p, 1, "on"))
-	ours.start()
-	dumpOnFailure(t, orig, ours)
-	waitFor(t, originalBound, "VIP on the original lvs1", func() bool { return owner(p) == "a" })
-	origRsc(t, orig, "local")
-	wantRsc(t, ours, "local")
+	p, orig, origRec, ours := originalHoldsGroup(t)
 	recBefore := strings.Join(interop.RecorderLines(origRec), " ")
 	w := watchOwner(p)
 	// The original tells a changed file by its mtime, to the second: an authkeys written
