@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -232,50 +231,53 @@ func owner(p *interop.Pair) string {
 	return s
 }
 
-// sampler watches two namespaces every 100 ms and records the longest time both held
-// the VIP at once.
-type sampler struct {
-	mu      sync.Mutex
-	ns      [2]string
-	since   time.Time
-	longest time.Duration
-	samples int
-	stop    chan struct{}
-	done    chan struct{}
-}
-
-func startSampler(ns [2]string) *sampler {
-	s := &sampler{ns: ns, stop: make(chan struct{}), done: make(chan struct{})}
+// every runs sample every 100 ms, for at most 10 minutes, until the returned stop is
+// called; stop returns once the last sample is done, so what sample wrote can be read
+// without a lock.
+func every(sample func()) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
-		defer close(s.done)
-		for i := 0; i < 6000; i++ { // at most 10 minutes
-			both := hasVIP(ns[0]) && hasVIP(ns[1])
-			now := time.Now()
-			s.mu.Lock()
-			s.samples++
-			switch {
-			case both && s.since.IsZero():
-				s.since = now
-			case both:
-				s.longest = max(s.longest, now.Sub(s.since))
-			default:
-				s.since = time.Time{}
-			}
-			s.mu.Unlock()
+		defer close(done)
+		for i := 0; i < 6000; i++ {
+			sample()
 			select {
-			case <-s.stop:
+			case <-quit:
 				return
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
 	}()
+	return func() { close(quit); <-done }
+}
+
+// sampler watches two namespaces every 100 ms and records the longest time both held
+// the VIP at once.
+type sampler struct {
+	since   time.Time
+	longest time.Duration
+	samples int
+	stop    func()
+}
+
+func startSampler(ns [2]string) *sampler {
+	s := &sampler{}
+	s.stop = every(func() {
+		both := hasVIP(ns[0]) && hasVIP(ns[1])
+		now := time.Now()
+		s.samples++
+		switch {
+		case both && s.since.IsZero():
+			s.since = now
+		case both:
+			s.longest = max(s.longest, now.Sub(s.since))
+		default:
+			s.since = time.Time{}
+		}
+	})
 	return s
 }
 
 func (s *sampler) end() (time.Duration, int) {
-	close(s.stop)
-	<-s.done
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.stop()
 	return s.longest, s.samples
 }

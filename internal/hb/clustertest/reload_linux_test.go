@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -96,36 +95,18 @@ func waitLog(t *testing.T, n *ourNode, want string, count int) {
 
 // ownerWatch samples the VIP's holder every 100 ms and records every holder seen.
 type ownerWatch struct {
-	mu   sync.Mutex
 	seen map[string]int
-	stop chan struct{}
-	done chan struct{}
+	stop func()
 }
 
 func watchOwner(p *interop.Pair) *ownerWatch {
-	w := &ownerWatch{seen: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		for i := 0; i < 6000; i++ { // at most 10 minutes
-			o := owner(p)
-			w.mu.Lock()
-			w.seen[o]++
-			w.mu.Unlock()
-			select {
-			case <-w.stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}()
+	w := &ownerWatch{seen: map[string]int{}}
+	w.stop = every(func() { w.seen[owner(p)]++ })
 	return w
 }
 
 func (w *ownerWatch) end() map[string]int {
-	close(w.stop)
-	<-w.done
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.stop()
 	return w.seen
 }
 
