@@ -116,3 +116,28 @@ func TestParseRulesErrors(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseRules: any input gives rules or an error naming stdin and a line, never a
+// panic; rules it accepts can be planned against an empty and a full table.
+func FuzzParseRules(f *testing.F) {
+	f.Add(manualRules)
+	f.Add(savedRules)
+	f.Add("-C\n")
+	f.Add("-a -t 10.0.0.1:80 -r 10.0.0.2\n")
+	f.Add("-A -f 7 -s rr\n-a -f 7 -r 10.0.0.2 -g\n-D -t 10.0.0.9:80\n")
+	f.Fuzz(func(t *testing.T, rules string) {
+		d, err := ParseRules("stdin", strings.NewReader(rules), ipvsadm.ParseEnv{Resolver: ipvsadm.NoResolver{}})
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "stdin") {
+				t.Fatalf("error without the file name: %v", err)
+			}
+			return
+		}
+		if _, err := Plan(nil, d); err != nil {
+			t.Fatalf("accepted rules do not plan against an empty table: %v", err)
+		}
+		if _, err := Plan(d.Services, d); err != nil {
+			t.Fatalf("accepted rules do not plan against themselves: %v", err)
+		}
+	})
+}
