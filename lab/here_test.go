@@ -156,6 +156,8 @@ const standIn = `set -u
 	mkdir -p /srv/lvskit-here-test && echo page >/srv/lvskit-here-test/index.html && echo srv=ok
 	syslogd -n -O $R/syslog & sleep 0.5; logger lvskit-here-test; sleep 0.5
 	sleep 613 &
+	# The forked child is a shell until it execs sleep: look again, bounded, before counting.
+	n=0; while [ $n -lt 50 ] && ! ps -o args | grep -q '^sleep 613'; do n=$((n+1)); sleep 0.1; done
 	echo "ps=$(ps -o args | grep -c '^sleep 613')"
 } >$R/inside 2>&1
 echo "LAB 1 stand-in done" >$CONSOLE
