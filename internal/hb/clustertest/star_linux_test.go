@@ -81,6 +81,21 @@ func newStar(t *testing.T) *star {
 	return s
 }
 
+// starPair makes (does not start) lvs1 and lvs2 on the star, auto_failback on, with
+// extra ha.cf lines.
+func starPair(t *testing.T, s *star, extra ...string) [2]*ourNode {
+	var n [2]*ourNode
+	for i, name := range []string{"lvs1", "lvs2"} {
+		n[i] = newOurNode(t, s.NS[i], name, haCF(s.Pair, i, "on", extra...))
+	}
+	return n
+}
+
+// ipfailPair is starPair watching the gateway as ping node, with ipfail.
+func ipfailPair(t *testing.T, s *star) [2]*ourNode {
+	return starPair(t, s, "ping "+Gateway, "deadping 2", "respawn hacluster /usr/lib/heartbeat/ipfail")
+}
+
 // TestNoDualActive: with the gateway as ping node, cut the active node off from the
 // ping node and its peer (its bridge port down): the peer takes the VIP after deadtime
 // and the cut-off node, which sees neither, releases it; at no moment do both hold it for
@@ -88,11 +103,7 @@ func newStar(t *testing.T) *star {
 // rejoins and (auto_failback on) gets its group back, still never both for longer.
 func TestNoDualActive(t *testing.T) {
 	s := newStar(t)
-	var n [2]*ourNode
-	for i, name := range []string{"lvs1", "lvs2"} {
-		n[i] = newOurNode(t, s.NS[i], name, haCF(s.Pair, i, "on", "ping "+Gateway, "deadping 2",
-			"respawn hacluster /usr/lib/heartbeat/ipfail"))
-	}
+	n := ipfailPair(t, s)
 	n[0].start()
 	n[1].start()
 	waitFor(t, startBound, "VIP on lvs1", func() bool { return owner(s.Pair) == "a" })
@@ -151,10 +162,7 @@ func TestNoDualActive(t *testing.T) {
 // packets once lvs2 is dead): lvs1's membership and resources do not change.
 func TestForgedPackets(t *testing.T) {
 	s := newStar(t)
-	var n [2]*ourNode
-	for i, name := range []string{"lvs1", "lvs2"} {
-		n[i] = newOurNode(t, s.NS[i], name, haCF(s.Pair, i, "on"))
-	}
+	n := starPair(t, s)
 	capt := interop.StartCapture(t, s.GW, "br0", interop.Port)
 	n[0].start()
 	n[1].start()
@@ -258,11 +266,7 @@ func doIn(ns string, fn func() error) error {
 // the group goes home (auto_failback on).
 func TestIPFailPingLoss(t *testing.T) {
 	s := newStar(t)
-	var n [2]*ourNode
-	for i, name := range []string{"lvs1", "lvs2"} {
-		n[i] = newOurNode(t, s.NS[i], name, haCF(s.Pair, i, "on", "ping "+Gateway, "deadping 2",
-			"respawn hacluster /usr/lib/heartbeat/ipfail"))
-	}
+	n := ipfailPair(t, s)
 	n[0].start()
 	n[1].start()
 	t.Cleanup(func() {
