@@ -12,6 +12,9 @@
 //	--check FILE                 parse FILE as mon would, report errors (file:line), exit
 //	--builtin-monitors MODE      auto (default), prefer or off — see below
 //	--monitor-timeout DURATION   kill monitors running longer (mon has no limit; off)
+//	--alert-timeout DURATION     kill alerts running longer, with their process group,
+//	                             and log it (default 5m; 0: never, as mon). Not a mon.cf
+//	                             keyword: mon 1.3.6 rejects unknown ones
 //	--metrics-listen ADDR        Prometheus metrics on ADDR/metrics (off by default)
 //
 // # Built-in monitors and scripts of the same name
@@ -47,6 +50,19 @@
 //
 // mond schedules checks exactly one interval apart (mon's one-second loop lets them
 // drift), which changes timing, not the sequence of alerts.
+//
+// # Monitors and alerts as processes (where mond is stricter than mon)
+//
+// Each monitor and alert runs in its own process group. On SIGTERM mond kills every
+// running one with its group and waits (at most 3 s) for them, so none outlives it. Of
+// a monitor's output the first 64 KiB are kept (summary, detail, the alerts' stdin and
+// MON_LAST_OUTPUT, which Linux refuses to exec beyond 128 KiB); the rest is read and
+// dropped, noted once in the log. An alert that exits non-zero or is killed is logged
+// with its first lines of standard error. A monitor mond cannot start for want of its
+// own resources (descriptors, processes, memory: EMFILE, ENFILE, EAGAIN, ENOMEM) is
+// logged and its check skipped; the service's state is unchanged (mon, whose fork
+// fails the same way, does likewise). A monitor that does not exist or cannot be
+// executed still fails as in mon.
 //
 // # Not implemented (rejected with an error, or reported)
 //

@@ -61,6 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		check      = fs.String("check", "", "check a config file and exit")
 		builtins   = fs.String("builtin-monitors", "auto", "auto, prefer or off")
 		monTimeout = fs.Duration("monitor-timeout", 0, "kill monitors running longer than this (0: never, as mon)")
+		alTimeout  = fs.Duration("alert-timeout", daemon.DefaultAlertTimeout, "kill alerts running longer than this (0: never, as mon)")
 		metricsAt  = fs.String("metrics-listen", "", "serve Prometheus metrics on this address")
 	)
 	fs.Lookup("loadstate").NoOptDefVal = "disabled"
@@ -144,7 +145,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var logTo func(prio, msg string)
 	logf := func(prio, msg string) { logTo(prio, msg) }
 	logTo = newLogger(*facility, *debug > 0, stderr)
-	d, err := daemon.New(daemon.Options{ConfigPath: cfgPath, Overrides: ov, Builtins: mode, MonitorTimeout: *monTimeout,
+	d, err := daemon.New(daemon.Options{ConfigPath: cfgPath, Overrides: ov, Builtins: mode, MonitorTimeout: *monTimeout, AlertTimeout: *alTimeout,
 		Log: logf, Stopped: *stopped, Parse: parse})
 	if err != nil {
 		logf("err", err.Error())

@@ -79,6 +79,9 @@ type Options struct {
 	Stopped bool
 	// Parse reads a config; nil uses monconf.ParseFile.
 	Parse func(path string) (*monconf.Config, error)
+	// AlertTimeout, when set, kills an alert running longer (mon has no such limit;
+	// mond's command line defaults it to DefaultAlertTimeout).
+	AlertTimeout time.Duration
 }
 
 // Daemon is a running mond.
@@ -99,6 +102,12 @@ type Daemon struct {
 	done    chan struct{}
 	// alertsWG tracks alert programs so tests (and shutdown) can wait for them.
 	alertsWG sync.WaitGroup
+	// monitorsWG tracks monitor goroutines so shutdown can wait for them.
+	monitorsWG sync.WaitGroup
+	// progs is the context every monitor and alert runs under; killProgs (shutdown)
+	// kills them all. Set lazily under mu (progCtx).
+	progs     context.Context
+	killProgs context.CancelFunc
 }
 
 type monResult struct {

@@ -6,19 +6,68 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/lvskit/lvskit/internal/mon/monitors"
 	"github.com/lvskit/lvskit/internal/mon/sched"
 	"github.com/lvskit/lvskit/internal/runner"
 )
 
+// DefaultAlertTimeout is mond's --alert-timeout default. An alert is a short program
+// (lvs.alert runs one ipvsadm, mail.alert hands a message to the local MTA, both in
+// well under a second), but mail may be slow: an MTA delivering synchronously waits
+// up to five minutes for an SMTP reply (RFC 5321 §4.5.3.2). An alert still running
+// after that is hung, and killing it keeps hung alerts from piling up behind a
+// service that fails every interval.
+const DefaultAlertTimeout = 5 * time.Minute
+
+// maxMonitorOutput bounds what is kept of a monitor's output. mon keeps it all, but
+// every use of it is small — the summary line, the detail monshow shows, an alert's
+// stdin — and it comes back as MON_LAST_OUTPUT in the environment of the service's
+// next monitor and alerts, where Linux refuses a single string over 128 KiB
+// (MAX_ARG_STRLEN): beyond that, exec itself would fail.
+const maxMonitorOutput = 64 << 10
+
+// maxAlertStderr bounds the standard error kept of an alert; only its first lines are
+// logged.
+const maxAlertStderr = 4 << 10
+
+// shutdownGrace bounds how long Run waits, once it has killed them, for the monitors
+// and alerts to be reaped. A killed process group goes at once; the runner itself
+// waits up to two seconds for a pipe held open by a process that left the group.
+const shutdownGrace = 3 * time.Second
+
+// progCtx is the context every monitor and alert runs under: cancelling it (shutdown)
+// makes the runner kill each one's process group. The caller holds d.mu.
+func (d *Daemon) progCtx() context.Context {
+	if d.progs == nil {
+		d.progs, d.killProgs = context.WithCancel(context.Background())
+	}
+	return d.progs
+}
+
+// shutdown kills every running monitor and alert with its process group, so none
+// outlives mond (mon leaves them running), and waits for them, at most shutdownGrace.
 func (d *Daemon) shutdown() {
 	close(d.done)
 	d.mu.Lock()
-	for _, cancel := range d.running {
-		cancel()
-	}
+	d.progCtx()
+	d.killProgs()
 	d.mu.Unlock()
+	// No program starts once progs is cancelled (startMonitor and startAlert check it
+	// under d.mu), so the wait groups only go down from here.
+	reaped := make(chan struct{})
+	go func() {
+		d.monitorsWG.Wait()
+		d.alertsWG.Wait()
+		close(reaped)
+	}()
+	select {
+	case <-reaped:
+	case <-time.After(shutdownGrace):
+		d.opt.Log("err", fmt.Sprintf("monitors or alerts not reaped %s after they were killed; exiting anyway", shutdownGrace))
+	}
 }
 
 // WaitAlerts waits until every alert started so far has finished.
@@ -45,13 +94,20 @@ func environ(vars map[string]string) []string {
 	return keep
 }
 
+// startMonitor runs m and reports its result to Run; the caller holds d.mu.
 func (d *Daemon) startMonitor(m sched.RunMonitor) {
-	ctx, cancel := context.WithCancel(context.Background())
+	life := d.progCtx()
+	if life.Err() != nil {
+		return // mond is stopping
+	}
+	ctx, cancel := context.WithCancel(life)
 	key := m.Group + "/" + m.Service
 	d.running[key] = cancel
 	gen := d.gen
 	timeout := d.opt.MonitorTimeout
+	d.monitorsWG.Add(1)
 	go func() {
+		defer d.monitorsWG.Done()
 		defer cancel()
 		var exit int
 		var out string
@@ -69,6 +125,7 @@ func (d *Daemon) startMonitor(m sched.RunMonitor) {
 			var pid int
 			res := d.opt.Runner.Run(ctx, runner.Cmd{
 				Path: m.Path, Args: m.Args, Env: environ(m.Env), Capture: true, Timeout: timeout,
+				MaxOutput: maxMonitorOutput,
 				Started: func(p int) {
 					pid = p
 					d.mu.Lock()
@@ -79,8 +136,20 @@ func (d *Daemon) startMonitor(m sched.RunMonitor) {
 			d.mu.Lock()
 			delete(d.pids, pid)
 			d.mu.Unlock()
+			// Noted once per run, and only for a run whose result counts (not one
+			// killed by a reset or by shutdown).
+			if res.Dropped > 0 && ctx.Err() == nil {
+				d.opt.Log("notice", fmt.Sprintf("output of monitor %s for %s kept to its first %d bytes, %d more dropped",
+					m.Path, key, maxMonitorOutput, res.Dropped))
+			}
 			out = string(res.Output)
 			switch {
+			case runner.IsResourceError(res.Err):
+				// mond's own trouble (descriptors, processes, memory) says nothing
+				// about the service: failing it would alert, and lvs.alert would
+				// take a healthy real server out.
+				d.monitorNotRun(gen, m, res.Err)
+				return
 			case res.Err != nil:
 				// mon's child logs "could not exec" and exits 1.
 				exit, out = 1, ""
@@ -102,15 +171,78 @@ func (d *Daemon) startMonitor(m sched.RunMonitor) {
 	}()
 }
 
+// monitorNotRun logs a monitor mond could not start and gives the service back to the
+// scheduler unchanged, its next check one interval on.
+func (d *Daemon) monitorNotRun(gen int, m sched.RunMonitor, err error) {
+	errno, _ := runner.ResourceErrno(err)
+	d.opt.Log("err", fmt.Sprintf("could not start monitor %s for %s/%s: %v; check skipped", m.Path, m.Group, m.Service, errno))
+	d.mu.Lock()
+	if gen == d.gen {
+		delete(d.running, m.Group+"/"+m.Service)
+		d.eng.MonitorNotRun(m.Group, m.Service, d.opt.Clock.Now())
+	}
+	d.mu.Unlock()
+	d.poke()
+}
+
+// startAlert runs al in the background; the caller holds d.mu.
 func (d *Daemon) startAlert(al sched.Alert) {
+	life := d.progCtx()
+	if life.Err() != nil {
+		d.opt.Log("notice", fmt.Sprintf("alert %s for %s/%s not called: mond is stopping", al.Path, al.Group, al.Service))
+		return
+	}
+	timeout := d.opt.AlertTimeout
 	d.alertsWG.Add(1)
 	go func() {
 		defer d.alertsWG.Done()
-		res := d.opt.Runner.Run(context.Background(), runner.Cmd{
-			Path: al.Path, Args: al.Args, Env: environ(al.Env), Stdin: []byte(al.Stdin),
+		res := d.opt.Runner.Run(life, runner.Cmd{
+			Path: al.Path, Args: al.Args, Env: environ(al.Env), Stdin: []byte(al.Stdin), Timeout: timeout,
+			CaptureStderr: true, MaxOutput: maxAlertStderr,
 		})
-		if res.Err != nil {
-			d.opt.Log("err", fmt.Sprintf("could not exec alert %s: %v", al.Path, res.Err))
+		if prio, msg := alertTrouble(al, res, timeout, life.Err() != nil); msg != "" {
+			d.opt.Log(prio, msg)
 		}
 	}()
+}
+
+// alertTrouble is the log line for an alert that did not end well, "" for one that
+// exited 0. An alert that failed is worth a trace: lvs.alert failing leaves IPVS
+// other than mon's view of the service.
+func alertTrouble(al sched.Alert, res runner.Result, timeout time.Duration, stopping bool) (prio, msg string) {
+	switch {
+	case res.Err != nil:
+		return "err", fmt.Sprintf("could not exec alert %s: %v", al.Path, res.Err)
+	case res.TimedOut:
+		msg = fmt.Sprintf("alert %s for %s/%s timed out after %s, killed", al.Path, al.Group, al.Service, timeout)
+	case stopping && res.Signal == syscall.SIGKILL:
+		// Killed by shutdown, as asked: worth a note, not an error.
+		return "notice", fmt.Sprintf("alert %s for %s/%s killed: mond is stopping", al.Path, al.Group, al.Service)
+	case res.Signal != 0:
+		msg = fmt.Sprintf("alert %s %s killed by signal %d (%v)", al.Path, strings.Join(al.Args, " "), int(res.Signal), res.Signal)
+	case res.ExitCode != 0:
+		msg = fmt.Sprintf("alert %s %s exited %d", al.Path, strings.Join(al.Args, " "), res.ExitCode)
+	default:
+		return "", ""
+	}
+	if s := firstLines(res.Stderr, 3, 512); s != "" {
+		msg += ": " + s
+	}
+	return "err", msg
+}
+
+// firstLines is the first n non-blank lines of b joined with " | ", cut to max bytes:
+// one log line.
+func firstLines(b []byte, n, max int) string {
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && len(lines) < n {
+			lines = append(lines, l)
+		}
+	}
+	s := strings.Join(lines, " | ")
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "") + "..."
+	}
+	return s
 }
