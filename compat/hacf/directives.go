@@ -44,9 +44,9 @@ var directiveList = []*DirectiveInfo{
 	{Name: "keepalive", Support: Honoured, set: timeSetter("keepalive", 1, func(c *Config) *time.Duration { return &c.Keepalive })},
 	{Name: "deadtime", Support: Honoured, set: timeSetter("deadtime", 0, func(c *Config) *time.Duration { return &c.Deadtime })},
 	{Name: "warntime", Support: Honoured, set: func(c *Config, v string) error {
-		t, ok := ParseTime(v)
-		if !ok || t <= 0 {
-			return bad(fmt.Sprintf("Warn time [%s] is invalid.", v), "warntime %q: want a time > 0: seconds or with an ms or us suffix; heartbeat 3.0.6 does not accept an s suffix", v)
+		t, err := timeValue("warntime", v, 1, fmt.Sprintf("Warn time [%s] is invalid.", v))
+		if err != nil {
+			return err
 		}
 		c.Warntime = t
 		return nil
@@ -75,6 +75,11 @@ var directiveList = []*DirectiveInfo{
 		n := atoi(v)
 		if n <= 0 {
 			return bad(fmt.Sprintf("Invalid max_rexmit_delay time(%s)", v), "max_rexmit_delay %q: want milliseconds > 0", v)
+		}
+		if n > MaxTime.Milliseconds() {
+			// heartbeat's atoi keeps the low 32 bits of a larger number, and takes them
+			// when positive.
+			return outOfRange("max_rexmit_delay", v, true, "", "at most %d milliseconds, one day", MaxTime.Milliseconds())
 		}
 		c.MaxRexmitDelay = time.Duration(n) * time.Millisecond
 		return nil

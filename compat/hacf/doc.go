@@ -13,7 +13,8 @@
 //     of the line.
 //   - Times are seconds unless suffixed "ms" (or "msec") or "us" (or "usec"); fractions
 //     are allowed ("1.5", "0.5ms"). A suffix "s" is NOT accepted: heartbeat rejects
-//     "keepalive 2s", and so does this package.
+//     "keepalive 2s", and so does this package. heartbeat has no upper bound (huge times
+//     wrap); this package refuses any time above MaxTime, one day, naming the bound.
 //   - The file is read top to bottom and order matters: bcast and ucast media take the
 //     udpport in force when they are declared (694 before any udpport line); "nice_failback
 //     on" means "auto_failback off" only if an auto_failback line came before it, and

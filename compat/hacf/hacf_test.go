@@ -35,6 +35,13 @@ func TestParseTime(t *testing.T) {
 		{"", 0, false},
 		{"-1", 0, false},
 		{"1e3", 0, false},
+		{"86400", 24 * time.Hour, true},
+		{"86400000ms", 24 * time.Hour, true},
+		// Past MaxTime, and past what a time.Duration holds: refused, not wrapped.
+		{"86401", 0, false},
+		{"99999999999999999999", 0, false},
+		{"288230376151731504ms", 0, false},
+		{strings.Repeat("9", 400), 0, false},
 	} {
 		got, ok := ParseTime(tc.in)
 		if got != tc.want || ok != tc.ok {
@@ -158,6 +165,58 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 	}
 }
 
+// TestTimeRanges: every time in ha.cf is bounded by MaxTime, with file:line and the
+// bound in the error, instead of wrapping (deadtime 99999999999999999999 was 0 s,
+// 288230376151731504ms about 10 s). Values heartbeat itself accepts are marked
+// unsupported; values it refuses (its conversion to a C long overflows) are not.
+func TestTimeRanges(t *testing.T) {
+	for _, tc := range []struct {
+		name, line  string
+		want        string // "" = accepted
+		unsupported bool
+		hb          string
+	}{
+		{"deadtime huge", "deadtime 99999999999999999999", "ha.cf:5: deadtime 99999999999999999999: out of range (at most 86400, one day; or 86400000ms)", false, ""},
+		{"deadtime huge ms", "deadtime 288230376151731504ms", "ha.cf:5: deadtime 288230376151731504ms: out of range (at most 86400", true, ""},
+		{"deadtime 400 digits", "deadtime " + strings.Repeat("9", 400), "ha.cf:5: deadtime 999", false, ""},
+		{"deadtime a day", "deadtime 86400\ninitdead 86400", "", false, ""},
+		{"deadtime a day in us", "deadtime 86400000000us\ninitdead 86400000ms", "", false, ""},
+		{"deadtime a day and a bit", "deadtime 86400.001", "ha.cf:5: deadtime 86400.001: out of range", true, ""},
+		{"keepalive", "keepalive 90000", "ha.cf:5: keepalive 90000: out of range", true, ""},
+		{"keepalive huge", "keepalive 99999999999999999999", "ha.cf:5: keepalive 99999999999999999999: out of range", false, ""},
+		{"warntime", "warntime 288230376151731504ms", "ha.cf:5: warntime 288230376151731504ms: out of range", true, ""},
+		{"warntime huge", "warntime 99999999999999999999", "ha.cf:5: warntime 99999999999999999999: out of range", false, "Warn time [99999999999999999999] is invalid."},
+		{"initdead", "initdead 100000", "ha.cf:5: initdead 100000: out of range", true, ""},
+		{"deadping", "deadping 99999999999999999999ms", "ha.cf:5: deadping 99999999999999999999ms: out of range", false, ""},
+		{"conn_logd_time", "conn_logd_time 100000000ms", "ha.cf:5: conn_logd_time 100000000ms: out of range", true, ""},
+		{"max_rexmit_delay", "max_rexmit_delay 86400001", "ha.cf:5: max_rexmit_delay 86400001: out of range (at most 86400000 milliseconds, one day)", true, ""},
+		{"max_rexmit_delay huge", "max_rexmit_delay 99999999999999999999", "ha.cf:5: max_rexmit_delay 99999999999999999999: out of range", true, ""},
+		{"max_rexmit_delay a day", "max_rexmit_delay 86400000", "", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseCheck(t, base+tc.line+"\n")
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, d := range []time.Duration{c.Keepalive, c.Deadtime, c.Warntime, c.Initdead, c.Deadping, c.MaxRexmitDelay} {
+					if d < 0 || d > MaxTime {
+						t.Errorf("time %v out of range", d)
+					}
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+			var d *Diag
+			if !errors.As(err, &d) || d.Unsupported != tc.unsupported || d.Heartbeat != tc.hb {
+				t.Errorf("diag %+v: want unsupported %v, heartbeat %q", d, tc.unsupported, tc.hb)
+			}
+		})
+	}
+}
+
 func TestOrderRules(t *testing.T) {
 	// Media before udpport keep the default port; heartbeat behaves so silently.
 	c, err := parseCheck(t, "bcast eth0\nudpport 1001\nucast eth0 10.0.0.2\nnode node1\nlogfacility local0\n")
@@ -245,9 +304,17 @@ func FuzzParse(f *testing.F) {
 		if c == nil {
 			t.Fatal("nil config")
 		}
-		_ = c.Check("node1", nil)
+		cerr := c.Check("node1", nil)
 		if err != nil && err.Error() == "" {
 			t.Fatal("empty error")
+		}
+		if err == nil && cerr == nil {
+			// An accepted file has every time within range: none wrapped.
+			for _, d := range []time.Duration{c.Keepalive, c.Deadtime, c.Warntime, c.Initdead, c.Deadping, c.MaxRexmitDelay} {
+				if d < 0 || d > MaxTime {
+					t.Fatalf("accepted time %v outside 0..%v", d, MaxTime)
+				}
+			}
 		}
 	})
 }

@@ -77,17 +77,41 @@ func init() {
 
 func timeSetter(name string, min int64, field func(*Config) *time.Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
-		t, ok := ParseTime(v)
-		if !ok || t.Milliseconds() < min {
-			cmp := ">= 0"
-			if min > 0 {
-				cmp = "> 0"
-			}
-			return bad("", "%s %q: want a time %s: seconds (\"2\", \"1.5\") or with an ms or us suffix (\"500ms\"); heartbeat 3.0.6 does not accept an s suffix", name, v, cmp)
+		t, err := timeValue(name, v, min, "")
+		if err != nil {
+			return err
 		}
 		*field(c) = t
 		return nil
 	}
+}
+
+// timeValue reads a time directive's value: at least min milliseconds, at most MaxTime.
+// hb is what heartbeat logs when it refuses the value, "" when it logs nothing.
+func timeValue(name, v string, min int64, hb string) (time.Duration, error) {
+	ms, ok := readMillis(v)
+	if ok && ms > float64(MaxTime/time.Millisecond) {
+		return 0, outOfRange(name, v, ms < hbLongMax, hb, "at most %d, one day; or %dms", int64(MaxTime/time.Second), MaxTime.Milliseconds())
+	}
+	if !ok || ms < float64(min) {
+		cmp := ">= 0"
+		if min > 0 {
+			cmp = "> 0"
+		}
+		return 0, bad(hb, "%s %q: want a time %s: seconds (\"2\", \"1.5\") or with an ms or us suffix (\"500ms\"); heartbeat 3.0.6 does not accept an s suffix", name, v, cmp)
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
+// outOfRange refuses a number above heartbeatd's bound. heartbeat accepts some of these
+// (then wraps or misuses them): those errors are marked unsupported, and only the others
+// may claim heartbeat's words.
+func outOfRange(name, v string, hbAccepts bool, hb, allowed string, args ...any) error {
+	msg := fmt.Sprintf("%s %s: out of range (%s)", name, v, fmt.Sprintf(allowed, args...))
+	if hbAccepts {
+		return &valueError{msg: msg, unsupported: true}
+	}
+	return &valueError{msg: msg, heartbeat: hb}
 }
 
 func boolSetter(name string, field func(*Config) *bool) func(*Config, string) error {

@@ -1,6 +1,7 @@
 package hacf
 
 import (
+	"math"
 	"strings"
 	"time"
 )
@@ -8,11 +9,32 @@ import (
 // numChars are the characters heartbeat's time reader takes as the number part.
 const numChars = "0123456789."
 
+// MaxTime bounds every time in ha.cf (keepalive, deadtime, warntime, initdead, deadping,
+// conn_logd_time, max_rexmit_delay). heartbeat 3.0.6 has no bound of its own: it keeps
+// times as C longs of milliseconds, hands them to glib timers as 32-bit milliseconds
+// (wrapping silently past 49.7 days) and turns a number past 2^63 ms into LONG_MIN. A day
+// is far beyond any working heartbeat timing (its ha.cf documents keepalive 2, deadtime
+// 30, initdead 120) and keeps every derived time (2×keepalive, deadlines, time.Duration
+// nanoseconds) clear of overflow.
+const MaxTime = 24 * time.Hour
+
 // ParseTime reads a time value the way heartbeat 3.0.6 does: a number of seconds, or of
 // milliseconds with an "ms"/"msec" suffix, or of microseconds with "us"/"usec", rounded to
 // the nearest millisecond. It reports false where heartbeat's reader returns its error
-// value; callers apply the directive's own range check on top.
+// value, and for a time above MaxTime; callers apply the directive's own range check on
+// top.
 func ParseTime(s string) (time.Duration, bool) {
+	ms, ok := readMillis(s)
+	if !ok || ms > float64(MaxTime/time.Millisecond) {
+		return 0, false
+	}
+	return time.Duration(ms) * time.Millisecond, true
+}
+
+// readMillis is heartbeat's time reader (cl_get_msec) up to its final conversion to a
+// C long: the value in milliseconds, already rounded down after adding 0.5, as a float so
+// that huge values are seen rather than wrapped.
+func readMillis(s string) (float64, bool) {
 	s = strings.TrimLeft(s, " \t\n\r\f")
 	if s == "" || !strings.ContainsRune(numChars, rune(s[0])) {
 		return 0, false
@@ -31,9 +53,12 @@ func ParseTime(s string) (time.Duration, bool) {
 	case units != "":
 		return 0, false
 	}
-	ms := int64(atof(s[:n])*mult/div + 0.5)
-	return time.Duration(ms) * time.Millisecond, true
+	return math.Floor(atof(s[:n])*mult/div + 0.5), true
 }
+
+// hbLongMax is where heartbeat's conversion of a time to a C long overflows: from there
+// on x86-64 yields LONG_MIN, which every heartbeat time setter refuses as negative.
+const hbLongMax = 1 << 63
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
