@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -52,7 +53,14 @@ type Key struct {
 type Keys struct {
 	Auth int         // number of the key that signs outgoing messages
 	Keys map[int]Key // every valid key, which all verify incoming messages
+	// Warnings are accepted keys that weaken the cluster (crc), as *Error: heartbeat
+	// takes them without a word, heartbeatd says so at start and in --check.
+	Warnings []error
 }
+
+// crcWarning is the warning for a crc key. heartbeat 3.0.6 logs nothing about crc; the
+// quotation is its sample authkeys' own warning.
+const crcWarning = "key %d uses crc, which adds no security: anyone who can send to the heartbeat port can forge messages that pass it and take over or stop the resources (heartbeat's documentation: \"crc adds no security, except from packet corruption. Use only on physically secure networks.\"); use sha1 with a secret"
 
 // Active is the key that signs outgoing messages.
 func (k *Keys) Active() Key { return k.Keys[k.Auth] }
@@ -145,6 +153,17 @@ func Parse(name string, r io.Reader) (*Keys, error) {
 	}
 	if err := sc.Err(); err != nil {
 		fail(lineno+1, "", "%v", err)
+	}
+	// After the whole file: a later line may redefine a key number.
+	var crc []Key
+	for _, key := range k.Keys {
+		if key.Method == CRC {
+			crc = append(crc, key)
+		}
+	}
+	sort.Slice(crc, func(i, j int) bool { return crc[i].Line < crc[j].Line })
+	for _, key := range crc {
+		k.Warnings = append(k.Warnings, &Error{File: name, Line: key.Line, Msg: fmt.Sprintf(crcWarning, key.Num)})
 	}
 	if _, ok := k.Keys[k.Auth]; !ok {
 		if k.Auth < 0 {

@@ -56,6 +56,42 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestCRCWarns: heartbeat accepts crc keys silently although they let anyone forge
+// packets; heartbeatd accepts them too (oracle cases authkeys-crc, authkeys-multi) and
+// warns about each, naming its line. sha1 and md5 keys draw no warning.
+func TestCRCWarns(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     []string
+	}{
+		{"crc active", "auth 2\n2 crc\n", []string{"authkeys:2: key 2 uses crc, which adds no security"}},
+		{"crc listed", "auth 2\n1 crc\n2 sha1 key\n", []string{"authkeys:2: key 1 uses crc"}},
+		{"two crc", "auth 1\n1 crc\n3 crc\n", []string{"authkeys:2: key 1 uses crc", "authkeys:3: key 3 uses crc"}},
+		{"sha1 md5", "auth 1\n1 sha1 a\n2 md5 b\n", nil},
+		{"crc redefined", "auth 1\n1 crc\n1 sha1 a\n", nil},
+		{"refused crc", "auth 1\n1 sha1 a\n2 crc key\n", nil}, // an error, not a key
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k, err := Parse("authkeys", strings.NewReader(tc.in))
+			if err != nil && tc.name != "refused crc" {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range k.Warnings {
+				got = append(got, w.Error())
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("warnings %q, want %d", got, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if !strings.HasPrefix(got[i], w) || !strings.Contains(got[i], "use sha1") {
+					t.Errorf("warning %q, want %q... use sha1", got[i], w)
+				}
+			}
+		})
+	}
+}
+
 // TestCheckMode: only read bits for group and others count, as in heartbeat (oracle
 // cases authkeys-mode-*: 600, 400 and 620 pass, 640, 604 and 644 fail).
 func TestCheckMode(t *testing.T) {
@@ -82,6 +118,15 @@ func FuzzParse(f *testing.F) {
 			a := k.Active()
 			if a.Method == "" || (a.Method.NeedsKey() && a.Secret == "") {
 				t.Fatalf("accepted without a usable active key: %+v", k)
+			}
+			crc := 0
+			for _, key := range k.Keys {
+				if key.Method == CRC {
+					crc++
+				}
+			}
+			if crc > 0 && len(k.Warnings) == 0 {
+				t.Fatalf("crc key accepted without a warning: %+v", k)
 			}
 		}
 	})
