@@ -106,6 +106,7 @@ func checkDir(dir, node string, host checkHost) checkResult {
 			k, err := authkeys.Parse(akPath, f)
 			add(err)
 			r.Keys = k
+			r.Warnings = append(r.Warnings, k.Warnings...)
 		}
 	})
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -210,5 +211,44 @@ func TestReloadBadConfig(t *testing.T) {
 	want := fmt.Sprintf("Config errors: Heartbeat pid %d NOT restarted", os.Getpid())
 	if !strings.Contains(errb.String(), want) || !strings.Contains(errb.String(), "ha.cf:") {
 		t.Errorf("stderr %q: want the file:line of the error and %q", errb.String(), want)
+	}
+}
+
+// TestCRCWarned: a crc key is accepted as heartbeat accepts it (oracle case
+// authkeys-crc), but --check says it lets anyone forge packets, and so does the daemon's
+// log at start.
+func TestCRCWarned(t *testing.T) {
+	dir := stageCase(t, "testdata/check/authkeys-crc")
+	var out, errb bytes.Buffer
+	if code := run([]string{"--check", "-d", dir, "--node", "node1"}, &out, &errb, oracleHost{}); code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
+	}
+	want := "authkeys:2: key 2 uses crc, which adds no security"
+	if !strings.Contains(errb.String(), "heartbeatd: warning: "+filepath.Join(dir, want)) {
+		t.Errorf("--check stderr lacks %q:\n%s", want, errb.String())
+	}
+
+	logfile := filepath.Join(t.TempDir(), "ha-log")
+	cf := filepath.Join(dir, "ha.cf")
+	b, err := os.ReadFile(cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(b, []byte("logfile /dev/stderr"), []byte("logfile "+logfile))
+	if err := os.WriteFile(cf, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := checkDir(dir, "node1", oracleHost{})
+	if len(r.Errors) > 0 {
+		t.Fatal(r.Errors)
+	}
+	logger, err := openLog(r, 0, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger.Close()
+	log, _ := os.ReadFile(logfile)
+	if !strings.Contains(string(log), "WARN: "+filepath.Join(dir, want)) {
+		t.Errorf("start log lacks the crc warning:\n%s", log)
 	}
 }

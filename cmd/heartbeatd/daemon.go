@@ -88,15 +88,35 @@ func statusDaemon(p paths, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// query is the client side of cl_status, hb_standby and hb_takeover.
-func query(p paths, args []string, stdout, stderr io.Writer) int {
+// query is the client side of cl_status, hb_standby and hb_takeover; prog names the
+// command in messages.
+func query(p paths, prog string, args []string, stdout, stderr io.Writer) int {
 	out, code, err := daemon.Query(p.socket(), args)
 	if err != nil {
-		if len(args) > 0 && args[0] == "hbstatus" {
-			fmt.Fprintln(stdout, "Heartbeat is stopped on this machine.")
+		hbstatus := len(args) > 0 && args[0] == "hbstatus"
+		switch {
+		case errors.Is(err, os.ErrPermission):
+			// Not "stopped": the socket is there and its mode refuses this user.
+			fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+			if !hbstatus {
+				return 1
+			}
+			if _, running := runningPid(p); running {
+				// cl_status's words and status when heartbeat runs but refuses it:
+				// hbstatus answers "does heartbeat run?", and it does.
+				fmt.Fprintln(stdout, "Heartbeat is apparently running on this machine, but refuses my connection")
+				return 0
+			}
+		case hbstatus:
+			if !errors.Is(err, daemon.ErrNotRunning) {
+				fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+			}
+		default:
+			fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
+		// cl_status's words for any failure to get an answer.
+		fmt.Fprintln(stdout, "Heartbeat is stopped on this machine.")
 		return 1
 	}
 	if code == 0 {
@@ -223,6 +243,7 @@ func reloadStatus(p paths) (daemon.ReloadResult, bool) {
 // can (see daemon.Reload). The outcome is kept for heartbeatd -r.
 func reload(d *daemon.Daemon, reread func() checkResult, logger *daemon.FileLogger) {
 	r := reread()
+	logWarnings(logger, r)
 	if len(r.Errors) > 0 {
 		msgs := make([]string, 0, len(r.Errors))
 		for _, e := range r.Errors {

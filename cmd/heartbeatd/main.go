@@ -14,7 +14,8 @@
 //
 // Called through a link named hb_standby, hb_takeover or cl_status it acts as that
 // program. The running daemon answers those on a unix socket
-// (/var/run/heartbeat/heartbeatd.sock); --http ADDR adds a JSON status and Prometheus
+// (/var/run/heartbeat/heartbeatd.sock, mode 0660: root and the socket's group; anyone
+// else is told permission denied); --http ADDR adds a JSON status and Prometheus
 // metrics listener. Logs go to ha.cf's logfile, debugfile and logfacility in heartbeat's
 // line format. See internal/hb/daemon for what the loop does.
 //

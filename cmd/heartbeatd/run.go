@@ -74,13 +74,13 @@ func run(args []string, stdout, stderr io.Writer, host checkHost) int {
 // hb_standby, hb_takeover and cl_status programs.
 func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost) int {
 	p := defaultPaths()
-	switch filepath.Base(name) {
+	switch prog := filepath.Base(name); prog {
 	case "hb_standby":
-		return query(p, append([]string{"standby"}, args...), stdout, stderr)
+		return query(p, prog, append([]string{"standby"}, args...), stdout, stderr)
 	case "hb_takeover":
-		return query(p, append([]string{"takeover"}, args...), stdout, stderr)
+		return query(p, prog, append([]string{"takeover"}, args...), stdout, stderr)
 	case "cl_status":
-		return query(p, args, stdout, stderr)
+		return query(p, prog, args, stdout, stderr)
 	}
 	check, dirSet, node, fg, debug, httpAddr := false, false, "", false, 0, ""
 	mode := ""
@@ -146,9 +146,9 @@ func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost)
 		case a == "-M":
 			// No management daemon to disable: heartbeatd never starts one.
 		case a == "standby" || a == "takeover":
-			return query(p, args[i:], stdout, stderr)
+			return query(p, "heartbeatd "+a, args[i:], stdout, stderr)
 		case a == "cl_status":
-			return query(p, args[i+1:], stdout, stderr)
+			return query(p, "cl_status", args[i+1:], stdout, stderr)
 		case a == "--directives":
 			printDirectives(stdout)
 			return 0
@@ -210,14 +210,7 @@ func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost)
 		return daemonize(p, args, stderr)
 	}
 	cfg := r.Config
-	facility, fallback := cfg.LogFacility, stderr
-	if os.Getenv(backgroundEnv) != "" {
-		fallback = nil
-		if cfg.LogFile == "" && cfg.DebugFile == "" && (facility == "" || facility == "none") {
-			facility = "daemon" // in the background, without a destination: syslog
-		}
-	}
-	logger, err := daemon.OpenLogger(cfg.LogFile, cfg.DebugFile, facility, cfg.Debug+debug, fallback)
+	logger, err := openLog(r, debug, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
 		return 1
@@ -227,4 +220,32 @@ func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost)
 		StateDir: p.stateDir, Socket: p.socket(), HTTPAddr: httpAddr, Log: logger}
 	reread := func() checkResult { return checkDir(p.configDir, node, host) }
 	return foreground(o, p, logger, stderr, reread)
+}
+
+// openLog opens the daemon's log as ha.cf says and logs the check's warnings into it:
+// in the background stderr goes nowhere anyone reads, so a warning (a crc key) printed
+// only there would be lost.
+func openLog(r checkResult, debug int, stderr io.Writer) (*daemon.FileLogger, error) {
+	cfg := r.Config
+	facility, fallback := cfg.LogFacility, stderr
+	if os.Getenv(backgroundEnv) != "" {
+		fallback = nil
+		if cfg.LogFile == "" && cfg.DebugFile == "" && (facility == "" || facility == "none") {
+			facility = "daemon" // in the background, without a destination: syslog
+		}
+	}
+	logger, err := daemon.OpenLogger(cfg.LogFile, cfg.DebugFile, facility, cfg.Debug+debug, fallback)
+	if err != nil {
+		return nil, err
+	}
+	logWarnings(logger, r)
+	return logger, nil
+}
+
+// logWarnings logs what the check found worth a warning (a crc key, a setting heartbeatd
+// ignores), as heartbeat logs its own configuration warnings.
+func logWarnings(logger *daemon.FileLogger, r checkResult) {
+	for _, w := range r.Warnings {
+		logger.Logf("WARN", "%v", w)
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/lvskit/lvskit/internal/hb/transport"
 	"github.com/lvskit/lvskit/internal/hostnet"
 	"github.com/lvskit/lvskit/internal/runner"
+	"golang.org/x/net/netutil"
 )
 
 // Options are what the command line and the configuration files give the daemon.
@@ -183,8 +184,8 @@ func Open(o Options) (d *Daemon, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("status listener: %w", err)
 		}
-		d.http = &http.Server{Handler: StatusHandler(d.loop.Snapshot), ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = d.http.Serve(ln) }()
+		d.http = NewStatusServer(d.loop.Snapshot)
+		go func() { _ = d.http.Serve(netutil.LimitListener(ln, maxHTTPConns)) }()
 	}
 	o.Log.Logf("info", "Configuration validated. Starting heartbeat 3.0.6 (lvskit heartbeatd)")
 	o.Log.Logf("info", "heartbeat: node %s generation %d; %d media, %d resource groups", o.Node, gen, len(links), len(o.Groups))
