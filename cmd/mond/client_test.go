@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,7 +19,25 @@ type mondInstance struct {
 	dir  string
 	port int
 	cmd  *exec.Cmd
-	out  *bytes.Buffer
+	out  *syncBuffer
+}
+
+// syncBuffer is mond's output, written by exec's copier while a test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 const clientCfg = `cfbasedir = @DIR@
@@ -74,7 +93,7 @@ func startMond(t *testing.T, cfg string, extra ...string) *mondInstance {
 		"-P", filepath.Join(dir, "mon.pid")}, extra...)
 	cmd := exec.Command(self, args...)
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "MOND_TEST_MAIN=1"}
-	var out bytes.Buffer
+	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

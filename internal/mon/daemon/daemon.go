@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lvskit/lvskit/compat/monconf"
@@ -88,11 +89,16 @@ type Options struct {
 type Daemon struct {
 	opt Options
 
-	mu      sync.Mutex
-	cf      *monconf.Config
-	paths   Paths
+	mu    sync.Mutex
+	cf    *monconf.Config
+	paths Paths
+	// snap is cf and paths as the client server reads them: published by install,
+	// read without d.mu, so that no reader of the config can wait on the engine's lock
+	// (a "list dtlog" once deadlocked mond by asking for the config under that lock).
+	snap    atomic.Pointer[configSnapshot]
 	eng     *sched.Engine
 	gen     int // bumped on reset: results from older monitors are dropped
+	watches int // watch blocks of the running configuration
 	pids    map[int]string
 	running map[string]context.CancelFunc
 	started time.Time
@@ -108,6 +114,11 @@ type Daemon struct {
 	// kills them all. Set lazily under mu (progCtx).
 	progs     context.Context
 	killProgs context.CancelFunc
+}
+
+type configSnapshot struct {
+	cf    *monconf.Config
+	paths Paths
 }
 
 type monResult struct {
@@ -136,7 +147,7 @@ func New(opt Options) (*Daemon, error) {
 	}
 	d := &Daemon{opt: opt, pids: map[int]string{}, running: map[string]context.CancelFunc{},
 		results: make(chan monResult, 64), wake: make(chan struct{}, 1), done: make(chan struct{})}
-	cf, err := opt.Parse(opt.ConfigPath)
+	cf, err := ReadConfig(opt.ConfigPath, opt.Parse)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
@@ -169,6 +180,7 @@ func (d *Daemon) install(cf *monconf.Config, now time.Time) {
 		periods[cf.Globals.ExcludePeriod] = cf.Globals.ExcludePeriodParsed
 	}
 	d.gen++
+	d.watches = len(cf.Watches)
 	d.eng = sched.New(sc, sched.Options{
 		InPeriod: func(t time.Time, spec string) bool {
 			if p, ok := periods[spec]; ok {
@@ -186,13 +198,15 @@ func (d *Daemon) install(cf *monconf.Config, now time.Time) {
 	slim := *cf
 	slim.Watches, slim.Hostgroups = nil, nil
 	d.cf = &slim
+	d.snap.Store(&configSnapshot{cf: d.cf, paths: d.paths})
 }
 
-// Config returns the running configuration and its resolved paths.
+// Config returns the running configuration and its resolved paths. It takes no lock,
+// so it may be called from anywhere, inside WithEngine included; the values returned
+// are never modified (a reset installs new ones).
 func (d *Daemon) Config() (*monconf.Config, Paths) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.cf, d.paths
+	s := d.snap.Load()
+	return s.cf, s.paths
 }
 
 const builtinPrefix = "builtin:"
@@ -262,18 +276,34 @@ func (d *Daemon) Pids() []string {
 	return l
 }
 
-// CheckConfig parses the config file again without installing it ("test config").
+// CheckConfig reads the config file again without installing it ("test config"): the
+// checks of a reset.
 func (d *Daemon) CheckConfig() error {
-	_, err := d.opt.Parse(d.opt.ConfigPath)
+	_, err := d.readReplacement()
 	return err
 }
 
-// Reset re-reads the config (SIGHUP, "moncmd reset"). A config that fails to parse is
-// reported and the running one kept.
-func (d *Daemon) Reset(keepState bool) error {
-	cf, err := d.opt.Parse(d.opt.ConfigPath)
+func (d *Daemon) readReplacement() (*monconf.Config, error) {
+	cf, err := ReadConfig(d.opt.ConfigPath, d.opt.Parse)
 	if err != nil {
-		d.opt.Log("err", "error reading config file: "+err.Error())
+		return nil, err
+	}
+	d.mu.Lock()
+	running := d.watches
+	d.mu.Unlock()
+	if err := checkReplacement(d.opt.ConfigPath, cf, running); err != nil {
+		return nil, err
+	}
+	return cf, nil
+}
+
+// Reset re-reads the config (SIGHUP, "moncmd reset"). A config that fails to parse, is
+// not text, or has no watches while the running one has, is reported and the running
+// one kept.
+func (d *Daemon) Reset(keepState bool) error {
+	cf, err := d.readReplacement()
+	if err != nil {
+		d.opt.Log("err", "error reading config file: "+err.Error()+"; the running configuration is kept")
 		return fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	d.mu.Lock()

@@ -9,7 +9,9 @@ package server
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"regexp"
@@ -33,10 +35,16 @@ type Server struct {
 	Terminate func()
 	Log       func(prio, msg string)
 
+	// MaxClients bounds concurrent clients; 0 means DefaultMaxClients.
+	MaxClients int
+
 	mu       sync.Mutex
 	auth     *Auth
-	authErr  error
 	hostname string
+
+	busyMu     sync.Mutex
+	busyLogged time.Time // when "too many clients" was last logged
+	logins     loginLimiter
 }
 
 // New builds a server and loads auth.cf; a missing auth.cf is an error, as in mon.
@@ -65,30 +73,105 @@ func (s *Server) ReloadAuth() error {
 	return nil
 }
 
-// Serve accepts clients on l until ctx is done.
+// Limits of the client port. mon 1.3.6 has none: a client could send a line of any
+// length and open connections until mon ran out of descriptors. mond answers each
+// excess with a clear error and drops that client, so the port and the monitors (which
+// need descriptors too) keep working whatever a client sends.
+const (
+	// MaxLineLength bounds one command line; mon's longest real commands (an ack with
+	// its comment, a login) are far shorter.
+	MaxLineLength = 8192
+	// DefaultMaxClients bounds concurrent clients (moncmd, monshow and the CGI
+	// front-ends each hold one connection for a few commands).
+	DefaultMaxClients = 64
+	// writeTimeout bounds how long an answer may wait on a client that does not read.
+	writeTimeout = 30 * time.Second
+)
+
+// loginDelayStep is how much longer each failed login of a connection waits before its
+// answer (at most loginDelayMax), and failedLoginsPerSecond bounds failed logins over
+// all connections, so passwords cannot be guessed at network speed. (Variables for the
+// fuzzer's sake.)
+var (
+	loginDelayStep        = 500 * time.Millisecond
+	loginDelayMax         = 4 * time.Second
+	failedLoginsPerSecond = 5
+)
+
+// Serve accepts clients on l until ctx is done. Accept errors (out of descriptors,
+// above all) are retried with a growing pause, as net/http's server does, so the port
+// never stops answering; only ctx ends Serve.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	go func() {
 		<-ctx.Done()
 		l.Close()
 	}()
+	max := s.MaxClients
+	if max <= 0 {
+		max = DefaultMaxClients
+	}
+	slots := make(chan struct{}, max)
+	var pause time.Duration
 	for {
 		c, err := l.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("accept: %w", err)
+			if pause == 0 {
+				pause = 5 * time.Millisecond
+				s.Log("err", "accept returned error: "+err.Error()+"; retrying")
+			} else if pause *= 2; pause > time.Second {
+				pause = time.Second
+			}
+			select {
+			case <-time.After(pause):
+			case <-ctx.Done():
+				return nil
+			}
+			continue
 		}
-		go s.handle(c)
+		if pause != 0 {
+			s.Log("notice", "accepting clients again")
+			pause = 0
+		}
+		select {
+		case slots <- struct{}{}:
+			go func() {
+				defer func() { <-slots }()
+				s.handle(c)
+			}()
+		default:
+			s.rejectBusy(c, max)
+		}
 	}
 }
 
+// rejectBusy answers a client over the limit and closes it at once, so excess clients
+// never hold descriptors.
+func (s *Server) rejectBusy(c net.Conn, max int) {
+	s.busyMu.Lock()
+	now := time.Now()
+	logIt := now.Sub(s.busyLogged) >= 10*time.Second
+	if logIt {
+		s.busyLogged = now
+	}
+	s.busyMu.Unlock()
+	if logIt {
+		s.Log("err", fmt.Sprintf("closing client %s: %d clients connected, the most mond serves", c.RemoteAddr(), max))
+	}
+	c.SetWriteDeadline(now.Add(100 * time.Millisecond))
+	io.WriteString(c, "520 too many clients\n")
+	c.Close()
+}
+
 type client struct {
-	conn net.Conn
-	host string
-	user string
-	view string
-	w    *bufio.Writer
+	conn     net.Conn
+	host     string
+	user     string
+	view     string
+	w        *bufio.Writer
+	failures int // failed logins on this connection
 }
 
 func (c *client) write(format string, args ...any) {
@@ -111,7 +194,14 @@ func (s *Server) handle(conn net.Conn) {
 	rd := bufio.NewReader(conn)
 	for {
 		conn.SetReadDeadline(time.Now().Add(timeout))
-		line, err := readLine(rd)
+		line, err := readLine(rd, MaxLineLength)
+		if errors.Is(err, errLineTooLong) {
+			s.Log("err", fmt.Sprintf("closing client %s: command line longer than %d bytes", host, MaxLineLength))
+			conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+			c.write("520 line too long\n")
+			c.w.Flush()
+			return
+		}
 		if err != nil {
 			return
 		}
@@ -119,25 +209,30 @@ func (s *Server) handle(conn net.Conn) {
 			continue
 		}
 		quit := s.command(c, line)
-		c.w.Flush()
-		if quit {
+		conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if c.w.Flush() != nil || quit {
 			return
 		}
 	}
 }
 
-// readLine reads up to CR or LF (mon splits on either).
-func readLine(rd *bufio.Reader) (string, error) {
-	var b strings.Builder
+var errLineTooLong = errors.New("line too long")
+
+// readLine reads up to CR or LF (mon splits on either), at most max bytes before it.
+func readLine(rd *bufio.Reader, max int) (string, error) {
+	var b []byte
 	for {
 		ch, err := rd.ReadByte()
 		if err != nil {
 			return "", err
 		}
 		if ch == '\r' || ch == '\n' {
-			return b.String(), nil
+			return string(b), nil
 		}
-		b.WriteByte(ch)
+		if len(b) == max {
+			return "", errLineTooLong
+		}
+		b = append(b, ch)
 	}
 }
 
@@ -348,12 +443,38 @@ func (s *Server) login(c *client, args string) {
 		}
 		if ok {
 			c.user = user
+			c.failures = 0
 			s.Log("info", "authenticated "+user)
 			c.write("220 login accepted\n")
 			return
 		}
 	}
+	// A failed login is answered late: later for each failure on this connection, and
+	// never more than failedLoginsPerSecond over all clients. The answer is what mon
+	// says; only its timing differs.
+	c.failures++
+	time.Sleep(min(time.Duration(c.failures)*loginDelayStep, loginDelayMax))
+	s.logins.wait()
 	c.write("530 login unsuccessful\n")
+}
+
+// loginLimiter spaces failed logins over all clients at least 1/failedLoginsPerSecond
+// apart.
+type loginLimiter struct {
+	mu   sync.Mutex
+	next time.Time
+}
+
+func (l *loginLimiter) wait() {
+	l.mu.Lock()
+	now := time.Now()
+	at := l.next
+	if at.Before(now) {
+		at = now
+	}
+	l.next = at.Add(time.Second / time.Duration(failedLoginsPerSecond))
+	l.mu.Unlock()
+	time.Sleep(at.Sub(now))
 }
 
 func (s *Server) viewItems(name string) map[string]bool {
@@ -370,12 +491,16 @@ func (s *Server) viewItems(name string) map[string]bool {
 	return nil
 }
 
-func (s *Server) viewMatch(c *client, group, service string) bool {
+// viewFilter returns whether a group (and service) is shown to a client with the view
+// it selected (all of them without one).
+func (s *Server) viewFilter(c *client) func(group, service string) bool {
 	if c.view == "" {
-		return true
+		return func(string, string) bool { return true }
 	}
 	items := s.viewItems(c.view)
-	return items[group] || (service != "" && items[group+":"+service])
+	return func(group, service string) bool {
+		return items[group] || (service != "" && items[group+":"+service])
+	}
 }
 
 func (s *Server) test(c *client, args string) {
@@ -439,10 +564,17 @@ func (s *Server) ack(c *client, args string) {
 		comment = sched.UnEscStr(w[0])
 	}
 	var err error
-	known := true
+	unknown := ""
 	s.D.WithEngine(func(e *sched.Engine, now time.Time) sched.Actions {
 		if !e.Has(g, sv) {
-			known = false
+			// mon names what is missing (and then, unlike mond, answers a second time
+			// and creates the service: its ack falls through).
+			unknown = "group"
+			for _, gs := range e.Services() {
+				if gs[0] == g {
+					unknown = "service"
+				}
+			}
 			return sched.Actions{}
 		}
 		var a sched.Actions
@@ -450,8 +582,8 @@ func (s *Server) ack(c *client, args string) {
 		return a
 	})
 	switch {
-	case !known:
-		c.write("520 unknown service\n")
+	case unknown != "":
+		c.write("520 unknown %s\n", unknown)
 	case err != nil:
 		c.write("520 service is in a non-failure state\n")
 	default:
@@ -572,12 +704,25 @@ func (s *Server) list(c *client, args string) {
 	rest = strings.TrimSpace(rest)
 	var out []string
 	fail := ""
+	// Listings of the configuration and of files are answered without the engine: the
+	// scheduler never waits on a file read for a client.
+	switch what {
+	case "aliases", "aliasgroups", "views":
+		out = s.listAliases(what, f[1:])
+	case "dtlog":
+		out, fail = s.listDtlog()
+	}
+	if out != nil || fail != "" {
+		s.writeList(c, out, fail)
+		return
+	}
+	viewMatch := s.viewFilter(c)
 	s.D.WithEngine(func(e *sched.Engine, now time.Time) sched.Actions {
 		svcs := e.Services()
 		switch what {
 		case "descriptions":
 			for _, gs := range svcs {
-				if s.viewMatch(c, gs[0], gs[1]) {
+				if viewMatch(gs[0], gs[1]) {
 					out = append(out, fmt.Sprintf("%s %s %s", gs[0], gs[1], sched.EscStr(e.Description(gs[0], gs[1]), true)))
 				}
 			}
@@ -591,7 +736,7 @@ func (s *Server) list(c *client, args string) {
 		case "opstatus":
 			if rest == "" {
 				for _, gs := range svcs {
-					if s.viewMatch(c, gs[0], gs[1]) {
+					if viewMatch(gs[0], gs[1]) {
 						out = append(out, e.OpstatusLine(gs[0], gs[1], now))
 					}
 				}
@@ -612,7 +757,7 @@ func (s *Server) list(c *client, args string) {
 			out = append(out, "220 list opstatus completed")
 		case "disabled":
 			for _, g := range e.GroupNames() {
-				if !s.viewMatch(c, g, "") {
+				if !viewMatch(g, "") {
 					continue
 				}
 				hs, _ := e.Group(g)
@@ -628,11 +773,11 @@ func (s *Server) list(c *client, args string) {
 			}
 			seen := map[string]bool{}
 			for _, gs := range svcs {
-				if !seen[gs[0]] && e.WatchDisabled(gs[0]) && s.viewMatch(c, gs[0], "") {
+				if !seen[gs[0]] && e.WatchDisabled(gs[0]) && viewMatch(gs[0], "") {
 					out = append(out, "watch "+gs[0])
 				}
 				seen[gs[0]] = true
-				if e.ServiceDisabled(gs[0], gs[1]) && s.viewMatch(c, gs[0], gs[1]) {
+				if e.ServiceDisabled(gs[0], gs[1]) && viewMatch(gs[0], gs[1]) {
 					out = append(out, "watch "+gs[0]+" service "+gs[1])
 				}
 			}
@@ -652,7 +797,7 @@ func (s *Server) list(c *client, args string) {
 				st := e.OpStatus(gs[0], gs[1])
 				ok := (what == "failures" && sched.IsFailure(st)) || (what == "successes" && sched.IsSuccess(st)) ||
 					(what == "warnings" && sched.IsWarning(st))
-				if ok && s.viewMatch(c, gs[0], gs[1]) {
+				if ok && viewMatch(gs[0], gs[1]) {
 					out = append(out, e.OpstatusLine(gs[0], gs[1], now))
 				}
 			}
@@ -667,7 +812,7 @@ func (s *Server) list(c *client, args string) {
 			out = append(out, "220 list pids completed")
 		case "watch":
 			for _, gs := range svcs {
-				if s.viewMatch(c, gs[0], gs[1]) {
+				if viewMatch(gs[0], gs[1]) {
 					out = append(out, gs[0]+" "+gs[1])
 				}
 			}
@@ -679,8 +824,6 @@ func (s *Server) list(c *client, args string) {
 				out = append(out, "scheduler running")
 			}
 			out = append(out, "220 list state completed")
-		case "aliases", "aliasgroups", "views":
-			out = s.listAliases(what, f[1:])
 		case "deps":
 			for _, gs := range svcs {
 				dep := e.Depend(gs[0], gs[1])
@@ -697,13 +840,15 @@ func (s *Server) list(c *client, args string) {
 				}
 			}
 			out = append(out, "220 list deps completed")
-		case "dtlog":
-			out, fail = s.listDtlog()
 		default:
 			fail = "520 unknown list command"
 		}
 		return sched.Actions{}
 	})
+	s.writeList(c, out, fail)
+}
+
+func (s *Server) writeList(c *client, out []string, fail string) {
 	if fail != "" {
 		c.write("%s\n", fail)
 		return
