@@ -26,6 +26,8 @@ vet:
 # a failover) on an emulated machine, which must not share the two cores with the rest.
 test: deps vet build
 	$(GO) test -count=1 -timeout 60m $$($(GO) list ./... | grep -vx 'github.com/lvskit/lvskit/lab')
+	@# The daemons' concurrent packages again under the race detector (their quick tests).
+	CGO_ENABLED=1 $(GO) test -race -short -count=1 -timeout 20m ./internal/mon/... ./internal/runner ./cmd/mond ./internal/hb/daemon
 	$(GO) test -count=1 -timeout 20m ./lab
 
 fmt:

@@ -16,6 +16,23 @@
 //	                             and log it (default 5m; 0: never, as mon). Not a mon.cf
 //	                             keyword: mon 1.3.6 rejects unknown ones
 //	--metrics-listen ADDR        Prometheus metrics on ADDR/metrics (off by default)
+//	--max-clients NUM            most concurrent clients on the client port (64)
+//
+// # Where mond departs from mon 1.3.6 on purpose (mond --help lists these too)
+//
+//   - A reset (SIGHUP, "moncmd reset", and "test config" and --check alike) keeps the
+//     running configuration when the new mon.cf does not parse, is not a text file
+//     (a control byte other than tab, CR, LF, VT, FF, ESC), or defines no watches
+//     while the running one has some; the reason is logged. mon installs the last two
+//     and silently watches nothing.
+//   - The client port is bounded: lines of at most 8192 bytes ("520 line too long",
+//     then the client is dropped), at most --max-clients clients ("520 too many
+//     clients"), failed logins answered after a growing delay (0.5 s more per failure
+//     of the connection, at most 4 s) and at most 5 a second over all clients. Accept
+//     errors (out of descriptors) are retried with a growing pause up to 1 s, so the
+//     port never dies. The metrics listener drops clients that are slow to send.
+//   - An ack of an unknown group or service is answered once ("520 unknown group" or
+//     "520 unknown service"); mon answers a second time and creates the service.
 //
 // # Built-in monitors and scripts of the same name
 //

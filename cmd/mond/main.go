@@ -63,14 +63,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		monTimeout = fs.Duration("monitor-timeout", 0, "kill monitors running longer than this (0: never, as mon)")
 		alTimeout  = fs.Duration("alert-timeout", daemon.DefaultAlertTimeout, "kill alerts running longer than this (0: never, as mon)")
 		metricsAt  = fs.String("metrics-listen", "", "serve Prometheus metrics on this address")
+		maxClients = fs.Int("max-clients", server.DefaultMaxClients, "most concurrent clients on the client port")
 	)
 	fs.Lookup("loadstate").NoOptDefVal = "disabled"
 	fs.Lookup("m4").NoOptDefVal = "m4"
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "mond: %v\n%s", err, usage)
 		return 1
 	}
 	if *help {
-		fmt.Fprintln(stdout, "usage: mond [-a dir] [-A file] [-b dir] [-B dir] [-c config] [-d] [-D dir] [-f] [-h] [-i secs] [-k num] [-l [type]] [-L dir] [-M [path]] [-m num] [-O facility] [-p num] [-P pidfile] [-r delay] [-S] [-s dir] [-t num] [-v] [--check FILE] [--builtin-monitors auto|prefer|off] [--monitor-timeout D] [--metrics-listen ADDR]")
+		fmt.Fprint(stdout, usage)
 		return 0
 	}
 	if *version {
@@ -93,7 +96,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cf, nil
 	}
 	if *check != "" {
-		cf, err := parse(*check)
+		// The checks of a reset: mond refuses to replace a running configuration
+		// with one that is not text or has no watches, so --check says so too.
+		cf, err := daemon.ReadConfig(*check, parse)
+		if err == nil && len(cf.Watches) == 0 {
+			err = fmt.Errorf("%s: %w (a reset to it is refused while watches run)", *check, daemon.ErrNoWatches)
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
@@ -164,6 +172,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	srv.MaxClients = *maxClients
 	listenPort := cf.Globals.ServerPort
 	if *port != 0 {
 		listenPort = *port
@@ -186,7 +195,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			var infos []sched.Info
 			d.WithEngine(func(e *sched.Engine, now time.Time) sched.Actions { infos = e.Infos(); return sched.Actions{} })
 			return infos
-		})}
+		}),
+			// A scrape is one small request: slow or idle clients are dropped.
+			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 16 << 10}
 		go hs.Serve(ml)
 		defer hs.Close()
 	}

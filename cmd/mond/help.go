@@ -1,0 +1,60 @@
+package main
+
+// usage is mond --help: mon's options, mond's own, and where mond departs from mon
+// 1.3.6 on purpose (doc.go says more).
+const usage = `usage: mond [options]
+
+mon 1.3.6's options:
+  -a, --alertdir DIR        alert directories (comma-separated)
+  -A, --authfile FILE       auth.cf
+  -b, --basedir DIR         base directory
+  -B, --cfbasedir DIR       config base directory
+  -c, --configfile FILE     mon.cf (default CFBASEDIR/mon.cf, /etc/mon/mon.cf)
+  -d, --debug               log to stderr too, stay in the foreground
+  -D, --statedir DIR        state directory
+  -f, --fork                run in the background
+  -h, --help                this text
+  -i, --sleep SECS          accepted; mond's scheduler granularity is always 1 s
+  -k, --maxkeep NUM         alert and failure history length
+  -l, --loadstate [TYPE]    load saved state (disabled)
+  -L, --logdir DIR          log directory
+  -M, --m4 [PATH]           preprocess mon.cf with m4
+  -m, --maxprocs NUM        most monitors running at once
+  -O, --syslogfacility FAC  syslog facility
+  -p, --port NUM            client port (2583)
+  -P, --pidfile FILE        pid file
+  -r, --randstart TIME      spread the first checks over TIME (e.g. 30s)
+  -S, --stopped             start with the scheduler stopped
+  -s, --scriptdir DIR       monitor directories (comma-separated)
+  -t, --trapport NUM        trap port (2583)
+  -v, --version             print the version
+
+mond's own:
+  --check FILE                  check FILE as a reset would (file:line errors), exit
+  --builtin-monitors MODE       auto (default): a script in mondir wins over mond's
+                                built-in of the same name; prefer: the built-in wins;
+                                off: never use built-ins
+  --monitor-timeout DURATION    kill monitors running longer (default 0: never, as mon)
+  --alert-timeout DURATION      kill alerts running longer, with their process group
+                                (default 5m; 0: never, as mon)
+  --max-clients NUM             most concurrent clients on the client port (64)
+  --metrics-listen ADDR         Prometheus metrics on ADDR/metrics (off)
+
+Where mond departs from mon 1.3.6 on purpose:
+  - A reset (SIGHUP, "moncmd reset") keeps the running configuration when the new
+    mon.cf does not parse, is not a text file, or defines no watches while the running
+    one has watches; the reason is logged. mon installs the last two.
+  - The client port bounds its clients: a command line longer than 8192 bytes is
+    answered "520 line too long" and the client dropped; a client beyond --max-clients
+    is answered "520 too many clients" and dropped; a failed login is answered after a
+    growing delay, at most 5 a second over all clients. mon has no such limits.
+  - A monitor that mond could not start for lack of resources (descriptors,
+    processes, memory) is logged as mond's problem and its check skipped, not counted
+    as a failure of the service.
+  - On SIGTERM mond kills the running monitors and alerts with their process groups.
+  - A monitor's output past 64 KiB is read and dropped (bounded memory; mon passes
+    the output to the next run's environment, where the kernel refuses more than
+    128 KiB); an alert's non-zero exit and its standard error are logged.
+  - Not implemented: monremote; "set"/"get" of service variables (only maxkeep);
+    savestate/loadstate of anything but the disabled state.
+`
