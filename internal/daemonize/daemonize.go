@@ -1,0 +1,131 @@
+// Package daemonize is how lvskit's daemons go into the background (mond -f, heartbeatd
+// without -f) and how lvs-arp leaves its repeated announcements to a detached copy: the
+// running program's own executable (os.Executable) is started again with the given
+// arguments and an environment marker by which the copy knows it is the background one,
+// in a session of its own (setsid: no controlling terminal, out of the caller's process
+// group, so neither a hangup nor a ^C of the terminal reaches it), with its standard
+// input, output and error detached from the caller's. The copy keeps the working
+// directory, so relative paths on its command line still resolve.
+//
+// Go cannot fork(2) a running process, so re-executing itself is the daemon's fork. The
+// caller's stdio are never handed to the copy: an init script or a $(...) waiting for
+// the daemon's output to close would otherwise wait for as long as the daemon runs.
+//
+// Without Options.Ready, Start returns as soon as the copy runs, its stdio on /dev/null
+// (mond -f, lvs-arp). With Ready, Start waits, bounded by Options.Timeout, until Ready
+// says the copy is up (heartbeatd: its pid file names the copy) or the copy exits; the
+// copy's stdout and stderr then go to an unlinked temporary file, whose contents a copy
+// that exits early returns in its ExitError, so that the start's errors reach the
+// person who started it rather than nobody.
+package daemonize
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// DefaultTimeout is how long Start waits for Ready when Options.Timeout is 0.
+const DefaultTimeout = 30 * time.Second
+
+// pollEvery is how often Start asks Ready.
+const pollEvery = 50 * time.Millisecond
+
+// Options say how to start the background copy.
+type Options struct {
+	// Args are the copy's arguments, without the program name.
+	Args []string
+	// Env is added to the copy's environment (which is otherwise the caller's), each
+	// "NAME=value": the marker telling the copy it runs in the background
+	// (MOND_FORKED=1, HEARTBEATD_BACKGROUND=1).
+	Env []string
+	// Ready, when not nil, makes Start wait until Ready(pid of the copy) reports true,
+	// the copy exits, or Timeout passes; it is asked every 50 ms.
+	Ready func(pid int) bool
+	// Timeout bounds the wait for Ready; 0 means DefaultTimeout.
+	Timeout time.Duration
+}
+
+// ErrTimeout is returned when Ready did not report the copy up within the timeout. The
+// copy is left running: it may still come up, and Start does not know what it holds.
+var ErrTimeout = errors.New("daemonize: not ready in time")
+
+// ExitError is returned when the copy exited before Ready reported it up.
+type ExitError struct {
+	// Err is how it exited (an *exec.ExitError, usually).
+	Err error
+	// Output is what it wrote on its stdout and stderr.
+	Output []byte
+}
+
+func (e *ExitError) Error() string { return "did not start: " + e.Err.Error() }
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Start starts the background copy as o says and returns its pid.
+func Start(o Options) (int, error) {
+	attr, err := sessionAttr()
+	if err != nil {
+		return 0, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(exe, o.Args...)
+	cmd.SysProcAttr = attr
+	cmd.Env = append(os.Environ(), o.Env...)
+	// nil stdio: exec opens /dev/null for them.
+	if o.Ready == nil {
+		if err := cmd.Start(); err != nil {
+			return 0, err
+		}
+		pid := cmd.Process.Pid
+		return pid, cmd.Process.Release()
+	}
+	// Early errors go to a file nobody else can open, read back if the start fails.
+	early, err := os.CreateTemp("", filepath.Base(exe)+"-start")
+	if err != nil {
+		return 0, err
+	}
+	os.Remove(early.Name())
+	defer early.Close()
+	cmd.Stdout, cmd.Stderr = early, early
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	pid := cmd.Process.Pid
+	exited := make(chan error, 1)
+	// Not waited for once ready: the copy lives on, reparented to init when the caller
+	// exits.
+	go func() { exited <- cmd.Wait() }()
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	deadline := time.After(timeout)
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-exited:
+			// pread: the copy shared the file offset, and has exited anyway.
+			out, _ := io.ReadAll(io.NewSectionReader(early, 0, math.MaxInt64))
+			if err == nil {
+				err = errors.New("exit status 0")
+			}
+			return pid, &ExitError{Err: err, Output: out}
+		case <-deadline:
+			return pid, fmt.Errorf("%w (%v)", ErrTimeout, timeout)
+		case <-tick.C:
+			if o.Ready(pid) {
+				return pid, nil
+			}
+		}
+	}
+}

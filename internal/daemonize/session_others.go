@@ -1,0 +1,13 @@
+//go:build !unix
+
+package daemonize
+
+import (
+	"errors"
+	"runtime"
+	"syscall"
+)
+
+func sessionAttr() (*syscall.SysProcAttr, error) {
+	return nil, errors.New("daemonize: not implemented on " + runtime.GOOS)
+}
