@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lvskit/lvskit/internal/daemonize"
 	"github.com/lvskit/lvskit/internal/hb/daemon"
 )
 
@@ -127,59 +127,32 @@ func query(p paths, prog string, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// daemonize re-executes heartbeatd in the foreground (-f) in a new session, as
+// background re-executes heartbeatd in the foreground (-f) in a new session, as
 // heartbeat forks into the background, and returns once the child has written its pid
-// file or exited.
-func daemonize(p paths, args []string, stderr io.Writer) int {
-	exe, err := os.Executable()
-	if err != nil {
+// file or exited; if it exited, what it wrote on its way out is shown.
+func background(p paths, args []string, stderr io.Writer) int {
+	_, err := daemonize.Start(daemonize.Options{
+		Args: append([]string{"-f"}, args...),
+		Env:  []string{backgroundEnv + "=1"},
+		Ready: func(pid int) bool {
+			running, ok := runningPid(p)
+			return ok && running == pid
+		},
+	})
+	var exited *daemonize.ExitError
+	switch {
+	case errors.As(err, &exited):
+		stderr.Write(exited.Output)
+		fmt.Fprintf(stderr, "heartbeatd: %v\n", exited)
+		return 1
+	case errors.Is(err, daemonize.ErrTimeout):
+		fmt.Fprintf(stderr, "heartbeatd: no pid file after %v\n", daemonize.DefaultTimeout)
+		return 1
+	case err != nil:
 		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
 		return 1
 	}
-	// The daemon must not hold the caller's stdout and stderr open (an init script or
-	// a $(...) would wait forever): its early errors go to an unlinked file the parent
-	// shows if the start fails.
-	errf, err := os.CreateTemp("", "heartbeatd-start")
-	if err != nil {
-		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
-		return 1
-	}
-	os.Remove(errf.Name())
-	defer errf.Close()
-	cmd := exec.Command(exe, append([]string{"-f"}, args...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Stdout, cmd.Stderr = errf, errf
-	cmd.Env = append(os.Environ(), backgroundEnv+"=1")
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
-		return 1
-	}
-	showErrs := func() {
-		if b, err := os.ReadFile(fmt.Sprintf("/proc/self/fd/%d", errf.Fd())); err == nil {
-			stderr.Write(b)
-		}
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	deadline := time.After(30 * time.Second)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case err := <-exited:
-			showErrs()
-			fmt.Fprintf(stderr, "heartbeatd: did not start: %v\n", err)
-			return 1
-		case <-deadline:
-			fmt.Fprintln(stderr, "heartbeatd: no pid file after 30s")
-			return 1
-		case <-tick.C:
-			if pid, ok := runningPid(p); ok && pid == cmd.Process.Pid {
-				// Not waited for: it lives on, reparented to init once we exit.
-				return 0
-			}
-		}
-	}
+	return 0
 }
 
 // reloadDaemon is heartbeat -r: the configuration is checked first, as the original

@@ -207,7 +207,7 @@ func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost)
 		return 0
 	}
 	if !fg {
-		return daemonize(p, args, stderr)
+		return background(p, args, stderr)
 	}
 	cfg := r.Config
 	logger, err := openLog(r, debug, stderr)
