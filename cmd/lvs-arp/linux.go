@@ -4,12 +4,10 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
-	"syscall"
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/lvskit/lvskit/internal/daemonize"
 	"github.com/lvskit/lvskit/internal/hostnet"
 )
 
@@ -25,17 +23,9 @@ func (linuxHost) LinkUp(name string) error {
 	return netlink.LinkSetUp(l)
 }
 
+// Detach starts the copy with no stdio: a resource script's caller waits for its
+// output pipes to close.
 func (linuxHost) Detach(args []string) error {
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(self, args...)
-	// No stdio: a resource script's caller waits for its output pipes to close.
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	return cmd.Process.Release()
+	_, err := daemonize.Start(daemonize.Options{Args: args})
+	return err
 }
