@@ -79,10 +79,12 @@ func Keyring(k *authkeys.Keys) (*hbwire.Keyring, error) {
 }
 
 // Open prepares everything (state files, sockets, media) without starting.
-func Open(o Options) (d *Daemon, err error) {
-	d = &Daemon{opts: o, curHA: o.HA, curKeys: o.Keys}
+func Open(o Options) (*Daemon, error) {
+	d := &Daemon{opts: o, curHA: o.HA, curKeys: o.Keys}
+	opened := false
 	defer func() {
-		if err != nil {
+		// Not by a named error result: "return nil, err" would hand close a nil d.
+		if !opened {
 			d.close()
 		}
 	}()
@@ -195,6 +197,7 @@ func Open(o Options) (d *Daemon, err error) {
 	} else if d.watchdog != nil {
 		o.Log.Logf("info", "watchdog %s: written every %v; a node whose heartbeat stops is rebooted by it", o.HA.Watchdog, o.HA.Keepalive)
 	}
+	opened = true
 	return d, nil
 }
 
