@@ -157,8 +157,15 @@
 // info=mach_down and resource rsc_hold=all isstable=1
 // info=req_our_resources().
 //
-// The meaning of these states and the timing rules are the
-// membership/resource layer's business; this package carries any fields.
+// ipfail's messages (num_ping_nodes with num_ping, you_are_dead,
+// abort_giveup, each with dest) travel the same way.
+//
+// This package is heartbeat's wire vocabulary: it names the types, fields,
+// info words and rsc_hold shares (Hold), and builds every message above
+// with its own fields in the original's order (StatusMessage,
+// ResourceMessage, ...); the sender appends the common fields. When to send
+// them and what they mean for membership and resources is internal/hb's
+// business. Decoding carries any fields.
 //
 // # Not implemented
 //

@@ -67,6 +67,18 @@ const (
 	FFirstSeq = "firstseq"
 	FLastSeq  = "lastseq"
 	FAckSeq   = "ackseq"
+
+	// The fields of the R1 resource and ipfail messages (see the builders).
+	FRscHold     = "rsc_hold"
+	FRType       = "rtype"
+	FIsStable    = "isstable"
+	FInfo        = "info"
+	FNodeList    = "nodelist"
+	FDelNodeList = "delnodelist"
+	FIPAddr      = "ipaddr"
+	FWeOwn       = "weown"
+	FOK          = "ok"
+	FNumPing     = "num_ping"
 )
 
 // Message types seen on the wire (value of the "t" field).
@@ -83,6 +95,35 @@ const (
 	TAskResources  = "ask_resources"
 	THBTakeover    = "hb_takeover"
 	TShutdone      = "shutdone"
+
+	// ipfail's messages, between the two nodes' ipfail clients.
+	TNumPingNodes = "num_ping_nodes"
+	TYouAreDead   = "you_are_dead"
+	TAbortGiveup  = "abort_giveup"
+)
+
+// Values of info in resource and ask_resources messages.
+const (
+	InfoReqOurResources = "req_our_resources()" // resource: stable after the first acquisition
+	InfoStandby         = "standby"             // resource: the share given away is released
+	InfoShutdown        = "shutdown"            // resource: the node stops, holding nothing
+	InfoMachDown        = "mach_down"           // resource: the dead peer's share is taken over
+	InfoMe              = "me"                  // ask_resources: the giver offers its share
+	InfoOther           = "other"               // ask_resources: the taker accepts
+	InfoDone            = "done"                // ask_resources: each side's part is done
+)
+
+// Hold is a value of rsc_hold: a share of the resource groups, always from the point of
+// view of the node that sends it. A group is in a node's local share when the node is
+// its preferred node (the first word of its haresources line), in its foreign share
+// otherwise.
+type Hold string
+
+const (
+	HoldNone    Hold = "none"
+	HoldLocal   Hold = "local"
+	HoldForeign Hold = "foreign"
+	HoldAll     Hold = "all"
 )
 
 // Message is an ordered list of fields. Order is significant: both digests
@@ -173,6 +214,12 @@ func (m *Message) Hex(name string) (uint64, error) {
 	}
 	return n, nil
 }
+
+// AddHex appends a string field with n in lower-case hexadecimal without a prefix, as
+// heartbeat writes seq, hg, ts, dt and ackseq.
+func (m *Message) AddHex(name string, n uint64) { m.Add(name, hexString(n)) }
+
+func hexString(n uint64) string { return strconv.FormatUint(n, 16) }
 
 // Dec parses a field heartbeat writes in decimal (firstseq, lastseq, ttl).
 func (m *Message) Dec(name string) (uint64, error) {

@@ -58,14 +58,6 @@ import (
 	"github.com/lvskit/lvskit/internal/hb/ipfail"
 	"github.com/lvskit/lvskit/internal/hb/membership"
 	"github.com/lvskit/lvskit/internal/hb/resources"
-	"github.com/lvskit/lvskit/internal/hb/transport"
-)
-
-// Message types of ipfail's messages (sent between the nodes' ipfail clients).
-const (
-	TNumPingNodes = "num_ping_nodes"
-	TYouAreDead   = "you_are_dead"
-	TAbortGiveup  = "abort_giveup"
 )
 
 // Logger receives heartbeat-style log lines: level is "info", "WARN", "ERROR", "CRIT"
@@ -364,7 +356,7 @@ func (c *Core) finish() {
 	if c.down {
 		return
 	}
-	c.send(transport.ShutdoneMessage())
+	c.send(hbwire.ShutdoneMessage())
 	c.down = true
 	c.cfg.Log.Logf("info", "%s Heartbeat shutdown complete.", c.cfg.Node)
 }
@@ -385,7 +377,7 @@ func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
 	case hbwire.TStatus:
 		c.member(now, c.mem.Step(now, membership.Heartbeat{Node: from, Link: link, Status: m.Value(hbwire.FStatus)}))
 	case hbwire.TReqNodes:
-		c.send(transport.RepNodesMessage(from, c.cfg.HA.Nodes, nil))
+		c.send(hbwire.RepNodesMessage(from, c.cfg.HA.Nodes, nil))
 	case hbwire.TRepNodes:
 		c.repnodes[from] = true
 	case hbwire.TStarting:
@@ -395,15 +387,15 @@ func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
 		c.resource(now, resources.PeerStarting{})
 		if c.lastAnnounce != nil && !c.shutdown {
 			a := *c.lastAnnounce
-			c.send(transport.ResourceMessage(string(c.wireHold(a.Hold)), a.Stable, ""))
+			c.send(hbwire.ResourceMessage(hbwire.Hold(c.wireHold(a.Hold)), a.Stable, ""))
 		}
 		if c.cfg.HA.AutoFailback != hacf.FailbackOff && c.runsForeign() {
 			c.failback = true
 		}
 	case hbwire.TResource:
-		h := resources.Hold(m.Value("rsc_hold"))
-		stable := m.Value("isstable") == "1"
-		info := m.Value("info")
+		h := resources.Hold(m.Value(hbwire.FRscHold))
+		stable := m.Value(hbwire.FIsStable) == "1"
+		info := m.Value(hbwire.FInfo)
 		if c.failback && info == "" {
 			// The original takes its resources back only through the standby
 			// handshake, and ignores it while we are unstable: keep the foreign
@@ -417,29 +409,29 @@ func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
 			c.resource(now, resources.Standby{Which: resources.HoldForeign})
 		}
 		c.resource(now, resources.PeerHolds{Hold: h, Stable: stable, Info: info})
-		if info == "" || info == "req_our_resources()" {
+		if info == "" || info == hbwire.InfoReqOurResources {
 			if stable != c.peerStable && c.ipf != nil {
 				c.ipfail(now, ipfail.PeerStable{Stable: stable})
 			}
 			c.peerStable = stable
 		}
 	case hbwire.TAskResources:
-		if m.Value("info") == "me" {
-			c.peerAsk = resources.Hold(m.Value("rsc_hold"))
+		if m.Value(hbwire.FInfo) == hbwire.InfoMe {
+			c.peerAsk = resources.Hold(m.Value(hbwire.FRscHold))
 		}
-		c.resource(now, resources.PeerAskResources{Hold: resources.Hold(m.Value("rsc_hold")), Info: m.Value("info")})
+		c.resource(now, resources.PeerAskResources{Hold: resources.Hold(m.Value(hbwire.FRscHold)), Info: m.Value(hbwire.FInfo)})
 	case hbwire.THBTakeover:
-		c.resource(now, resources.PeerHBTakeover{Hold: resources.Hold(m.Value("rsc_hold"))})
+		c.resource(now, resources.PeerHBTakeover{Hold: resources.Hold(m.Value(hbwire.FRscHold))})
 	case hbwire.TShutdone:
 		c.cfg.Log.Logf("info", "Received shutdown notice from '%s'.", from)
-	case TNumPingNodes:
+	case hbwire.TNumPingNodes:
 		var n int
-		if _, err := fmt.Sscanf(m.Value("num_ping"), "%d", &n); err == nil {
+		if _, err := fmt.Sscanf(m.Value(hbwire.FNumPing), "%d", &n); err == nil {
 			c.ipfail(now, ipfail.NumPing{N: n})
 		}
-	case TYouAreDead:
+	case hbwire.TYouAreDead:
 		c.ipfail(now, ipfail.YouAreDead{})
-	case TAbortGiveup:
+	case hbwire.TAbortGiveup:
 		c.ipfail(now, ipfail.AbortGiveup{})
 	}
 	c.maybeStart(now)
@@ -487,7 +479,7 @@ func (c *Core) statusMessage() *hbwire.Message {
 			c.mem.SetLocalStatus(membership.StatusUp)
 		}
 	}
-	return transport.StatusMessage(st, uint64(dt.Milliseconds()))
+	return hbwire.StatusMessage(st, uint64(dt.Milliseconds()))
 }
 
 func (c *Core) member(now time.Time, outs []membership.Output) {
@@ -538,7 +530,7 @@ func (c *Core) member(now time.Time, outs []membership.Output) {
 				}
 			case o.Old == membership.StatusInit || o.Old == membership.StatusDead:
 				c.cfg.Log.Logf("info", "Status update for node %s: status %s", o.Node, o.New)
-				c.send(transport.ReqNodesMessage(o.Node))
+				c.send(hbwire.ReqNodesMessage(o.Node))
 				if c.started {
 					c.resource(now, resources.PeerAlive{})
 				}
@@ -560,24 +552,17 @@ func (c *Core) ipfail(now time.Time, ev ipfail.Event) {
 		return
 	}
 	for _, o := range c.ipf.Step(now, ev, c.mem.PingNodesUp(), c.stable()) {
-		m := &hbwire.Message{}
 		switch o := o.(type) {
 		case ipfail.SendNumPing:
-			m.Add(hbwire.FType, TNumPingNodes)
-			m.Add(hbwire.FDest, c.peer)
-			m.Add("num_ping", fmt.Sprint(o.N))
+			c.send(hbwire.NumPingNodesMessage(c.peer, o.N))
 		case ipfail.SendYouAreDead:
-			m.Add(hbwire.FType, TYouAreDead)
-			m.Add(hbwire.FDest, c.peer)
+			c.send(hbwire.YouAreDeadMessage(c.peer))
 		case ipfail.SendAbortGiveup:
-			m.Add(hbwire.FType, TAbortGiveup)
-			m.Add(hbwire.FDest, c.peer)
+			c.send(hbwire.AbortGiveupMessage(c.peer))
 		case ipfail.GiveUp:
 			c.cfg.Log.Logf("info", "ipfail: giving up resources (%s): %s reaches more ping nodes", o.Share, c.peer)
 			c.resource(now, resources.Standby{Which: resources.Hold(o.Share)})
-			continue
 		}
-		c.send(m)
 	}
 }
 
@@ -597,7 +582,7 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 		case resources.Announce:
 			aa := a
 			c.lastAnnounce = &aa
-			c.send(transport.ResourceMessage(string(c.wireHold(a.Hold)), a.Stable, a.Info))
+			c.send(hbwire.ResourceMessage(hbwire.Hold(c.wireHold(a.Hold)), a.Stable, a.Info))
 			if c.localStatus != membership.StatusActive {
 				c.localStatus = membership.StatusActive
 				c.mem.SetLocalStatus(membership.StatusActive)
@@ -606,32 +591,25 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 				c.cfg.Log.Logf("info", "Local Resource acquisition completed. (%s)", a.Hold)
 			}
 		case resources.SendStarting:
-			c.send(transport.StartingMessage())
+			c.send(hbwire.StartingMessage())
 		case resources.AnnounceMachDown:
 			c.cfg.Log.Logf("info", "mach_down takeover complete for node %s.", c.peer)
-			c.send(transport.MachDownMessage())
+			c.send(hbwire.MachDownMessage())
 		case resources.SendAskResources:
 			hold := a.Hold
 			switch {
-			case a.Info == "me":
+			case a.Info == hbwire.InfoMe:
 				c.gave, c.took = a.Hold, ""
-			case a.Info == "other":
+			case a.Info == hbwire.InfoOther:
 				hold, c.taking = c.peerAsk, true
 				c.gave, c.took = "", mirror(c.peerAsk)
-			case a.Info == "done" && c.taking:
+			case a.Info == hbwire.InfoDone && c.taking:
 				hold, c.taking = c.peerAsk, false
 			}
-			m := &hbwire.Message{}
-			m.Add(hbwire.FType, hbwire.TAskResources)
-			m.Add("rsc_hold", string(hold))
-			m.Add("info", a.Info)
-			c.send(m)
+			c.send(hbwire.AskResourcesMessage(hbwire.Hold(hold), a.Info))
 		case resources.SendHBTakeover:
 			c.gave = ""
-			m := &hbwire.Message{}
-			m.Add(hbwire.FType, hbwire.THBTakeover)
-			m.Add("rsc_hold", string(a.Hold))
-			c.send(m)
+			c.send(hbwire.TakeoverMessage(hbwire.Hold(a.Hold)))
 		case resources.FailedStop:
 			c.stats.FailedStops++
 			c.broken = true

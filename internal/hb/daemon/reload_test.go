@@ -156,7 +156,7 @@ func TestEndpointSetKeys(t *testing.T) {
 	}
 	a, b := ep("lvs1", old), ep("lvs2", old)
 	send := func(from *transport.Endpoint) []byte {
-		pkt, err := from.Seal(transport.StatusMessage("active", 2000))
+		pkt, err := from.Seal(hbwire.StatusMessage("active", 2000))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func TestEndpointSetKeys(t *testing.T) {
 	// key) is refused.
 	b.SetKeys(kr(only))
 	forger := ep("lvs1", old)
-	f, err := forger.Seal(transport.StatusMessage("active", 2000))
+	f, err := forger.Seal(hbwire.StatusMessage("active", 2000))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func startGoPeer(t *testing.T, p *Pair, i int, name string, m Medium, kr *hbwire
 		tick := time.NewTicker(500 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			_ = g.node.Send(transport.StatusMessage("active", 4000))
+			_ = g.node.Send(hbwire.StatusMessage("active", 4000))
 			select {
 			case <-ctx.Done():
 				return
@@ -81,7 +81,7 @@ func startGoPeer(t *testing.T, p *Pair, i int, name string, m Medium, kr *hbwire
 			typ := in.Msg.Value(hbwire.FType)
 			g.typs[typ]++
 			if typ == hbwire.TReqNodes && in.Msg.Value(hbwire.FDest) == name {
-				_ = g.node.Send(transport.RepNodesMessage(in.From, []string{"lvs1", "lvs2"}, nil))
+				_ = g.node.Send(hbwire.RepNodesMessage(in.From, []string{"lvs1", "lvs2"}, nil))
 			}
 			if typ == hbwire.TStatus {
 				g.st = append(g.st, in.Msg.Value(hbwire.FStatus))
@@ -252,7 +252,7 @@ func TestIntegrationOriginalRejectsWrongKey(t *testing.T) {
 			case <-stop:
 				return
 			case <-time.After(300 * time.Millisecond):
-				_ = g.node.SendRaw(hbwire.Marshal(transport.StatusMessage("active", 4000)))
+				_ = g.node.SendRaw(hbwire.Marshal(hbwire.StatusMessage("active", 4000)))
 			}
 		}
 	}()

@@ -137,8 +137,6 @@ func (e *Endpoint) SetKeys(kr *hbwire.Keyring) {
 // Node returns the local node name.
 func (e *Endpoint) Node() string { return e.cfg.Node }
 
-func hexs(n uint64) string { return strconv.FormatUint(n, 16) }
-
 // trailer appends the fields the original adds to every message, in its
 // order: [destuuid], src, srcuuid, [seq], hg, ts, [ld], ttl. auth is added
 // by hbwire.Sign.
@@ -156,10 +154,10 @@ func (e *Endpoint) trailer(m *hbwire.Message, seq uint64) {
 	m.Add(hbwire.FSrc, e.cfg.Node)
 	m.AddBinary(hbwire.FSrcUUID, e.cfg.UUID[:])
 	if seq != 0 {
-		m.Add(hbwire.FSeq, hexs(seq))
+		m.AddHex(hbwire.FSeq, seq)
 	}
-	m.Add(hbwire.FHG, hexs(uint64(e.cfg.Generation)))
-	m.Add(hbwire.FTS, hexs(uint64(e.cfg.Now().Unix())))
+	m.AddHex(hbwire.FHG, uint64(e.cfg.Generation))
+	m.AddHex(hbwire.FTS, uint64(e.cfg.Now().Unix()))
 	if seq != 0 {
 		ld := "0.00 0.00 0.00 1/1 1"
 		if e.cfg.Load != nil {
@@ -456,10 +454,7 @@ func (e *Endpoint) ackLocked(src string, p *peer) [][]byte {
 		return nil
 	}
 	p.lastAck = a
-	m := &hbwire.Message{}
-	m.Add(hbwire.FType, hbwire.TAck)
-	m.Add(hbwire.FDest, src)
-	m.Add(hbwire.FAckSeq, hexs(a))
+	m := hbwire.AckMessage(src, a)
 	e.trailer(m, 0)
 	b, err := hbwire.Sign(m, e.cfg.Keys)
 	if err != nil {
@@ -469,11 +464,7 @@ func (e *Endpoint) ackLocked(src string, p *peer) [][]byte {
 }
 
 func (e *Endpoint) rexmitRequestLocked(dest string, first, last uint64) ([]byte, error) {
-	m := &hbwire.Message{}
-	m.Add(hbwire.FType, hbwire.TRexmit)
-	m.Add(hbwire.FDest, dest)
-	m.Add(hbwire.FFirstSeq, strconv.FormatUint(first, 10))
-	m.Add(hbwire.FLastSeq, strconv.FormatUint(last, 10))
+	m := hbwire.RexmitMessage(dest, first, last)
 	e.trailer(m, 0)
 	return hbwire.Sign(m, e.cfg.Keys)
 }

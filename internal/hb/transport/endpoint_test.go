@@ -62,46 +62,53 @@ func capturedPackets(t *testing.T) [][]byte {
 	return out
 }
 
-// TestSealMatchesOriginal rebuilds the original's own datagrams from the
-// same inputs (node, uuid, generation, time, load, sequence number) and
-// requires the same bytes: field order, encodings and both digests.
+// TestSealMatchesOriginal seals every message the original sent in the captures again,
+// from the same inputs (its own fields, which compat/hbwire's builders make; node, uuid,
+// generation, time, load, sequence number), and requires the same bytes: the trailer's
+// fields, their encodings and both digests.
 func TestSealMatchesOriginal(t *testing.T) {
 	kr := keys(t, "doss123")
-	checked := map[string]bool{}
+	trailer := map[string]bool{hbwire.FDestUUID: true, hbwire.FSrc: true, hbwire.FSrcUUID: true, hbwire.FSeq: true,
+		hbwire.FHG: true, hbwire.FTS: true, hbwire.FLoad: true, hbwire.FTTL: true, hbwire.FAuth: true}
+	seen := map[string]int{}
 	for _, pkt := range capturedPackets(t) {
 		m, err := hbwire.Verify(pkt, kr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		typ := m.Value(hbwire.FType)
-		if typ != hbwire.TStatus && typ != hbwire.TRexmit || checked[typ] {
-			continue
+		typ, v := m.Value(hbwire.FType), m.Value
+		own := &hbwire.Message{}
+		for _, f := range m.Fields {
+			if !trailer[f.Name] {
+				own.Fields = append(own.Fields, f)
+			}
 		}
 		var u [16]byte
 		uuid, _ := m.Bytes(hbwire.FSrcUUID)
 		copy(u[:], uuid)
 		gen, _ := m.Hex(hbwire.FHG)
 		ts, _ := m.Hex(hbwire.FTS)
-		e, err := NewEndpoint(Config{Node: m.Value(hbwire.FSrc), UUID: u, Generation: uint32(gen), Keys: kr,
+		e, err := NewEndpoint(Config{Node: v(hbwire.FSrc), UUID: u, Generation: uint32(gen), Keys: kr,
 			Nodes: []string{"lvs1", "lvs2"}, Now: func() time.Time { return time.Unix(int64(ts), 0) },
-			Load: func() string { return m.Value(hbwire.FLoad) }})
+			Load: func() string { return v(hbwire.FLoad) }})
 		if err != nil {
 			t.Fatal(err)
 		}
+		if du, ok := m.Bytes(hbwire.FDestUUID); ok {
+			e.peers[v(hbwire.FDest)] = &peer{uuid: du}
+		}
 		var got []byte
 		switch typ {
-		case hbwire.TStatus:
-			seq, _ := m.Hex(hbwire.FSeq)
-			e.seq = seq - 1
-			dt, _ := m.Hex(hbwire.FDeadtime)
-			got, err = e.Seal(StatusMessage(m.Value(hbwire.FStatus), dt))
 		case hbwire.TRexmit:
-			dest := m.Value(hbwire.FDest)
-			du, _ := m.Bytes(hbwire.FDestUUID)
-			e.peers[dest] = &peer{uuid: du}
 			first, _ := m.Dec(hbwire.FFirstSeq)
 			last, _ := m.Dec(hbwire.FLastSeq)
-			got, err = e.RexmitRequest(dest, first, last)
+			got, err = e.RexmitRequest(v(hbwire.FDest), first, last)
+		case hbwire.TAck:
+			got, err = e.SealControl(own)
+		default:
+			seq, _ := m.Hex(hbwire.FSeq)
+			e.seq = seq - 1
+			got, err = e.Seal(own)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -109,18 +116,21 @@ func TestSealMatchesOriginal(t *testing.T) {
 		if !bytes.Equal(got, pkt) {
 			t.Errorf("%s: sealed\n%q\nwant (original)\n%q", typ, got, pkt)
 		}
-		checked[typ] = true
+		seen[typ]++
 	}
-	if !checked[hbwire.TStatus] || !checked[hbwire.TRexmit] {
-		t.Errorf("captures lack status or NS_rexmit: %v", checked)
+	for _, typ := range []string{hbwire.TStatus, hbwire.TReqNodes, hbwire.TRepNodes, hbwire.TStarting, hbwire.TResource,
+		hbwire.TAskResources, hbwire.THBTakeover, hbwire.TIPRequestResp, hbwire.TShutdone, hbwire.TAck, hbwire.TRexmit} {
+		if seen[typ] == 0 {
+			t.Errorf("captures have no %s message", typ)
+		}
 	}
 }
 
 func TestOpenChecks(t *testing.T) {
 	a := newEP(t, "lvs1", 100, "k")
 	b := newEP(t, "lvs2", 200, "k")
-	p1, _ := a.Seal(StatusMessage("active", 10000))
-	p2, _ := a.Seal(StatusMessage("active", 10000))
+	p1, _ := a.Seal(hbwire.StatusMessage("active", 10000))
+	p2, _ := a.Seal(hbwire.StatusMessage("active", 10000))
 	if _, err := b.Open(p1); err != nil {
 		t.Fatal(err)
 	}
@@ -134,31 +144,31 @@ func TestOpenChecks(t *testing.T) {
 		}
 	}
 	// Our own packets (bcast loops back) are dropped.
-	own, _ := b.Seal(StatusMessage("active", 10000))
+	own, _ := b.Seal(hbwire.StatusMessage("active", 10000))
 	if _, err := b.Open(own); !errors.Is(err, ErrFromSelf) {
 		t.Errorf("own packet: %v", err)
 	}
 	// A node not in ha.cf, with the right key, is dropped.
 	stranger := newEP(t, "lvs3", 1, "k")
-	ps, _ := stranger.Seal(StatusMessage("active", 10000))
+	ps, _ := stranger.Seal(hbwire.StatusMessage("active", 10000))
 	if _, err := b.Open(ps); !errors.Is(err, ErrUnknownNode) {
 		t.Errorf("unknown node: %v", err)
 	}
 	// Another cluster's key.
 	other := newEP(t, "lvs1", 100, "other")
-	po, _ := other.Seal(StatusMessage("active", 10000))
+	po, _ := other.Seal(hbwire.StatusMessage("active", 10000))
 	if _, err := b.Open(po); !hbwire.IsAuthError(err) {
 		t.Errorf("wrong key: %v", err)
 	}
 	// The peer restarts with a higher generation: seq 1 is accepted...
 	a2 := newEP(t, "lvs1", 101, "k")
-	q1, _ := a2.Seal(StatusMessage("up", 10000))
+	q1, _ := a2.Seal(hbwire.StatusMessage("up", 10000))
 	if _, err := b.Open(q1); err != nil {
 		t.Errorf("new generation: %v", err)
 	}
 	// ...and the previous incarnation's packets are now refused, even
 	// with sequence numbers never seen.
-	p3, _ := a.Seal(StatusMessage("active", 10000))
+	p3, _ := a.Seal(hbwire.StatusMessage("active", 10000))
 	if _, err := b.Open(p3); !errors.Is(err, ErrOldGeneration) {
 		t.Errorf("old generation: %v", err)
 	}
@@ -173,7 +183,7 @@ func TestReplayWindow(t *testing.T) {
 	a.cfg.History = 400
 	var pkts [][]byte
 	for range 300 {
-		p, _ := a.Seal(StatusMessage("active", 1))
+		p, _ := a.Seal(hbwire.StatusMessage("active", 1))
 		pkts = append(pkts, p)
 	}
 	mustOpen := func(i int) *Received {
@@ -222,12 +232,12 @@ func TestRexmitAndHistory(t *testing.T) {
 	b := newEP(t, "lvs2", 8, "k")
 	var pkts [][]byte
 	for range 30 { // History is 20: seqs 1..10 are forgotten
-		p, _ := a.Seal(StatusMessage("active", 1))
+		p, _ := a.Seal(hbwire.StatusMessage("active", 1))
 		pkts = append(pkts, p)
 	}
 	// b must know a's generation for a's control messages to count, and
 	// vice versa.
-	pb, _ := b.Seal(StatusMessage("active", 1))
+	pb, _ := b.Seal(hbwire.StatusMessage("active", 1))
 	if _, err := a.Open(pb); err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +284,7 @@ func TestAcks(t *testing.T) {
 	b := newEP(t, "lvs2", 8, "k")
 	var acks []string
 	for range 25 {
-		p, _ := a.Seal(StatusMessage("active", 1))
+		p, _ := a.Seal(hbwire.StatusMessage("active", 1))
 		r, err := b.Open(p)
 		if err != nil {
 			t.Fatal(err)
@@ -330,7 +340,7 @@ func TestRerequest(t *testing.T) {
 	a.cfg.History = 100
 	var pkts [][]byte
 	for range 12 {
-		p, _ := a.Seal(StatusMessage("active", 1))
+		p, _ := a.Seal(hbwire.StatusMessage("active", 1))
 		pkts = append(pkts, p)
 	}
 	for _, i := range []int{0, 4} { // 2, 3, 4 missing
@@ -392,7 +402,7 @@ func TestControlBeforeHeartbeat(t *testing.T) {
 	if _, err := b.Open(req); !errors.Is(err, ErrNotHeardFrom) {
 		t.Errorf("control before any heartbeat: %v", err)
 	}
-	p, _ := a.Seal(StatusMessage("up", 1))
+	p, _ := a.Seal(hbwire.StatusMessage("up", 1))
 	if _, err := b.Open(p); err != nil {
 		t.Fatal(err)
 	}
@@ -404,17 +414,17 @@ func TestControlBeforeHeartbeat(t *testing.T) {
 func TestAddRemoveNode(t *testing.T) {
 	b := newEP(t, "lvs2", 8, "k")
 	c := newEP(t, "lvs3", 1, "k")
-	p1, _ := c.Seal(StatusMessage("active", 1))
+	p1, _ := c.Seal(hbwire.StatusMessage("active", 1))
 	if _, err := b.Open(p1); !errors.Is(err, ErrUnknownNode) {
 		t.Fatalf("before AddNode: %v", err)
 	}
 	b.AddNode("lvs3")
-	p2, _ := c.Seal(StatusMessage("active", 1))
+	p2, _ := c.Seal(hbwire.StatusMessage("active", 1))
 	if _, err := b.Open(p2); err != nil {
 		t.Fatalf("after AddNode: %v", err)
 	}
 	b.RemoveNode("lvs3")
-	p3, _ := c.Seal(StatusMessage("active", 1))
+	p3, _ := c.Seal(hbwire.StatusMessage("active", 1))
 	if _, err := b.Open(p3); !errors.Is(err, ErrUnknownNode) {
 		t.Fatalf("after RemoveNode: %v", err)
 	}

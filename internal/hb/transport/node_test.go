@@ -48,7 +48,7 @@ func TestNodeTwoMedia(t *testing.T) {
 	defer a.Close()
 	defer b.Close()
 	for range 3 {
-		if err := a.Send(StatusMessage("active", 1)); err != nil {
+		if err := a.Send(hbwire.StatusMessage("active", 1)); err != nil {
 			t.Fatal(err)
 		}
 	}

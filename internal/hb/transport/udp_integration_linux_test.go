@@ -71,7 +71,7 @@ func TestIntegrationUDPMedia(t *testing.T) {
 			b := openNode(t, p, 1, "lvs2", 20, "doss123", kind)
 			var sent [][]byte
 			for range 12 {
-				m := transport.StatusMessage("active", 10000)
+				m := hbwire.StatusMessage("active", 10000)
 				pkt, err := a.Endpoint().Seal(m)
 				if err != nil {
 					t.Fatal(err)
@@ -87,7 +87,7 @@ func TestIntegrationUDPMedia(t *testing.T) {
 					t.Errorf("got %v on %s from %v", in.Msg, in.Link, in.Addr)
 				}
 			}
-			if err := b.Send(transport.StatusMessage("up", 10000)); err != nil {
+			if err := b.Send(hbwire.StatusMessage("up", 10000)); err != nil {
 				t.Fatal(err)
 			}
 			recvFrom(t, a, "lvs2", 5*time.Second)
@@ -97,19 +97,19 @@ func TestIntegrationUDPMedia(t *testing.T) {
 
 			// Hostile traffic from a's sockets.
 			forger := openEndpoint(t, "lvs1", 10, "guess")
-			forged, _ := forger.Seal(transport.StatusMessage("active", 1))
+			forged, _ := forger.Seal(hbwire.StatusMessage("active", 1))
 			stranger := openEndpoint(t, "lvs9", 1, "doss123")
-			strange, _ := stranger.Seal(transport.StatusMessage("active", 1))
+			strange, _ := stranger.Seal(hbwire.StatusMessage("active", 1))
 			old := openEndpoint(t, "lvs1", 9, "doss123")
-			oldGen, _ := old.Seal(transport.StatusMessage("active", 1))
-			bogus := hbwire.Marshal(transport.StatusMessage("active", 1))
+			oldGen, _ := old.Seal(hbwire.StatusMessage("active", 1))
+			bogus := hbwire.Marshal(hbwire.StatusMessage("active", 1))
 			for _, pkt := range [][]byte{sent[0], sent[11], forged, strange, oldGen, bogus, []byte("junk")} {
 				if err := a.SendRaw(pkt); err != nil {
 					t.Fatal(err)
 				}
 			}
 			// A valid message after them proves they were all processed.
-			if err := a.Send(transport.StatusMessage("active", 10000)); err != nil {
+			if err := a.Send(hbwire.StatusMessage("active", 10000)); err != nil {
 				t.Fatal(err)
 			}
 			in := recvFrom(t, b, "lvs1", 5*time.Second)
