@@ -113,19 +113,6 @@ const (
 	InfoDone            = "done"                // ask_resources: each side's part is done
 )
 
-// Hold is a value of rsc_hold: a share of the resource groups, always from the point of
-// view of the node that sends it. A group is in a node's local share when the node is
-// its preferred node (the first word of its haresources line), in its foreign share
-// otherwise.
-type Hold string
-
-const (
-	HoldNone    Hold = "none"
-	HoldLocal   Hold = "local"
-	HoldForeign Hold = "foreign"
-	HoldAll     Hold = "all"
-)
-
 // Message is an ordered list of fields. Order is significant: both digests
 // are computed over the fields in the order they were added.
 type Message struct {

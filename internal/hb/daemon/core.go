@@ -119,11 +119,11 @@ type Core struct {
 	watchdogFailed    bool // a tickle failed (logged once)
 	// peerAsk is the share named in the peer's last ask_resources info=me, echoed in
 	// our info=other and info=done as the original does; taking is set between the two.
-	peerAsk resources.Hold
+	peerAsk hbwire.Hold
 	taking  bool
 	// gave and took are the shares (our point of view) last given away and taken in a
 	// standby handshake; they decide what we say about shares without groups.
-	gave, took resources.Hold
+	gave, took hbwire.Hold
 	// failback: the peer (home of the foreign groups we run) restarted; once it
 	// announces itself stable we hand the foreign share back with the standby handshake,
 	// as the original does with auto_failback on.
@@ -321,14 +321,14 @@ func (c *Core) Takeover(now time.Time, which string) error {
 	return nil
 }
 
-func parseShare(s string) (resources.Hold, error) {
+func parseShare(s string) (hbwire.Hold, error) {
 	switch s {
 	case "", "all":
-		return resources.HoldAll, nil
+		return hbwire.HoldAll, nil
 	case "local", "failback":
-		return resources.HoldLocal, nil
+		return hbwire.HoldLocal, nil
 	case "foreign":
-		return resources.HoldForeign, nil
+		return hbwire.HoldForeign, nil
 	}
 	return "", fmt.Errorf("%q: want all, local, foreign or failback", s)
 }
@@ -387,13 +387,13 @@ func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
 		c.resource(now, resources.PeerStarting{})
 		if c.lastAnnounce != nil && !c.shutdown {
 			a := *c.lastAnnounce
-			c.send(hbwire.ResourceMessage(hbwire.Hold(c.wireHold(a.Hold)), a.Stable, ""))
+			c.send(hbwire.ResourceMessage(c.wireHold(a.Hold), a.Stable, ""))
 		}
 		if c.cfg.HA.AutoFailback != hacf.FailbackOff && c.runsForeign() {
 			c.failback = true
 		}
 	case hbwire.TResource:
-		h := resources.Hold(m.Value(hbwire.FRscHold))
+		h := hbwire.Hold(m.Value(hbwire.FRscHold))
 		stable := m.Value(hbwire.FIsStable) == "1"
 		info := m.Value(hbwire.FInfo)
 		if c.failback && info == "" {
@@ -406,7 +406,7 @@ func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
 			}
 			c.failback = false
 			c.cfg.Log.Logf("info", "auto_failback: giving %s's resources back", from)
-			c.resource(now, resources.Standby{Which: resources.HoldForeign})
+			c.resource(now, resources.Standby{Which: hbwire.HoldForeign})
 		}
 		c.resource(now, resources.PeerHolds{Hold: h, Stable: stable, Info: info})
 		if info == "" || info == hbwire.InfoReqOurResources {
@@ -417,11 +417,11 @@ func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
 		}
 	case hbwire.TAskResources:
 		if m.Value(hbwire.FInfo) == hbwire.InfoMe {
-			c.peerAsk = resources.Hold(m.Value(hbwire.FRscHold))
+			c.peerAsk = hbwire.Hold(m.Value(hbwire.FRscHold))
 		}
-		c.resource(now, resources.PeerAskResources{Hold: resources.Hold(m.Value(hbwire.FRscHold)), Info: m.Value(hbwire.FInfo)})
+		c.resource(now, resources.PeerAskResources{Hold: hbwire.Hold(m.Value(hbwire.FRscHold)), Info: m.Value(hbwire.FInfo)})
 	case hbwire.THBTakeover:
-		c.resource(now, resources.PeerHBTakeover{Hold: resources.Hold(m.Value(hbwire.FRscHold))})
+		c.resource(now, resources.PeerHBTakeover{Hold: hbwire.Hold(m.Value(hbwire.FRscHold))})
 	case hbwire.TShutdone:
 		c.cfg.Log.Logf("info", "Received shutdown notice from '%s'.", from)
 	case hbwire.TNumPingNodes:
@@ -561,7 +561,7 @@ func (c *Core) ipfail(now time.Time, ev ipfail.Event) {
 			c.send(hbwire.AbortGiveupMessage(c.peer))
 		case ipfail.GiveUp:
 			c.cfg.Log.Logf("info", "ipfail: giving up resources (%s): %s reaches more ping nodes", o.Share, c.peer)
-			c.resource(now, resources.Standby{Which: resources.Hold(o.Share)})
+			c.resource(now, resources.Standby{Which: o.Share})
 		}
 	}
 }
@@ -582,7 +582,7 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 		case resources.Announce:
 			aa := a
 			c.lastAnnounce = &aa
-			c.send(hbwire.ResourceMessage(hbwire.Hold(c.wireHold(a.Hold)), a.Stable, a.Info))
+			c.send(hbwire.ResourceMessage(c.wireHold(a.Hold), a.Stable, a.Info))
 			if c.localStatus != membership.StatusActive {
 				c.localStatus = membership.StatusActive
 				c.mem.SetLocalStatus(membership.StatusActive)
@@ -602,14 +602,14 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 				c.gave, c.took = a.Hold, ""
 			case a.Info == hbwire.InfoOther:
 				hold, c.taking = c.peerAsk, true
-				c.gave, c.took = "", mirror(c.peerAsk)
+				c.gave, c.took = "", c.peerAsk.Mirror()
 			case a.Info == hbwire.InfoDone && c.taking:
 				hold, c.taking = c.peerAsk, false
 			}
-			c.send(hbwire.AskResourcesMessage(hbwire.Hold(hold), a.Info))
+			c.send(hbwire.AskResourcesMessage(hold, a.Info))
 		case resources.SendHBTakeover:
 			c.gave = ""
-			c.send(hbwire.TakeoverMessage(hbwire.Hold(a.Hold)))
+			c.send(hbwire.TakeoverMessage(a.Hold))
 		case resources.FailedStop:
 			c.stats.FailedStops++
 			c.broken = true
@@ -645,28 +645,6 @@ func (c *Core) RscStatus() string {
 	return string(c.wireHold(c.res.Hold()))
 }
 
-// holds reports whether share h includes the local (local true) or foreign share.
-func holds(h resources.Hold, local bool) bool {
-	if h == resources.HoldAll {
-		return true
-	}
-	if local {
-		return h == resources.HoldLocal
-	}
-	return h == resources.HoldForeign
-}
-
-// mirror is a share seen from the other node.
-func mirror(h resources.Hold) resources.Hold {
-	switch h {
-	case resources.HoldLocal:
-		return resources.HoldForeign
-	case resources.HoldForeign:
-		return resources.HoldLocal
-	}
-	return h
-}
-
 // runsForeign reports whether we run a group whose home is the peer.
 func (c *Core) runsForeign() bool {
 	for _, g := range c.cfg.Groups {
@@ -682,7 +660,7 @@ func (c *Core) runsForeign() bool {
 // holds its (empty) local share, and one that took over from a dead peer holds "all"
 // even when the peer's share is empty. Both nodes then print the same rscstatus as two
 // originals would.
-func (c *Core) wireHold(h resources.Hold) resources.Hold {
+func (c *Core) wireHold(h hbwire.Hold) hbwire.Hold {
 	var hasLocal, hasForeign bool
 	for _, g := range c.cfg.Groups {
 		if g.Node == c.cfg.Node {
@@ -691,22 +669,14 @@ func (c *Core) wireHold(h resources.Hold) resources.Hold {
 			hasForeign = true
 		}
 	}
-	local, foreign := h == resources.HoldLocal || h == resources.HoldAll, h == resources.HoldForeign || h == resources.HoldAll
+	local, foreign := h.Local(), h.Foreign()
 	if !hasLocal {
-		local = !c.shutdown && !c.isolated && !holds(c.gave, true)
+		local = !c.shutdown && !c.isolated && !c.gave.Local()
 	}
 	if !hasForeign {
-		foreign = !c.shutdown && !c.isolated && (c.mem.Status(c.peer) == membership.StatusDead || holds(c.took, false))
+		foreign = !c.shutdown && !c.isolated && (c.mem.Status(c.peer) == membership.StatusDead || c.took.Foreign())
 	}
-	switch {
-	case local && foreign:
-		return resources.HoldAll
-	case local:
-		return resources.HoldLocal
-	case foreign:
-		return resources.HoldForeign
-	}
-	return resources.HoldNone
+	return hbwire.HoldOf(local, foreign)
 }
 
 // Snapshot is the state queries see.

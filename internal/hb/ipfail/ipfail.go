@@ -26,14 +26,7 @@ import (
 	"time"
 
 	"github.com/lvskit/lvskit/compat/hacf"
-)
-
-// Share is what a give-up releases: "all" or "foreign" (heartbeat's rsc_hold words).
-type Share string
-
-const (
-	All     Share = "all"
-	Foreign Share = "foreign"
+	"github.com/lvskit/lvskit/compat/hbwire"
 )
 
 // RecheckDelay is how long after the peer becomes stable a postponed give-up waits
@@ -88,8 +81,9 @@ type SendYouAreDead struct{}
 // SendAbortGiveup: send abort_giveup to the peer.
 type SendAbortGiveup struct{}
 
-// GiveUp: go standby for the share (start the ask_resources handshake).
-type GiveUp struct{ Share Share }
+// GiveUp: go standby for the share, hbwire.HoldAll or hbwire.HoldForeign (start the
+// ask_resources handshake).
+type GiveUp struct{ Share hbwire.Hold }
 
 func (SendNumPing) isOutput()     {}
 func (SendYouAreDead) isOutput()  {}
@@ -101,7 +95,7 @@ type Machine struct {
 	delay        time.Duration
 	autoFailback bool
 	pending      bool
-	pendingShare Share
+	pendingShare hbwire.Hold
 	pendingAt    time.Time
 	needStandby  bool
 	recheckAt    time.Time
@@ -119,7 +113,7 @@ func New(keepalive time.Duration, af hacf.AutoFailback) (*Machine, error) {
 	return &Machine{delay: 2 * keepalive, autoFailback: af == hacf.FailbackOn}, nil
 }
 
-func (m *Machine) delayGiveup(now time.Time, s Share) {
+func (m *Machine) delayGiveup(now time.Time, s hbwire.Hold) {
 	// A newer decision replaces a pending one, as ipfail's single timer does.
 	m.pending, m.pendingShare, m.pendingAt = true, s, now.Add(m.delay)
 }
@@ -136,17 +130,17 @@ func (m *Machine) Step(now time.Time, ev Event, pings int, stable bool) []Output
 		case pings > e.N:
 			out = append(out, SendYouAreDead{})
 		case pings < e.N:
-			m.delayGiveup(now, All)
+			m.delayGiveup(now, hbwire.HoldAll)
 		default:
 			out = append(out, SendAbortGiveup{})
 			if m.pending {
 				m.pending = false
 			} else if m.autoFailback && stable {
-				m.delayGiveup(now, Foreign)
+				m.delayGiveup(now, hbwire.HoldForeign)
 			}
 		}
 	case YouAreDead:
-		m.delayGiveup(now, All)
+		m.delayGiveup(now, hbwire.HoldAll)
 	case AbortGiveup:
 		m.pending = false
 	case PeerStable:

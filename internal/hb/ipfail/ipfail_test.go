@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lvskit/lvskit/compat/hacf"
+	"github.com/lvskit/lvskit/compat/hbwire"
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -47,7 +48,7 @@ func TestFewerPingNodesGivesUpAfterTwoKeepalives(t *testing.T) {
 	n.after(3999 * time.Millisecond)
 	n.expect(Tick{})
 	n.after(time.Millisecond)
-	n.expect(Tick{}, GiveUp{Share: All})
+	n.expect(Tick{}, GiveUp{Share: hbwire.HoldAll})
 }
 
 func TestMorePingNodesTellsThePeer(t *testing.T) {
@@ -55,7 +56,7 @@ func TestMorePingNodesTellsThePeer(t *testing.T) {
 	n.expect(NumPing{N: 0}, SendYouAreDead{})
 	n.expect(YouAreDead{})
 	n.after(4 * time.Second)
-	n.expect(Tick{}, GiveUp{Share: All})
+	n.expect(Tick{}, GiveUp{Share: hbwire.HoldAll})
 }
 
 func TestBalancedAbortsAndAutoFailbackReturnsForeign(t *testing.T) {
@@ -68,7 +69,7 @@ func TestBalancedAbortsAndAutoFailbackReturnsForeign(t *testing.T) {
 	// Balanced with nothing pending, auto_failback on: give foreign resources back.
 	n.expect(NumPing{N: 1}, SendAbortGiveup{})
 	n.after(4 * time.Second)
-	n.expect(Tick{}, GiveUp{Share: Foreign})
+	n.expect(Tick{}, GiveUp{Share: hbwire.HoldForeign})
 	// With auto_failback off, balanced means nothing moves.
 	o := newNode(t, hacf.FailbackOff)
 	o.expect(NumPing{N: 1}, SendAbortGiveup{})

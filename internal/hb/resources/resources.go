@@ -40,6 +40,7 @@ import (
 
 	"github.com/lvskit/lvskit/compat/hacf"
 	"github.com/lvskit/lvskit/compat/haresources"
+	"github.com/lvskit/lvskit/compat/hbwire"
 )
 
 // StandbyDelay is how long after a failed start the node goes standby
@@ -50,34 +51,6 @@ const StandbyDelay = 30 * time.Second
 // it is cancelled (heartbeat logs "No reply to standby request. Standby request
 // cancelled."; the delay is lvskit's choice).
 const StandbyReplyTimeout = 30 * time.Second
-
-// Hold is what a node holds, from its own point of view (heartbeat's rsc_hold).
-type Hold string
-
-const (
-	HoldNone    Hold = "none"
-	HoldLocal   Hold = "local"
-	HoldForeign Hold = "foreign"
-	HoldAll     Hold = "all"
-)
-
-func holdOf(local, foreign bool) Hold {
-	switch {
-	case local && foreign:
-		return HoldAll
-	case local:
-		return HoldLocal
-	case foreign:
-		return HoldForeign
-	}
-	return HoldNone
-}
-
-func (h Hold) local() bool   { return h == HoldLocal || h == HoldAll }
-func (h Hold) foreign() bool { return h == HoldForeign || h == HoldAll }
-
-// mirror is the same holding seen from the other node.
-func (h Hold) mirror() Hold { return holdOf(h.foreign(), h.local()) }
 
 // Config is what the machine needs: who we are and the groups.
 type Config struct {
@@ -103,25 +76,25 @@ type PeerStarting struct{}
 
 // PeerHolds: the peer's announcement (a "resource" message).
 type PeerHolds struct {
-	Hold   Hold // from the peer's point of view
+	Hold   hbwire.Hold // from the peer's point of view
 	Stable bool
 	Info   string // "shutdown" when the peer is leaving
 }
 
 // PeerAskResources: the peer's ask_resources message (standby handshake).
 type PeerAskResources struct {
-	Hold Hold   // the share, from the peer's point of view
-	Info string // "me", "other" or "done"
+	Hold hbwire.Hold // the share, from the peer's point of view
+	Info string      // "me", "other" or "done"
 }
 
 // PeerHBTakeover: the peer runs hb_takeover for share Hold (its point of view).
-type PeerHBTakeover struct{ Hold Hold }
+type PeerHBTakeover struct{ Hold hbwire.Hold }
 
 // Standby is a local hb_standby: give the peer our share Which.
-type Standby struct{ Which Hold }
+type Standby struct{ Which hbwire.Hold }
 
 // Takeover is a local hb_takeover: get share Which from the peer.
-type Takeover struct{ Which Hold }
+type Takeover struct{ Which hbwire.Hold }
 
 // Done reports the end of a StartGroup or StopGroup.
 type Done struct {
@@ -159,7 +132,7 @@ type StopGroup struct{ Key string }
 
 // Announce: tell the peer what we hold ("resource" message).
 type Announce struct {
-	Hold   Hold
+	Hold   hbwire.Hold
 	Stable bool
 	Info   string
 }
@@ -173,12 +146,12 @@ type AnnounceMachDown struct{}
 
 // SendAskResources: an ask_resources message of the standby handshake.
 type SendAskResources struct {
-	Hold Hold // the share, from our point of view
+	Hold hbwire.Hold // the share, from our point of view
 	Info string
 }
 
 // SendHBTakeover: ask the peer to go standby for share Hold (our point of view).
-type SendHBTakeover struct{ Hold Hold }
+type SendHBTakeover struct{ Hold hbwire.Hold }
 
 // FailedStop: a group could not be stopped; the node's state is unknown.
 type FailedStop struct {
@@ -231,8 +204,8 @@ type Machine struct {
 	cfg      Config
 	started  bool
 	peer     peerState
-	peerHold Hold // from the peer's point of view
-	peerSaid bool // the peer has announced since it was last (re)started
+	peerHold hbwire.Hold // from the peer's point of view
+	peerSaid bool        // the peer has announced since it was last (re)started
 
 	running   map[string]bool
 	failed    map[string]time.Time // failed starts, by key
@@ -246,13 +219,13 @@ type Machine struct {
 	reqOurs   bool // announce req_our_resources() once stable
 
 	out, in           phase
-	outWhich, inWhich Hold // out: our point of view; in: the peer's
+	outWhich, inWhich hbwire.Hold // out: our point of view; in: the peer's
 	outAskedAt        time.Time
 }
 
 // New makes a machine; nothing happens before Start.
 func New(cfg Config) *Machine {
-	return &Machine{cfg: cfg, peerHold: HoldNone, running: map[string]bool{}, failed: map[string]time.Time{}}
+	return &Machine{cfg: cfg, peerHold: hbwire.HoldNone, running: map[string]bool{}, failed: map[string]time.Time{}}
 }
 
 // IsLocal reports whether a group's preferred node is this node.
@@ -268,7 +241,7 @@ func (m *Machine) class(key string) int {
 }
 
 // Hold is what this node holds now.
-func (m *Machine) Hold() Hold {
+func (m *Machine) Hold() hbwire.Hold {
 	var l, f bool
 	for _, g := range m.cfg.Groups {
 		if m.running[g.Key()] {
@@ -279,19 +252,19 @@ func (m *Machine) Hold() Hold {
 			}
 		}
 	}
-	return holdOf(l, f)
+	return hbwire.HoldOf(l, f)
 }
 
 // Running reports whether this node runs the group.
 func (m *Machine) Running(key string) bool { return m.running[key] }
 
 // shares lists the classes (0 local, 1 foreign) of a share seen from our side.
-func shares(h Hold) []int {
+func shares(h hbwire.Hold) []int {
 	var c []int
-	if h.local() {
+	if h.Local() {
 		c = append(c, 0)
 	}
-	if h.foreign() {
+	if h.Foreign() {
 		c = append(c, 1)
 	}
 	return c
@@ -309,7 +282,7 @@ func (m *Machine) peerGone(st peerState) []Action {
 	}
 	m.peer, m.peerSaid = st, false
 	if st == peerDead {
-		m.peerHold = HoldNone
+		m.peerHold = hbwire.HoldNone
 	}
 	m.givenAway, m.taken = [2]bool{}, [2]bool{}
 	m.resetHandshakes()
@@ -317,12 +290,12 @@ func (m *Machine) peerGone(st peerState) []Action {
 }
 
 // standby starts the handshake that gives share which (our point of view) away.
-func (m *Machine) standby(now time.Time, which Hold) []Action {
-	if m.peer != peerAlive || m.out != idle || m.in != idle || which == HoldNone {
+func (m *Machine) standby(now time.Time, which hbwire.Hold) []Action {
+	if m.peer != peerAlive || m.out != idle || m.in != idle || which == hbwire.HoldNone {
 		return nil
 	}
 	m.out, m.outWhich, m.outAskedAt = asked, which, now
-	return []Action{SendAskResources{Hold: which, Info: "me"}}
+	return []Action{SendAskResources{Hold: which, Info: hbwire.InfoMe}}
 }
 
 // Step applies one event at time now and returns the actions to take, in order.
@@ -341,32 +314,32 @@ func (m *Machine) Step(now time.Time, ev Event) []Action {
 	case PeerDead:
 		out = append(out, m.peerGone(peerDead)...)
 	case PeerStarting:
-		m.peer, m.peerHold, m.peerSaid = peerAlive, HoldNone, false
+		m.peer, m.peerHold, m.peerSaid = peerAlive, hbwire.HoldNone, false
 		m.givenAway, m.taken = [2]bool{}, [2]bool{}
 		m.resetHandshakes()
 	case PeerHolds:
 		m.peerHold, m.peerSaid = e.Hold, true
-		if e.Info == "shutdown" {
+		if e.Info == hbwire.InfoShutdown {
 			out = append(out, m.peerGone(peerLeaving)...)
 		} else if m.peer != peerLeaving {
 			m.peer = peerAlive
 		}
 	case PeerAskResources:
 		switch {
-		case e.Info == "me" && m.peer == peerAlive && m.in == idle && m.out == idle:
+		case e.Info == hbwire.InfoMe && m.peer == peerAlive && m.in == idle && m.out == idle:
 			m.in, m.inWhich = accepted, e.Hold
-			out = append(out, SendAskResources{Hold: e.Hold.mirror(), Info: "other"})
-		case e.Info == "other" && m.out == asked:
+			out = append(out, SendAskResources{Hold: e.Hold.Mirror(), Info: hbwire.InfoOther})
+		case e.Info == hbwire.InfoOther && m.out == asked:
 			m.out = releasing
 			for _, c := range shares(m.outWhich) {
 				m.givenAway[c], m.taken[c] = true, false
 			}
-		case e.Info == "done" && m.in == accepted:
+		case e.Info == hbwire.InfoDone && m.in == accepted:
 			m.in = taking
-			for _, c := range shares(m.inWhich.mirror()) {
+			for _, c := range shares(m.inWhich.Mirror()) {
 				m.taken[c], m.givenAway[c] = true, false
 			}
-		case e.Info == "done" && m.out == released:
+		case e.Info == hbwire.InfoDone && m.out == released:
 			m.out = idle
 			m.last = nil // announce our (now stable) holding again
 			for key := range m.failed {
@@ -378,7 +351,7 @@ func (m *Machine) Step(now time.Time, ev Event) []Action {
 			}
 		}
 	case PeerHBTakeover:
-		out = append(out, m.standby(now, e.Hold.mirror())...)
+		out = append(out, m.standby(now, e.Hold.Mirror())...)
 	case Standby:
 		out = append(out, m.standby(now, e.Which)...)
 	case Takeover:
@@ -403,7 +376,7 @@ func (m *Machine) Step(now time.Time, ev Event) []Action {
 	}
 	for _, key := range m.failedKeys() {
 		if now.Sub(m.failed[key]) >= StandbyDelay && m.peer == peerAlive && m.pending == nil {
-			out = append(out, m.standby(now, [2]Hold{HoldLocal, HoldForeign}[m.class(key)])...)
+			out = append(out, m.standby(now, [2]hbwire.Hold{hbwire.HoldLocal, hbwire.HoldForeign}[m.class(key)])...)
 		}
 	}
 	return append(out, m.reconcile()...)
@@ -471,7 +444,7 @@ func (m *Machine) want(g haresources.Group) bool {
 		return m.running[g.Key()] // wait for the peer's announcement before starting
 	}
 	if local {
-		if m.cfg.AutoFailback == hacf.FailbackOff && m.peerHold.mirror().local() && !m.running[g.Key()] {
+		if m.cfg.AutoFailback == hacf.FailbackOff && m.peerHold.Mirror().Local() && !m.running[g.Key()] {
 			return false // the peer kept our groups; with auto_failback off they stay there
 		}
 		return true
@@ -485,11 +458,11 @@ func (m *Machine) peerHas(g haresources.Group) bool {
 	if m.peer == peerDead {
 		return false
 	}
-	mine := m.peerHold.mirror()
+	mine := m.peerHold.Mirror()
 	if m.IsLocal(g) {
-		return mine.local()
+		return mine.Local()
 	}
-	return mine.foreign()
+	return mine.Foreign()
 }
 
 func (m *Machine) reconcile() []Action {
@@ -523,35 +496,35 @@ func (m *Machine) reconcile() []Action {
 	switch {
 	case m.out == releasing && settled:
 		m.out = released
-		a := Announce{Hold: m.Hold(), Info: "standby"}
+		a := Announce{Hold: m.Hold(), Info: hbwire.InfoStandby}
 		m.last = &a
-		return append(out, a, SendAskResources{Hold: m.outWhich, Info: "done"})
+		return append(out, a, SendAskResources{Hold: m.outWhich, Info: hbwire.InfoDone})
 	case m.in == taking && settled:
 		m.in = idle
 		a := Announce{Hold: m.Hold(), Stable: true}
 		m.last = &a
-		return append(out, a, SendAskResources{Hold: m.inWhich.mirror(), Info: "done"})
+		return append(out, a, SendAskResources{Hold: m.inWhich.Mirror(), Info: hbwire.InfoDone})
 	case m.out != idle || m.in != idle:
 		return out
 	}
 	// After a failed stop we still claim the group (so the peer never starts it too) and
 	// never claim to be stable again.
 	a := Announce{Hold: m.Hold(), Stable: settled}
-	if m.shutdown && settled && a.Hold == HoldNone {
-		a.Info = "shutdown"
+	if m.shutdown && settled && a.Hold == hbwire.HoldNone {
+		a.Info = hbwire.InfoShutdown
 	}
 	if m.last == nil || *m.last != a {
 		m.last = &a
 		out = append(out, a)
 	}
-	if a.Info == "shutdown" {
+	if a.Info == hbwire.InfoShutdown {
 		m.done = true
 		return append(out, ShutdownDone{})
 	}
 	peerKnown := m.peer == peerDead || m.peer == peerLeaving || (m.peer == peerAlive && m.peerSaid)
 	if m.reqOurs && settled && peerKnown && !m.shutdown {
 		m.reqOurs = false
-		r := Announce{Hold: a.Hold, Stable: true, Info: "req_our_resources()"}
+		r := Announce{Hold: a.Hold, Stable: true, Info: hbwire.InfoReqOurResources}
 		out = append(out, r)
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/lvskit/lvskit/compat/hacf"
 	"github.com/lvskit/lvskit/compat/haresources"
+	"github.com/lvskit/lvskit/compat/hbwire"
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -55,11 +56,11 @@ const req = "req_our_resources()"
 
 func TestNothingStartsBeforeThePeerIsKnown(t *testing.T) {
 	n := newNode(t, hacf.FailbackOn)
-	n.expect(Start{}, SendStarting{}, Announce{Hold: HoldNone, Stable: true})
+	n.expect(Start{}, SendStarting{}, Announce{Hold: hbwire.HoldNone, Stable: true})
 	n.expect(PeerAlive{}) // heard, but it has not said what it holds
-	n.expect(PeerHolds{Hold: HoldNone}, StartGroup{Key: mine}, Announce{Hold: HoldNone, Stable: false})
+	n.expect(PeerHolds{Hold: hbwire.HoldNone}, StartGroup{Key: mine}, Announce{Hold: hbwire.HoldNone, Stable: false})
 	// As captured from heartbeat: stable, then stable with req_our_resources().
-	n.expect(Done{Key: mine}, Announce{Hold: HoldLocal, Stable: true}, Announce{Hold: HoldLocal, Stable: true, Info: req})
+	n.expect(Done{Key: mine}, Announce{Hold: hbwire.HoldLocal, Stable: true}, Announce{Hold: hbwire.HoldLocal, Stable: true, Info: req})
 	if !n.m.Running(mine) || n.m.Running(theirs) {
 		t.Fatalf("running %v", n.m.running)
 	}
@@ -68,30 +69,30 @@ func TestNothingStartsBeforeThePeerIsKnown(t *testing.T) {
 func TestAloneAfterInitdeadTakesEverything(t *testing.T) {
 	n := newNode(t, hacf.FailbackOn)
 	n.step(Start{})
-	n.expect(PeerDead{}, StartGroup{Key: mine}, Announce{Hold: HoldNone})
-	n.expect(Done{Key: mine}, StartGroup{Key: theirs}, Announce{Hold: HoldLocal})
-	n.expect(Done{Key: theirs}, Announce{Hold: HoldAll, Stable: true}, Announce{Hold: HoldAll, Stable: true, Info: req})
+	n.expect(PeerDead{}, StartGroup{Key: mine}, Announce{Hold: hbwire.HoldNone})
+	n.expect(Done{Key: mine}, StartGroup{Key: theirs}, Announce{Hold: hbwire.HoldLocal})
+	n.expect(Done{Key: theirs}, Announce{Hold: hbwire.HoldAll, Stable: true}, Announce{Hold: hbwire.HoldAll, Stable: true, Info: req})
 }
 
 // up brings the node to the usual steady state: both up, each running its own group.
 func up(t *testing.T, af hacf.AutoFailback) *node {
 	n := newNode(t, af)
 	n.step(Start{})
-	n.step(PeerHolds{Hold: HoldNone})
+	n.step(PeerHolds{Hold: hbwire.HoldNone})
 	n.step(Done{Key: mine})
-	n.step(PeerHolds{Hold: HoldLocal, Stable: true})
+	n.step(PeerHolds{Hold: hbwire.HoldLocal, Stable: true})
 	return n
 }
 
 func TestPeerDiesThenReturnsAutoFailbackOn(t *testing.T) {
 	n := up(t, hacf.FailbackOn)
 	// Peer dies: acknowledge (mach_down), take its group.
-	n.expect(PeerDead{}, AnnounceMachDown{}, StartGroup{Key: theirs}, Announce{Hold: HoldLocal})
-	n.expect(Done{Key: theirs}, Announce{Hold: HoldAll, Stable: true}, Announce{Hold: HoldAll, Stable: true, Info: req})
+	n.expect(PeerDead{}, AnnounceMachDown{}, StartGroup{Key: theirs}, Announce{Hold: hbwire.HoldLocal})
+	n.expect(Done{Key: theirs}, Announce{Hold: hbwire.HoldAll, Stable: true}, Announce{Hold: hbwire.HoldAll, Stable: true, Info: req})
 	// Peer restarts: keep serving until it has spoken, then give its group back.
 	n.expect(PeerStarting{})
-	n.expect(PeerHolds{Hold: HoldNone}, StopGroup{Key: theirs}, Announce{Hold: HoldAll})
-	n.expect(Done{Key: theirs}, Announce{Hold: HoldLocal, Stable: true})
+	n.expect(PeerHolds{Hold: hbwire.HoldNone}, StopGroup{Key: theirs}, Announce{Hold: hbwire.HoldAll})
+	n.expect(Done{Key: theirs}, Announce{Hold: hbwire.HoldLocal, Stable: true})
 }
 
 func TestPeerReturnsAutoFailbackOffKeepsEverything(t *testing.T) {
@@ -101,8 +102,8 @@ func TestPeerReturnsAutoFailbackOffKeepsEverything(t *testing.T) {
 	n.step(Done{Key: mine})
 	n.step(Done{Key: theirs})
 	n.expect(PeerStarting{})
-	n.expect(PeerHolds{Hold: HoldNone})
-	if n.m.Hold() != HoldAll {
+	n.expect(PeerHolds{Hold: hbwire.HoldNone})
+	if n.m.Hold() != hbwire.HoldAll {
 		t.Fatalf("hold %v, want all", n.m.Hold())
 	}
 }
@@ -111,15 +112,15 @@ func TestHomeNodeRejoins(t *testing.T) {
 	// We are the home node of "mine", restarting while the peer holds all.
 	n := newNode(t, hacf.FailbackOff)
 	n.step(Start{})
-	n.expect(PeerHolds{Hold: HoldAll, Stable: true}, Announce{Hold: HoldNone, Stable: true, Info: req})
-	if n.m.Hold() != HoldNone {
+	n.expect(PeerHolds{Hold: hbwire.HoldAll, Stable: true}, Announce{Hold: hbwire.HoldNone, Stable: true, Info: req})
+	if n.m.Hold() != hbwire.HoldNone {
 		t.Fatalf("auto_failback off: hold %v", n.m.Hold())
 	}
 	// With auto_failback on the home node waits for the peer to release, then starts.
 	n = newNode(t, hacf.FailbackOn)
 	n.step(Start{})
-	n.step(PeerHolds{Hold: HoldAll, Stable: true})
-	n.expect(PeerHolds{Hold: HoldLocal, Stable: true}, StartGroup{Key: mine}, Announce{Hold: HoldNone})
+	n.step(PeerHolds{Hold: hbwire.HoldAll, Stable: true})
+	n.expect(PeerHolds{Hold: hbwire.HoldLocal, Stable: true}, StartGroup{Key: mine}, Announce{Hold: hbwire.HoldNone})
 }
 
 func TestLegacyBehavesLikeOnForOwnership(t *testing.T) {
@@ -129,18 +130,18 @@ func TestLegacyBehavesLikeOnForOwnership(t *testing.T) {
 	n.step(Done{Key: mine})
 	n.step(Done{Key: theirs})
 	n.step(PeerStarting{})
-	n.expect(PeerHolds{Hold: HoldNone}, StopGroup{Key: theirs}, Announce{Hold: HoldAll})
+	n.expect(PeerHolds{Hold: hbwire.HoldNone}, StopGroup{Key: theirs}, Announce{Hold: hbwire.HoldAll})
 }
 
 // TestStandbyHandshake follows the exchange captured from heartbeat 3.0.6 for
 // hb_standby on the node owning everything (compat/hbwire/doc.go).
 func TestStandbyHandshake(t *testing.T) {
 	n := up(t, hacf.FailbackOn)
-	n.expect(Standby{Which: HoldAll}, SendAskResources{Hold: HoldAll, Info: "me"})
-	n.expect(PeerAskResources{Hold: HoldAll, Info: "other"}, StopGroup{Key: mine})
-	n.expect(Done{Key: mine}, Announce{Hold: HoldNone, Info: "standby"}, SendAskResources{Hold: HoldAll, Info: "done"})
-	n.expect(PeerHolds{Hold: HoldAll, Stable: true})
-	n.expect(PeerAskResources{Hold: HoldAll, Info: "done"}, Announce{Hold: HoldNone, Stable: true})
+	n.expect(Standby{Which: hbwire.HoldAll}, SendAskResources{Hold: hbwire.HoldAll, Info: "me"})
+	n.expect(PeerAskResources{Hold: hbwire.HoldAll, Info: "other"}, StopGroup{Key: mine})
+	n.expect(Done{Key: mine}, Announce{Hold: hbwire.HoldNone, Info: "standby"}, SendAskResources{Hold: hbwire.HoldAll, Info: "done"})
+	n.expect(PeerHolds{Hold: hbwire.HoldAll, Stable: true})
+	n.expect(PeerAskResources{Hold: hbwire.HoldAll, Info: "done"}, Announce{Hold: hbwire.HoldNone, Stable: true})
 	// Nothing comes back by itself (auto_failback on moves groups only when nodes come
 	// and go).
 	n.expect(Tick{})
@@ -149,36 +150,36 @@ func TestStandbyHandshake(t *testing.T) {
 // TestTakeoverHandshake: hb_takeover here, then the peer's side of the handshake.
 func TestTakeoverHandshake(t *testing.T) {
 	n := up(t, hacf.FailbackOn)
-	n.step(Standby{Which: HoldAll})
-	n.step(PeerAskResources{Hold: HoldAll, Info: "other"})
+	n.step(Standby{Which: hbwire.HoldAll})
+	n.step(PeerAskResources{Hold: hbwire.HoldAll, Info: "other"})
 	n.step(Done{Key: mine})
-	n.step(PeerHolds{Hold: HoldAll, Stable: true})
-	n.step(PeerAskResources{Hold: HoldAll, Info: "done"})
-	n.expect(Takeover{Which: HoldAll}, SendHBTakeover{Hold: HoldAll})
-	n.expect(PeerAskResources{Hold: HoldAll, Info: "me"}, SendAskResources{Hold: HoldAll, Info: "other"})
-	n.expect(PeerHolds{Hold: HoldNone, Info: "standby"})
-	n.expect(PeerAskResources{Hold: HoldAll, Info: "done"}, StartGroup{Key: mine})
+	n.step(PeerHolds{Hold: hbwire.HoldAll, Stable: true})
+	n.step(PeerAskResources{Hold: hbwire.HoldAll, Info: "done"})
+	n.expect(Takeover{Which: hbwire.HoldAll}, SendHBTakeover{Hold: hbwire.HoldAll})
+	n.expect(PeerAskResources{Hold: hbwire.HoldAll, Info: "me"}, SendAskResources{Hold: hbwire.HoldAll, Info: "other"})
+	n.expect(PeerHolds{Hold: hbwire.HoldNone, Info: "standby"})
+	n.expect(PeerAskResources{Hold: hbwire.HoldAll, Info: "done"}, StartGroup{Key: mine})
 	n.expect(Done{Key: mine}, StartGroup{Key: theirs})
-	n.expect(Done{Key: theirs}, Announce{Hold: HoldAll, Stable: true}, SendAskResources{Hold: HoldAll, Info: "done"})
-	n.expect(PeerHolds{Hold: HoldNone, Stable: true})
+	n.expect(Done{Key: theirs}, Announce{Hold: hbwire.HoldAll, Stable: true}, SendAskResources{Hold: hbwire.HoldAll, Info: "done"})
+	n.expect(PeerHolds{Hold: hbwire.HoldNone, Stable: true})
 }
 
 // TestPeerTakeoverMakesUsStandby: the peer's hb_takeover starts our standby.
 func TestPeerTakeoverMakesUsStandby(t *testing.T) {
 	n := up(t, hacf.FailbackOff)
-	n.expect(PeerHBTakeover{Hold: HoldAll}, SendAskResources{Hold: HoldAll, Info: "me"})
+	n.expect(PeerHBTakeover{Hold: hbwire.HoldAll}, SendAskResources{Hold: hbwire.HoldAll, Info: "me"})
 }
 
 func TestFailedStartGivesUpThenStandbyAfter30s(t *testing.T) {
 	n := newNode(t, hacf.FailbackOn)
 	n.step(Start{})
-	n.step(PeerHolds{Hold: HoldNone, Stable: true})
-	n.expect(Done{Key: mine, Err: errors.New("lvs start: exit 1")}, StopGroup{Key: mine}, Announce{Hold: HoldLocal})
-	n.expect(Done{Key: mine}, Announce{Hold: HoldNone, Stable: true}, Announce{Hold: HoldNone, Stable: true, Info: req})
+	n.step(PeerHolds{Hold: hbwire.HoldNone, Stable: true})
+	n.expect(Done{Key: mine, Err: errors.New("lvs start: exit 1")}, StopGroup{Key: mine}, Announce{Hold: hbwire.HoldLocal})
+	n.expect(Done{Key: mine}, Announce{Hold: hbwire.HoldNone, Stable: true}, Announce{Hold: hbwire.HoldNone, Stable: true, Info: req})
 	n.now = n.now.Add(29 * time.Second)
 	n.expect(Tick{})
 	n.now = n.now.Add(time.Second)
-	n.expect(Tick{}, SendAskResources{Hold: HoldLocal, Info: "me"})
+	n.expect(Tick{}, SendAskResources{Hold: hbwire.HoldLocal, Info: "me"})
 }
 
 func TestFailedStopStopsEverything(t *testing.T) {
@@ -188,7 +189,7 @@ func TestFailedStopStopsEverything(t *testing.T) {
 	n.step(Done{Key: mine})
 	n.step(Done{Key: theirs})
 	n.step(PeerStarting{})
-	n.step(PeerHolds{Hold: HoldNone})
+	n.step(PeerHolds{Hold: hbwire.HoldNone})
 	n.expect(Done{Key: theirs, Err: errors.New("stop: exit 1")}, FailedStop{Key: theirs, Err: errors.New("x")})
 	n.expect(Tick{})
 }
@@ -199,15 +200,15 @@ func TestShutdownStopsRightToLeftAndAnnounces(t *testing.T) {
 	n.step(PeerDead{})
 	n.step(Done{Key: mine})
 	n.step(Done{Key: theirs})
-	n.expect(Shutdown{}, StopGroup{Key: theirs}, Announce{Hold: HoldAll})
-	n.expect(Done{Key: theirs}, StopGroup{Key: mine}, Announce{Hold: HoldLocal})
-	n.expect(Done{Key: mine}, Announce{Hold: HoldNone, Stable: true, Info: "shutdown"}, ShutdownDone{})
+	n.expect(Shutdown{}, StopGroup{Key: theirs}, Announce{Hold: hbwire.HoldAll})
+	n.expect(Done{Key: theirs}, StopGroup{Key: mine}, Announce{Hold: hbwire.HoldLocal})
+	n.expect(Done{Key: mine}, Announce{Hold: hbwire.HoldNone, Stable: true, Info: "shutdown"}, ShutdownDone{})
 }
 
 func TestPeerShutdownMakesUsTakeOver(t *testing.T) {
 	n := up(t, hacf.FailbackOn)
-	n.expect(PeerHolds{Hold: HoldNone, Info: "shutdown"}, AnnounceMachDown{}, StartGroup{Key: theirs}, Announce{Hold: HoldLocal})
-	n.expect(Done{Key: theirs}, Announce{Hold: HoldAll, Stable: true}, Announce{Hold: HoldAll, Stable: true, Info: req})
+	n.expect(PeerHolds{Hold: hbwire.HoldNone, Info: "shutdown"}, AnnounceMachDown{}, StartGroup{Key: theirs}, Announce{Hold: hbwire.HoldLocal})
+	n.expect(Done{Key: theirs}, Announce{Hold: hbwire.HoldAll, Stable: true}, Announce{Hold: hbwire.HoldAll, Stable: true, Info: req})
 }
 
 func TestPlan(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lvskit/lvskit/compat/hacf"
 	"github.com/lvskit/lvskit/compat/haresources"
+	"github.com/lvskit/lvskit/compat/hbwire"
 )
 
 // cluster connects two machines the way the daemon will: each action that is a message
@@ -67,7 +68,7 @@ func (c *cluster) handle(from string, acts []Action) {
 			}
 		case AnnounceMachDown:
 			if !c.cut {
-				c.send(peer, PeerHolds{Hold: HoldForeign, Info: "mach_down"})
+				c.send(peer, PeerHolds{Hold: hbwire.HoldForeign, Info: "mach_down"})
 			}
 		case SendStarting:
 			if !c.cut {
@@ -157,17 +158,17 @@ func TestSimulatedCluster(t *testing.T) {
 			if af == hacf.FailbackOff {
 				c.expect("10.0.0.1@b 10.0.0.2@b")
 				// hb_takeover on a gets its group back.
-				c.run("a", Takeover{Which: HoldLocal})
+				c.run("a", Takeover{Which: hbwire.HoldLocal})
 				c.expect("10.0.0.1@a 10.0.0.2@b")
 			} else {
 				c.expect("10.0.0.1@a 10.0.0.2@b")
 			}
 
 			// hb_standby on a: everything to b.
-			c.run("a", Standby{Which: HoldAll})
+			c.run("a", Standby{Which: hbwire.HoldAll})
 			c.expect("10.0.0.1@b 10.0.0.2@b")
 			// hb_takeover all on a.
-			c.run("a", Takeover{Which: HoldAll})
+			c.run("a", Takeover{Which: hbwire.HoldAll})
 			c.expect("10.0.0.1@a 10.0.0.2@a")
 
 			// b shuts down cleanly: a keeps everything and b ends with nothing.
@@ -193,9 +194,9 @@ func TestSimulatedFailedStartGoesStandby(t *testing.T) {
 
 func TestStandbyWithoutReplyIsCancelled(t *testing.T) {
 	n := up(t, hacf.FailbackOn)
-	n.expect(Standby{Which: HoldAll}, SendAskResources{Hold: HoldAll, Info: "me"})
+	n.expect(Standby{Which: hbwire.HoldAll}, SendAskResources{Hold: hbwire.HoldAll, Info: "me"})
 	n.now = n.now.Add(StandbyReplyTimeout)
 	n.expect(Tick{})
 	// A new request can be made.
-	n.expect(Standby{Which: HoldLocal}, SendAskResources{Hold: HoldLocal, Info: "me"})
+	n.expect(Standby{Which: hbwire.HoldLocal}, SendAskResources{Hold: hbwire.HoldLocal, Info: "me"})
 }
