@@ -15,6 +15,7 @@ import (
 	"github.com/lvskit/lvskit/compat/authkeys"
 	"github.com/lvskit/lvskit/compat/hacf"
 	"github.com/lvskit/lvskit/compat/haresources"
+	"github.com/lvskit/lvskit/internal/hb/ipaddr"
 )
 
 // checkHost is what the check asks of the machine: hacf's questions, and whether a
@@ -33,9 +34,6 @@ type checkResult struct {
 	Errors    []error
 	Warnings  []error
 }
-
-// builtinResources are resources heartbeatd implements itself, so they need no script.
-var builtinResources = map[string]bool{"IPaddr": true, "IPaddr2": true}
 
 // checkDir reads and checks the three files in dir for node, reporting every problem.
 func checkDir(dir, node string, host checkHost) checkResult {
@@ -142,7 +140,7 @@ func checkDir(dir, node string, host checkHost) checkResult {
 					Heartbeat: hbSays(fmt.Sprintf("Bad nodename in /etc/ha.d//haresources [%s]", g.Node))})
 			}
 			for _, rs := range g.Resources {
-				if !builtinResources[rs.Script] && host != nil && !host.ResourceScript(dir, rs.Script) {
+				if !ipaddr.IsBuiltin(rs.Script) && host != nil && !host.ResourceScript(dir, rs.Script) {
 					r.Warnings = append(r.Warnings, fmt.Errorf("%s:%d: resource script %s not found in %s or /etc/init.d", hrPath, g.Line, rs.Script, filepath.Join(dir, "resource.d")))
 				}
 			}

@@ -119,19 +119,23 @@ func Open(o Options) (*Daemon, error) {
 
 	netw := hostnet.NewLinux()
 	hidden := false
-	if b, err := os.ReadFile(filepath.Join(o.ConfigDir, "resource.d", "IPaddr")); err == nil && ipaddr.HiddenPatched(b) {
+	if b, err := os.ReadFile(filepath.Join(o.ConfigDir, "resource.d", string(ipaddr.IPaddr))); err == nil && ipaddr.HiddenPatched(b) {
 		hidden = true
 		o.Log.Logf("info", "resource.d/IPaddr sets the hidden ARP flag: the built-in IPaddr sets arp_ignore/arp_announce instead")
 	}
-	ipa := &ipaddr.Agent{Kind: ipaddr.IPaddr, Net: netw, Hidden: hidden}
-	ipa2 := &ipaddr.Agent{Kind: ipaddr.IPaddr2, Net: netw}
-	d.agents = []*ipaddr.Agent{ipa, ipa2}
+	builtins := map[string]groupexec.Builtin{}
+	for _, k := range ipaddr.Kinds {
+		// Only IPaddr was ever patched for the hidden flag.
+		a := &ipaddr.Agent{Kind: k, Net: netw, Hidden: hidden && k == ipaddr.IPaddr}
+		d.agents = append(d.agents, a)
+		builtins[string(k)] = a
+	}
 	exe := &groupexec.Executor{
 		Runner:   runner.Exec{},
 		Dirs:     []string{filepath.Join(o.ConfigDir, "resource.d"), "/etc/init.d"},
 		Env:      scriptEnv(o),
 		Timeout:  o.ScriptTimeout,
-		Builtins: map[string]groupexec.Builtin{"IPaddr": ipa, "IPaddr2": ipa2},
+		Builtins: builtins,
 		Log:      func(level, msg string) { o.Log.Logf(level, "%s", msg) },
 	}
 

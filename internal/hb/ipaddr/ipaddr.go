@@ -37,6 +37,20 @@ const (
 	IPaddr2 Kind = "IPaddr2"
 )
 
+// Kinds are the resources heartbeatd builds in: a haresources resource of one of these
+// names runs here, and no script of that name is looked for.
+var Kinds = []Kind{IPaddr, IPaddr2}
+
+// IsBuiltin reports whether a haresources resource (its script name) is one of Kinds.
+func IsBuiltin(script string) bool {
+	for _, k := range Kinds {
+		if string(k) == script {
+			return true
+		}
+	}
+	return false
+}
+
 // Agent runs IPaddr or IPaddr2 against a host.
 type Agent struct {
 	Kind   Kind

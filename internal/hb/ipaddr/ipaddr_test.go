@@ -114,3 +114,11 @@ func TestHiddenPatched(t *testing.T) {
 		t.Error("an unpatched script recognised")
 	}
 }
+
+func TestIsBuiltin(t *testing.T) {
+	for script, want := range map[string]bool{"IPaddr": true, "IPaddr2": true, "ipaddr": false, "IPsrcaddr": false, "": false} {
+		if got := IsBuiltin(script); got != want {
+			t.Errorf("IsBuiltin(%q) = %v, want %v", script, got, want)
+		}
+	}
+}
