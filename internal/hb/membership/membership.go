@@ -338,38 +338,6 @@ func sortedKeys[V any](mp map[string]V) []string {
 	return ks
 }
 
-// IPFailDecision is what ipfail does when both nodes are up and their ping counts are
-// compared: the node that reaches fewer ping nodes gives its resources to the other
-// (hb_standby); with equal counts nothing moves.
-type IPFailDecision int
-
-const (
-	IPFailNothing  IPFailDecision = iota
-	IPFailGiveUp                  // we see fewer: go standby, let the peer serve
-	IPFailTakeOver                // the peer sees fewer: it will give up; be ready to take over
-)
-
-func (d IPFailDecision) String() string {
-	switch d {
-	case IPFailGiveUp:
-		return "give up"
-	case IPFailTakeOver:
-		return "take over"
-	}
-	return "nothing"
-}
-
-// DecideIPFail compares our reachable ping-node count with the peer's.
-func DecideIPFail(local, peer int) IPFailDecision {
-	switch {
-	case local < peer:
-		return IPFailGiveUp
-	case local > peer:
-		return IPFailTakeOver
-	}
-	return IPFailNothing
-}
-
 // NodeInfo is one node as cl_status reports it (listnodes, nodetype, nodestatus,
 // listhblinks, hblinkstatus).
 type NodeInfo struct {

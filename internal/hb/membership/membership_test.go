@@ -181,17 +181,6 @@ func TestKeepaliveSchedule(t *testing.T) {
 	}
 }
 
-func TestDecideIPFail(t *testing.T) {
-	for _, tc := range []struct {
-		local, peer int
-		want        IPFailDecision
-	}{{0, 1, IPFailGiveUp}, {1, 0, IPFailTakeOver}, {1, 1, IPFailNothing}, {0, 0, IPFailNothing}, {2, 3, IPFailGiveUp}} {
-		if got := DecideIPFail(tc.local, tc.peer); got != tc.want {
-			t.Errorf("DecideIPFail(%d, %d) = %v, want %v", tc.local, tc.peer, got, tc.want)
-		}
-	}
-}
-
 func TestNodesSnapshot(t *testing.T) {
 	c := &clock{now: t0}
 	m := New(manualConfig(), c.now)
