@@ -18,13 +18,15 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/lvskit/lvskit/internal/hb/core"
 )
 
 // ClStatus answers cl_status's sub-commands from a snapshot, with the original's words
 // and exit statuses: hbstatus, listnodes [-p|-n], nodetype ping|normal, nodestatus NODE,
 // listhblinks NODE, hblinkstatus NODE LINK, rscstatus, parameter -p NAME.
 // clientstatus is not implemented (heartbeatd has no client API).
-func ClStatus(s Snapshot, args []string) (string, int) {
+func ClStatus(s core.Snapshot, args []string) (string, int) {
 	// -m (human readable) and -v (verbose) are accepted and change nothing here.
 	var words []string
 	ping, normal := false, false
@@ -42,13 +44,13 @@ func ClStatus(s Snapshot, args []string) (string, int) {
 	if len(words) == 0 {
 		return "cl_status: no sub-command\n", 2
 	}
-	node := func(name string) (NodeSnapshot, bool) {
+	node := func(name string) (core.NodeSnapshot, bool) {
 		for _, n := range s.Nodes {
 			if strings.EqualFold(n.Name, name) {
 				return n, true
 			}
 		}
-		return NodeSnapshot{}, false
+		return core.NodeSnapshot{}, false
 	}
 	var b strings.Builder
 	switch words[0] {
@@ -346,7 +348,7 @@ func ListenControl(path string) (net.Listener, error) {
 
 // NewStatusServer is the --http server: bounded in time and size, since it may listen
 // beyond this host and a slow or oversized client must not hold the daemon's resources.
-func NewStatusServer(snap func() Snapshot) *http.Server {
+func NewStatusServer(snap func() core.Snapshot) *http.Server {
 	return &http.Server{
 		Handler:           StatusHandler(snap),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -361,7 +363,7 @@ func NewStatusServer(snap func() Snapshot) *http.Server {
 const maxHTTPConns = 32
 
 // StatusHandler serves the JSON status (/status, /) and Prometheus metrics (/metrics).
-func StatusHandler(snap func() Snapshot) http.Handler {
+func StatusHandler(snap func() core.Snapshot) http.Handler {
 	mux := http.NewServeMux()
 	status := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -378,7 +380,7 @@ func StatusHandler(snap func() Snapshot) http.Handler {
 	return mux
 }
 
-func writeMetrics(w interface{ Write([]byte) (int, error) }, s Snapshot) {
+func writeMetrics(w interface{ Write([]byte) (int, error) }, s core.Snapshot) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	metric := func(name, typ, help string) {
 		p("# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)

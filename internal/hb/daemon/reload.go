@@ -12,6 +12,7 @@ import (
 	"github.com/lvskit/lvskit/compat/hacf"
 	"github.com/lvskit/lvskit/compat/haresources"
 	"github.com/lvskit/lvskit/compat/hbwire"
+	"github.com/lvskit/lvskit/internal/hb/core"
 )
 
 // A reload (SIGHUP, heartbeatd -r) re-reads ha.cf and authkeys, as heartbeat 3.0.6 does.
@@ -66,7 +67,8 @@ func PlanReload(cur, next *hacf.Config, curKeys, nextKeys *authkeys.Keys, curGro
 			p.Restart = append(p.Restart, o.name)
 		}
 	}
-	p.Groups = !reflect.DeepEqual(groups(curGroups), groups(nextGroups))
+	groupLine := func(g *haresources.Group) *int { return &g.Line }
+	p.Groups = !reflect.DeepEqual(lineless(curGroups, groupLine), lineless(nextGroups, groupLine))
 	return p
 }
 
@@ -152,14 +154,6 @@ func sameKeys(a, b *authkeys.Keys) bool {
 	return true
 }
 
-func groups(gs []haresources.Group) []string {
-	out := make([]string, 0, len(gs))
-	for _, g := range gs {
-		out = append(out, groupLine(g))
-	}
-	return out
-}
-
 func boolp(b *bool) string {
 	if b == nil {
 		return "unset"
@@ -177,15 +171,6 @@ func emptyNil(m map[string]string) map[string]string {
 // ErrRestartNeeded is returned by Reload when ha.cf changed in a way only a restart
 // applies; nothing was changed.
 var ErrRestartNeeded = errors.New("a restart of heartbeatd is needed")
-
-// SetTimers puts ha.cf's timers of h in force from now on (a reload): the membership
-// machine judges silences with them and the status messages carry the new deadtime.
-func (c *Core) SetTimers(now time.Time, h *hacf.Config) {
-	hh := *c.cfg.HA
-	hh.Keepalive, hh.Warntime, hh.Deadtime, hh.Initdead, hh.Deadping = h.Keepalive, h.Warntime, h.Deadtime, h.Initdead, h.Deadping
-	c.cfg.HA = &hh
-	c.mem.SetTimers(now, h.Keepalive, h.Warntime, h.Deadtime, h.Initdead, h.Deadping)
-}
 
 // Reload applies a configuration read again from disk (already checked as heartbeatd
 // --check does) to the running daemon: everything PlanReload says can be applied, or,
@@ -231,7 +216,7 @@ func (d *Daemon) Reload(ctx context.Context, ha *hacf.Config, keys *authkeys.Key
 }
 
 func (d *Daemon) applyTimers(ctx context.Context, ha *hacf.Config) error {
-	if err := d.loop.Do(ctx, func(c *Core, now time.Time) error {
+	if err := d.loop.Do(ctx, func(c *core.Core, now time.Time) error {
 		c.SetTimers(now, ha)
 		return nil
 	}); err != nil {

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lvskit/lvskit/compat/authkeys"
 	"github.com/lvskit/lvskit/compat/hacf"
@@ -94,42 +93,6 @@ func TestPlanReload(t *testing.T) {
 				t.Errorf("Unchanged() = %v, want %v", p.Unchanged(), unchanged)
 			}
 		})
-	}
-}
-
-// TestCoreSetTimers: a longer deadtime put in force on the running lvs2 decides when it
-// declares the dead lvs1 dead; nothing moves on the reload itself, and the status
-// messages carry the new deadtime.
-func TestCoreSetTimers(t *testing.T) {
-	s := newSim(t, hacf.FailbackOn)
-	s.step(6 * time.Second)
-	if got := s.owner(); got != "lvs1" {
-		t.Fatalf("after start-up owner = %s, want lvs1", got)
-	}
-	h := *s.cfg[1]
-	h.Deadtime = 4 * time.Second
-	s.core[1].SetTimers(s.now, &h)
-	s.step(2 * time.Second)
-	if got := s.owner(); got != "lvs1" {
-		t.Fatalf("after the reload owner = %s, want lvs1", got)
-	}
-	if st := s.core[1].Snapshot().Nodes[0].Status; st != "active" {
-		t.Fatalf("after the reload lvs2 sees lvs1 %s", st)
-	}
-	if got := s.core[1].statusMessage().Value("dt"); got != "fa0" {
-		t.Errorf("status dt = %q, want fa0 (4000 ms)", got)
-	}
-	if got := s.core[1].Snapshot().Config["deadtime"]; got != "4" {
-		t.Errorf("cl_status parameter deadtime = %q, want 4", got)
-	}
-	s.kill(0)
-	s.step(3 * time.Second) // past the old deadtime, not the new one
-	if got := s.owner(); got != "-" {
-		t.Fatalf("3s after lvs1 died owner = %s, want nobody (deadtime is 4s now)", got)
-	}
-	s.step(2 * time.Second)
-	if got := s.owner(); got != "lvs2" {
-		t.Fatalf("5s after lvs1 died owner = %s, want lvs2", got)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lvskit/lvskit/compat/haresources"
 	"github.com/lvskit/lvskit/internal/clock"
+	"github.com/lvskit/lvskit/internal/hb/core"
 	"github.com/lvskit/lvskit/internal/hb/transport"
 )
 
@@ -21,7 +22,8 @@ type GroupRunner interface {
 // Loop runs a Core: messages from the transport, ping replies, group results and
 // requests from the control socket, with time from a clock.
 type Loop struct {
-	core   *Core
+	core   *core.Core
+	log    core.Logger
 	clk    clock.Clock
 	in     <-chan transport.Inbound
 	pings  <-chan string
@@ -36,7 +38,7 @@ type Loop struct {
 	wg   sync.WaitGroup
 
 	mu   sync.Mutex
-	snap Snapshot
+	snap core.Snapshot
 }
 
 type doneMsg struct {
@@ -46,7 +48,7 @@ type doneMsg struct {
 
 // LoopConfig wires a Loop.
 type LoopConfig struct {
-	Core   CoreConfig // Exec is set by NewLoop
+	Core   core.Config // Exec is set by NewLoop
 	Clock  clock.Clock
 	In     <-chan transport.Inbound
 	Pings  <-chan string // may be nil
@@ -55,7 +57,7 @@ type LoopConfig struct {
 
 // NewLoop makes the core and the loop around it.
 func NewLoop(cfg LoopConfig) (*Loop, error) {
-	l := &Loop{clk: cfg.Clock, in: cfg.In, pings: cfg.Pings, runner: cfg.Runner, groups: map[string]haresources.Group{},
+	l := &Loop{clk: cfg.Clock, in: cfg.In, pings: cfg.Pings, runner: cfg.Runner, log: cfg.Core.Log, groups: map[string]haresources.Group{},
 		done: make(chan doneMsg, 16), ctl: make(chan func(time.Time)), ShutdownTimeout: 10 * time.Minute}
 	if l.clk == nil {
 		l.clk = clock.Real{}
@@ -65,7 +67,7 @@ func NewLoop(cfg LoopConfig) (*Loop, error) {
 	}
 	cc := cfg.Core
 	cc.Exec = l.exec
-	c, err := NewCore(cc, l.clk.Now())
+	c, err := core.New(cc, l.clk.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -92,14 +94,14 @@ func (l *Loop) exec(key string, start bool) {
 }
 
 // Snapshot is the latest published state; safe from any goroutine.
-func (l *Loop) Snapshot() Snapshot {
+func (l *Loop) Snapshot() core.Snapshot {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.snap
 }
 
 // Do runs f in the loop's goroutine and returns its error (standby, takeover).
-func (l *Loop) Do(ctx context.Context, f func(c *Core, now time.Time) error) error {
+func (l *Loop) Do(ctx context.Context, f func(c *core.Core, now time.Time) error) error {
 	res := make(chan error, 1)
 	select {
 	case l.ctl <- func(now time.Time) { res <- f(l.core, now) }:
@@ -142,7 +144,7 @@ func (l *Loop) Run(ctx context.Context) error {
 			giveUp = l.clk.After(l.ShutdownTimeout)
 			c.Shutdown(l.clk.Now())
 		case <-giveUp:
-			c.cfg.Log.Logf("ERROR", "shutdown: resources not released after %v; exiting anyway", l.ShutdownTimeout)
+			l.log.Logf("ERROR", "shutdown: resources not released after %v; exiting anyway", l.ShutdownTimeout)
 			l.publish()
 			return errors.New("shutdown timed out")
 		case in, ok := <-l.in:
@@ -178,7 +180,7 @@ func (l *Loop) Query(ctx context.Context, args []string) (string, int) {
 		if len(args) > 1 {
 			which = args[1]
 		}
-		err := l.Do(ctx, func(c *Core, now time.Time) error {
+		err := l.Do(ctx, func(c *core.Core, now time.Time) error {
 			if args[0] == "standby" {
 				return c.Standby(now, which)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/lvskit/lvskit/compat/haresources"
 	"github.com/lvskit/lvskit/compat/hbwire"
 	"github.com/lvskit/lvskit/internal/clock"
+	"github.com/lvskit/lvskit/internal/hb/core"
 	"github.com/lvskit/lvskit/internal/hb/groupexec"
 	"github.com/lvskit/lvskit/internal/hb/ipaddr"
 	"github.com/lvskit/lvskit/internal/hb/pingnode"
@@ -37,7 +38,7 @@ type Options struct {
 	StateDir  string // /var/lib/heartbeat: hb_generation, hb_uuid
 	Socket    string // control socket for cl_status, standby, takeover
 	HTTPAddr  string // JSON status and metrics listener; "" for none
-	Log       Logger
+	Log       core.Logger
 	// ScriptTimeout bounds each resource script run (default groupexec's).
 	ScriptTimeout time.Duration
 }
@@ -165,13 +166,13 @@ func Open(o Options) (*Daemon, error) {
 	// heartbeat opens the watchdog at start and, when it cannot, says so and runs
 	// without one (its log: "ERROR: Cannot open watchdog device: /dev/watchdog").
 	var watchdogErr error
-	var tickler Tickler
+	var tickler core.Tickler
 	if o.HA.Watchdog != "" {
 		if d.watchdog, watchdogErr = openWatchdog(o.HA.Watchdog); watchdogErr == nil {
 			tickler = d.watchdog
 		}
 	}
-	d.loop, err = NewLoop(LoopConfig{Core: CoreConfig{Node: o.Node, HA: o.HA, Groups: o.Groups, Net: d.node, Log: o.Log, Watchdog: tickler},
+	d.loop, err = NewLoop(LoopConfig{Core: core.Config{Node: o.Node, HA: o.HA, Groups: o.Groups, Net: d.node, Log: o.Log, Watchdog: tickler},
 		Clock: clock.Real{}, In: d.node.Messages(), Pings: d.pings, Runner: exe})
 	if err != nil {
 		return nil, err

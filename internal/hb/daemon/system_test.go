@@ -21,3 +21,7 @@ func TestOpenFailureReported(t *testing.T) {
 		t.Fatalf("Open = %v, %v; want nil and the state directory's error", d, err)
 	}
 }
+
+type nopLog struct{}
+
+func (nopLog) Logf(string, string, ...any) {}

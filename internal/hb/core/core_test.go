@@ -1,7 +1,6 @@
-package daemon
+package core
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +27,7 @@ type sim struct {
 	alive [2]bool
 	cut   bool
 	queue [2][][]byte // datagrams to deliver to node i
-	execs [2][]doneMsg
+	execs [2][]execCall
 	run   [2]map[string]bool // groups really running (what Exec did)
 	cfg   [2]*hacf.Config
 	grps  []haresources.Group
@@ -86,8 +85,8 @@ func (s *sim) start(i int) {
 		s.t.Fatal(err)
 	}
 	s.ep[i] = ep
-	c, err := NewCore(CoreConfig{Node: s.names[i], HA: s.cfg[i], Groups: s.grps, Net: simNet{s, i},
-		Exec: func(key string, start bool) { s.execs[i] = append(s.execs[i], doneMsg{key: key, err: boolErr(start)}) },
+	c, err := New(Config{Node: s.names[i], HA: s.cfg[i], Groups: s.grps, Net: simNet{s, i},
+		Exec: func(key string, start bool) { s.execs[i] = append(s.execs[i], execCall{key: key, start: start}) },
 		Log:  nopLog{s.t}, Watchdog: s.wd[i]}, s.now)
 	if err != nil {
 		s.t.Fatal(err)
@@ -98,15 +97,11 @@ func (s *sim) start(i int) {
 	s.execs[i] = nil
 }
 
-// boolErr smuggles start/stop through doneMsg.err for the sim (nil = start).
-func boolErr(start bool) error {
-	if start {
-		return nil
-	}
-	return errStop
+// execCall is one group start or stop the Core asked for.
+type execCall struct {
+	key   string
+	start bool
 }
-
-var errStop = fmt.Errorf("stop")
 
 // kill drops node i as kill -9 would: it stops sending, and what it ran stays
 // configured (the VIP of a crashed node stays on its dead machine, which cannot answer).
@@ -141,7 +136,7 @@ func (s *sim) drain() {
 			if len(s.execs[i]) > 0 {
 				e := s.execs[i][0]
 				s.execs[i] = s.execs[i][1:]
-				s.run[i][e.key] = e.err == nil
+				s.run[i][e.key] = e.start
 				s.core[i].Done(s.now, e.key, nil)
 				moved = true
 			}
@@ -286,45 +281,9 @@ func TestCoreShutdownHandsOver(t *testing.T) {
 func TestCoreRefusesThreeNodes(t *testing.T) {
 	h := haConfig(hacf.FailbackOn)
 	h.Nodes = append(h.Nodes, "lvs3")
-	_, err := NewCore(CoreConfig{Node: "lvs1", HA: h, Net: simNet{}, Exec: func(string, bool) {}, Log: nopLog{}}, time.Now())
+	_, err := New(Config{Node: "lvs1", HA: h, Net: simNet{}, Exec: func(string, bool) {}, Log: nopLog{}}, time.Now())
 	if err == nil || !strings.Contains(err.Error(), "not implemented") {
 		t.Fatalf("err = %v, want not implemented", err)
-	}
-}
-
-func TestClStatus(t *testing.T) {
-	s := Snapshot{Node: "lvs1", RscStatus: "all", Nodes: []NodeSnapshot{
-		{Name: "lvs1", Type: "normal", Status: "active", Links: map[string]string{"eth0": "up"}, LinkOrder: []string{"eth0"}},
-		{Name: "lvs2", Type: "normal", Status: "dead", Links: map[string]string{"eth0": "dead"}, LinkOrder: []string{"eth0"}},
-		{Name: "10.0.0.254", Type: "ping", Status: "ping", Links: map[string]string{"10.0.0.254": "up"}, LinkOrder: []string{"10.0.0.254"}},
-	}, Config: map[string]string{"deadtime": "2"}}
-	for _, c := range []struct {
-		args []string
-		out  string
-		code int
-	}{
-		{[]string{"hbstatus"}, "Heartbeat is running on this machine.\n", 0},
-		{[]string{"listnodes"}, "10.0.0.254\nlvs2\nlvs1\n", 0},
-		{[]string{"listnodes", "-p"}, "10.0.0.254\n", 0},
-		{[]string{"listnodes", "-n"}, "lvs2\nlvs1\n", 0},
-		{[]string{"nodetype", "lvs1"}, "normal\n", 0},
-		{[]string{"nodetype", "10.0.0.254"}, "ping\n", 0},
-		{[]string{"nodetype", "normal"}, "Error. May be due to incorrect node name\n", 11},
-		{[]string{"nodestatus", "lvs1"}, "active\n", 0},
-		{[]string{"nodestatus", "lvs2"}, "dead\n", 1},
-		{[]string{"listhblinks", "lvs2"}, "\teth0\n", 0},
-		{[]string{"hblinkstatus", "lvs2", "eth0"}, "dead\n", 1},
-		{[]string{"hblinkstatus", "lvs1", "eth0"}, "up\n", 0},
-		{[]string{"rscstatus"}, "all\n", 0},
-		{[]string{"parameter", "-p", "deadtime"}, "2\n", 0},
-	} {
-		out, code := ClStatus(s, c.args)
-		if out != c.out || code != c.code {
-			t.Errorf("cl_status %v = %q, %d; want %q, %d", c.args, out, code, c.out, c.code)
-		}
-	}
-	if _, code := ClStatus(s, []string{"clientstatus", "lvs1", "ipfail"}); code == 0 {
-		t.Error("clientstatus claims success")
 	}
 }
 
@@ -433,5 +392,41 @@ func TestCoreTicklesWatchdog(t *testing.T) {
 	s.step(2 * time.Second)
 	if wd.n != before {
 		t.Fatalf("a dead node tickled its watchdog %d times", wd.n-before)
+	}
+}
+
+// TestCoreSetTimers: a longer deadtime put in force on the running lvs2 decides when it
+// declares the dead lvs1 dead; nothing moves on the reload itself, and the status
+// messages carry the new deadtime.
+func TestCoreSetTimers(t *testing.T) {
+	s := newSim(t, hacf.FailbackOn)
+	s.step(6 * time.Second)
+	if got := s.owner(); got != "lvs1" {
+		t.Fatalf("after start-up owner = %s, want lvs1", got)
+	}
+	h := *s.cfg[1]
+	h.Deadtime = 4 * time.Second
+	s.core[1].SetTimers(s.now, &h)
+	s.step(2 * time.Second)
+	if got := s.owner(); got != "lvs1" {
+		t.Fatalf("after the reload owner = %s, want lvs1", got)
+	}
+	if st := s.core[1].Snapshot().Nodes[0].Status; st != "active" {
+		t.Fatalf("after the reload lvs2 sees lvs1 %s", st)
+	}
+	if got := s.core[1].statusMessage().Value("dt"); got != "fa0" {
+		t.Errorf("status dt = %q, want fa0 (4000 ms)", got)
+	}
+	if got := s.core[1].Snapshot().Config["deadtime"]; got != "4" {
+		t.Errorf("cl_status parameter deadtime = %q, want 4", got)
+	}
+	s.kill(0)
+	s.step(3 * time.Second) // past the old deadtime, not the new one
+	if got := s.owner(); got != "-" {
+		t.Fatalf("3s after lvs1 died owner = %s, want nobody (deadtime is 4s now)", got)
+	}
+	s.step(2 * time.Second)
+	if got := s.owner(); got != "lvs2" {
+		t.Fatalf("5s after lvs1 died owner = %s, want lvs2", got)
 	}
 }

@@ -1,15 +1,15 @@
-// Package daemon is heartbeatd's main loop: it wires the transport (heartbeat 3.0.6's
-// UDP protocol) to membership, the R1 resource state machine, the built-in ipfail and
-// the resource group executor, and answers cl_status-style queries.
+// Package core is heartbeatd's decision core: for one node of a two-node heartbeat 3.0.6
+// cluster in R1 mode, it ties membership, the R1 resource state machine and the built-in
+// ipfail together and speaks heartbeat's messages (compat/hbwire) with the peer.
 //
-// The decisions live in Core, which does no I/O of its own and reads no clock: it is fed
-// events with the time they happened (a message from a peer, a ping reply, the end of a
-// group start or stop, a standby or takeover request, the passage of time) and acts
-// through the small interfaces of Config (Send a message, Exec a group). Run drives a
-// Core from real channels and a clock; tests drive two Cores over an in-memory network
-// with a fake time.
+// It is pure: it does no I/O of its own and reads no clock. It is fed events with the
+// time they happened (a message from a peer, a ping reply, the end of a group start or
+// stop, a standby or takeover request, the passage of time) and acts through the small
+// interfaces of Config (Send a message, Exec a group, Log, tickle a Watchdog).
+// internal/hb/daemon drives a Core from real channels and a clock; the tests here drive
+// two Cores over an in-memory network with a fake time.
 //
-// What the loop does, as heartbeat does it:
+// What it does, as heartbeat does it:
 //
 //   - Every keepalive a status message: st=init once, then up, then active once the
 //     node has announced its resources; dt is initdead until initdead has passed, then
@@ -39,13 +39,9 @@
 //     giver "none"; with auto_failback on, foreign groups go home through the standby
 //     handshake (ask_resources foreign), which the original insists on.
 //
-// Reload (reload.go) applies a re-read ha.cf and authkeys to the running daemon: keys
-// and timers in place, everything else refused as needing a restart, resources never
-// touched.
-//
 // Only two-node clusters are supported (heartbeat's R1 resource manager is two-node in
 // practice); New refuses more nodes with a "not implemented" error.
-package daemon
+package core
 
 import (
 	"errors"
@@ -71,8 +67,8 @@ type Sender interface {
 	Send(m *hbwire.Message) error
 }
 
-// CoreConfig is what a Core needs.
-type CoreConfig struct {
+// Config is what a Core needs.
+type Config struct {
 	Node   string // this node, lower-cased
 	HA     *hacf.Config
 	Groups []haresources.Group
@@ -92,10 +88,10 @@ type Tickler interface {
 	Tickle() error
 }
 
-// Core is the daemon's state. It is not safe for concurrent use: Run owns it from one
-// goroutine, and publishes snapshots for queries.
+// Core is the node's state. It is not safe for concurrent use: the daemon's loop owns it
+// from one goroutine, and publishes snapshots for queries.
 type Core struct {
-	cfg    CoreConfig
+	cfg    Config
 	peer   string
 	mem    *membership.Machine
 	res    *resources.Machine
@@ -150,10 +146,10 @@ type Counters struct {
 	NodeDeaths   uint64
 }
 
-// NewCore checks the configuration and makes the state at time now.
-func NewCore(cfg CoreConfig, now time.Time) (*Core, error) {
+// New checks the configuration and makes the state at time now.
+func New(cfg Config, now time.Time) (*Core, error) {
 	if cfg.HA == nil || cfg.Net == nil || cfg.Exec == nil || cfg.Log == nil {
-		return nil, errors.New("daemon: incomplete configuration")
+		return nil, errors.New("core: incomplete configuration")
 	}
 	var peers []string
 	for _, n := range cfg.HA.Nodes {
@@ -278,6 +274,15 @@ func (c *Core) Next(now time.Time) time.Time {
 		}
 	}
 	return next
+}
+
+// SetTimers puts ha.cf's timers of h in force from now on (a reload): the membership
+// machine judges silences with them and the status messages carry the new deadtime.
+func (c *Core) SetTimers(now time.Time, h *hacf.Config) {
+	hh := *c.cfg.HA
+	hh.Keepalive, hh.Warntime, hh.Deadtime, hh.Initdead, hh.Deadping = h.Keepalive, h.Warntime, h.Deadtime, h.Initdead, h.Deadping
+	c.cfg.HA = &hh
+	c.mem.SetTimers(now, h.Keepalive, h.Warntime, h.Deadtime, h.Initdead, h.Deadping)
 }
 
 // Ping reports an echo reply from a ping node address.
@@ -623,14 +628,6 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 			}
 		}
 	}
-}
-
-func groupLine(g haresources.Group) string {
-	s := g.Node
-	for _, r := range g.Resources {
-		s += " " + r.Spec
-	}
-	return s
 }
 
 // RscStatus is cl_status rscstatus: what this node holds, or "transition" while a group
