@@ -17,7 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/lvskit/lvskit/internal/mon/sched"
+	"github.com/lvskit/lvskit/compat/monconf"
 )
 
 // The oracle test runs Debian's mon 1.3.6 and mond on the same mon.cf (on loopback, each
@@ -408,7 +408,7 @@ func (r *oracleRun) listings(t *testing.T) map[string][]string {
 		}
 		fmt.Fprintf(c, "quit\n")
 		c.Close()
-		text := strings.ReplaceAll(b.String(), sched.EscStr(r.dir, false), "@DIR@")
+		text := strings.ReplaceAll(b.String(), monconf.EscStr(r.dir, false), "@DIR@")
 		text = strings.ReplaceAll(text, r.dir, "@DIR@")
 		var lines []string
 		for _, l := range strings.Split(text, "\n") {

@@ -16,7 +16,8 @@ import (
 )
 
 // protoCfg gives every listing something to show: aliases, views, the downtime log, a
-// dependency, a failing and a passing service, a one-host group.
+// dependency, a failing and a passing service, a one-host group, and a service that
+// stays down (for acks).
 const protoCfg = `cfbasedir = @DIR@
 statedir = @DIR@/state.d
 logdir = @DIR@/log.d
@@ -56,6 +57,15 @@ watch solo
         depend web:http
         period wd {Sun-Sat}
             alert rec.alert
+
+hostgroup down 127.0.0.4
+
+watch down
+    service x
+        interval 1s
+        monitor sched.monitor
+        period wd {Sun-Sat}
+            alert rec.alert
 `
 
 // protoAuth grants every command: the unauthenticated part is checked first with a
@@ -90,6 +100,10 @@ var protoCommands = []string{
 	"enable watch solo", "savestate disabled",
 	"disable host nosuch", "disable service nosuch x", "disable watch nowatch", "enable watch nowatch",
 	"ack web http looking into it", "list opstatus web,http",
+	// The comment is the first word as perl's parse_line splits it, un-escaped; none
+	// when a quote is unbalanced.
+	`ack down x "a quoted" comment`, "list opstatus down,x", `ack down x  a\20b c`, "list opstatus down,x",
+	`ack down x "unbalanced comment`, "list opstatus down,x",
 	"stop", "list state", "start", "list state", "clear timers web http", "clear timers nosuch x", "clear bogus",
 	"reload auth", "reload bogus", "test config", "test bogus", "bogus", "dump",
 	// Last: in mon these create the watch "nosuch" (perl autovivification), after which
@@ -159,7 +173,7 @@ func TestClientCommandsAgainstMon(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts mon")
 	}
-	sched := map[string][]string{"web.http": {"1 web down", "1 web down", "0 ok"}, "solo.ping": {"0 ok"}}
+	sched := map[string][]string{"web.http": {"1 web down", "1 web down", "0 ok"}, "solo.ping": {"0 ok"}, "down.x": {"1 down"}}
 	base := t.TempDir()
 	runs := map[string]*oracleRun{}
 	for _, impl := range []string{"mon", "mond"} {

@@ -246,7 +246,7 @@ type Period struct {
 	NumAlerts       int           // numalerts; 0 = unlimited
 	NoCompAlerts    bool          // no_comp_alerts
 	AlertsDontCount bool          // alerts_dont_count
-	AlertExitRange  string        // alertexitrange "N" or "N-M"; "" = none
+	AlertExitRange  ExitRange     // alertexitrange "N" or "N-M"; "" = none
 
 	// Set records which period keywords appeared; Lines the line of
 	// each one's last use.
@@ -271,9 +271,9 @@ type AlertLine struct {
 	// ExitRange is the "exit=N" or "exit=N-M" prefix ("" = any exit
 	// value): mon calls the alert only when the monitor's exit value is in
 	// range.
-	ExitRange string
+	ExitRange ExitRange
 	// Cmd is the alert program (looked up in alertdir) and its arguments
-	// split with quotewords, as mon's call_alert does.
+	// split with quotewords, as mon's do_alert and call_alert do.
 	Cmd  Command
 	Line int
 }
@@ -282,10 +282,15 @@ type AlertLine struct {
 type Command struct {
 	// Program is the name as written (looked up in mondir/alertdir).
 	Program string
-	Args    []string
-	// QuoteError: the arguments have an unbalanced quote or a trailing
-	// backslash. perl's quotewords then returns nothing, so mon runs an
-	// alert with no configured arguments and a monitor with a broken
-	// argv; mond should refuse to run it and say why.
+	// ArgText is the argument text as mon hands it to quotewords (and, for
+	// an alert, writes it in its log and alert history); "" = none.
+	ArgText string
+	// Args is ArgText split with quotewords.
+	Args []string
+	// QuoteError: ArgText has an unbalanced quote or a trailing backslash,
+	// for which perl's quotewords returns no words at all (Args is nil).
+	// mon 1.3.6 reads such a line without complaint; at run time it calls
+	// such an alert without its configured arguments, and a monitor's argv
+	// is empty, so exec fails and every check fails (exit 1, no output).
 	QuoteError bool
 }

@@ -146,7 +146,7 @@ watch web
 	if s.Interval != 10*time.Second || s.FailureInterval != 2*time.Second || s.RandSkew != time.Second {
 		t.Errorf("durations: %v %v %v", s.Interval, s.FailureInterval, s.RandSkew)
 	}
-	if diff := cmp.Diff(&Command{Program: "http.monitor", Args: []string{"-p", "8080", "-t", "10", "a b"}}, s.MonitorCmd); diff != "" || !s.NoHosts {
+	if diff := cmp.Diff(&Command{Program: "http.monitor", ArgText: `-p 8080 -t 10 "a b"`, Args: []string{"-p", "8080", "-t", "10", "a b"}}, s.MonitorCmd); diff != "" || !s.NoHosts {
 		t.Errorf("monitor (-want +got):\n%s NoHosts=%v", diff, s.NoHosts)
 	}
 	if s.Depend != "web:ping other:x" || s.DepBehavior != "m" || s.Description != "web check" {
@@ -164,9 +164,10 @@ watch web
 	}
 	wantAlerts := []*AlertLine{
 		{Raw: "lvs.alert -P tcp -V 10.144.43.185:8080 -R 10.144.43.175 -W 5 -F dr", Line: 17,
-			Cmd: Command{Program: "lvs.alert", Args: strings.Fields("-P tcp -V 10.144.43.185:8080 -R 10.144.43.175 -W 5 -F dr")}},
+			Cmd: Command{Program: "lvs.alert", ArgText: "-P tcp -V 10.144.43.185:8080 -R 10.144.43.175 -W 5 -F dr",
+				Args: strings.Fields("-P tcp -V 10.144.43.185:8080 -R 10.144.43.175 -W 5 -F dr")}},
 		{Raw: "exit=1-3 mail.alert 'x y'", ExitRange: "1-3", Line: 18,
-			Cmd: Command{Program: "mail.alert", Args: []string{"x y"}}},
+			Cmd: Command{Program: "mail.alert", ArgText: "'x y'", Args: []string{"x y"}}},
 	}
 	if diff := cmp.Diff(wantAlerts, p.Alerts); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
@@ -202,9 +203,9 @@ func TestMonitorCommand(t *testing.T) {
 		{"", nil, false},
 		{"ping.monitor", &Command{Program: "ping.monitor"}, false},
 		{"ping.monitor 0", &Command{Program: "ping.monitor"}, false}, // perl drops a "0" argument string
-		{"tcp.monitor -p 80;;", &Command{Program: "tcp.monitor", Args: []string{"-p", "80"}}, true},
-		{"x.monitor a 'b", &Command{Program: "x.monitor", QuoteError: true}, false},
-		{`x.monitor "a\"b" c\ d`, &Command{Program: "x.monitor", Args: []string{`a"b`, "c d"}}, false},
+		{"tcp.monitor -p 80;;", &Command{Program: "tcp.monitor", ArgText: "-p 80", Args: []string{"-p", "80"}}, true},
+		{"x.monitor a 'b", &Command{Program: "x.monitor", ArgText: "a 'b", QuoteError: true}, false},
+		{`x.monitor "a\"b" c\ d`, &Command{Program: "x.monitor", ArgText: `"a\"b" c\ d`, Args: []string{`a"b`, "c d"}}, false},
 	}
 	for _, tt := range tests {
 		got, nh := monitorCommand(tt.in)
@@ -407,7 +408,7 @@ func TestSeedFixed(t *testing.T) {
 	}
 	s := cfg.Watches[2].Services[0]
 	if s.Name != "webcache" || s.Interval != 5*time.Second ||
-		!cmp.Equal(s.MonitorCmd, &Command{Program: "http.monitor", Args: []string{"-p", "8080", "-t", "10"}}) {
+		!cmp.Equal(s.MonitorCmd, &Command{Program: "http.monitor", ArgText: "-p 8080 -t 10", Args: []string{"-p", "8080", "-t", "10"}}) {
 		t.Errorf("server3 webcache: %+v %+v", s, s.MonitorCmd)
 	}
 	p := s.Periods[0]

@@ -149,7 +149,7 @@ func valuesOf(c *Config, want []string) []string {
 				"unack_summary": map[bool]string{false: "0", true: "1"}[s.UnackSummary],
 			}
 			for _, v := range serviceVars {
-				out = append(out, fmt.Sprintf("get %s %s %s='%s'", w.Group, s.Name, v, escStr(vals[v])))
+				out = append(out, fmt.Sprintf("get %s %s %s='%s'", w.Group, s.Name, v, EscStr(vals[v], true)))
 			}
 			durs := map[string]time.Duration{
 				"interval": s.Interval, "failure_interval": s.FailureInterval, "randskew": s.RandSkew,
@@ -176,23 +176,6 @@ func valuesOf(c *Config, want []string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// escStr is mon's esc_str(str, 1).
-func escStr(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c <= 32 || c > 126 || c == '"' || c == '\'':
-			fmt.Fprintf(&b, "\\%02x", c)
-		case c == '\\':
-			b.WriteString(`\\`)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 func freePort(t *testing.T, network string) int {

@@ -214,7 +214,7 @@ func (p *parser) periodKeyword(kw, args, l string) error {
 		if !reExitRange.MatchString(args) {
 			return p.errf("invalid exit code range '%s'", args)
 		}
-		q.AlertExitRange = args
+		q.AlertExitRange = ExitRange(args)
 	default:
 		return p.errf("unknown syntax [%s]", l)
 	}
@@ -230,7 +230,7 @@ func (p *parser) alertLine(raw string) *AlertLine {
 	a := &AlertLine{Raw: raw, Line: p.line}
 	var prog, args string
 	if m := reAlertExit.FindStringSubmatch(asciiLower(raw)); m != nil {
-		a.ExitRange = m[1]
+		a.ExitRange = ExitRange(m[1])
 		f := splitSpaceN(raw, 3)
 		if len(f) > 1 {
 			prog = f[1]
@@ -252,7 +252,7 @@ func (p *parser) alertLine(raw string) *AlertLine {
 // splitCommand builds a Command from a program name and an argument
 // string that mon passes through quotewords.
 func splitCommand(prog, args string) Command {
-	c := Command{Program: prog}
+	c := Command{Program: prog, ArgText: args}
 	if args == "" {
 		return c
 	}
@@ -283,7 +283,7 @@ func monitorCommand(v string) (cmd *Command, noHosts bool) {
 		noHosts = true
 		full = reNoHostsStrip.ReplaceAllString(full, "")
 	}
-	c := &Command{Program: prog}
+	c := &Command{Program: prog, ArgText: strings.TrimPrefix(strings.TrimPrefix(full, placeholder), " ")}
 	w, ok := QuoteWords(full)
 	switch {
 	case !ok:

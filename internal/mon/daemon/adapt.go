@@ -161,7 +161,7 @@ func SchedConfig(cf *monconf.Config, p Paths, ov Overrides) sched.Config {
 					Alerts: raw(pd.Alerts), UpAlerts: raw(pd.UpAlerts), StartupAlerts: raw(pd.StartupAlerts),
 					AckAlerts: raw(pd.AckAlerts), DisableAlerts: raw(pd.DisableAlerts),
 					AlertEvery: pd.AlertEvery, NumAlerts: pd.NumAlerts, NoCompAlerts: pd.NoCompAlerts,
-					AlertsDontCount: pd.AlertsDontCount, AlertExitRange: pd.AlertExitRange,
+					AlertsDontCount: pd.AlertsDontCount, AlertExitRange: string(pd.AlertExitRange),
 				}
 				switch pd.AlertEveryMode {
 				case "strict":

@@ -2,6 +2,8 @@ package sched
 
 import (
 	"fmt"
+
+	"github.com/lvskit/lvskit/compat/monconf"
 	"sort"
 	"strconv"
 	"strings"
@@ -248,48 +250,13 @@ func (e *Engine) Depend(group, service string) string {
 	return e.byKey[key{group, service}].cfg.Depend
 }
 
-// EscStr is mon's esc_str: control, space, non-ASCII and quote characters as \xx hex;
-// with inQuotes, backslashes doubled.
-func EscStr(s string, inQuotes bool) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c <= 32 || c > 126 || c == '"' || c == '\'':
-			fmt.Fprintf(&b, "\\%02x", c)
-		case inQuotes && c == '\\':
-			b.WriteString(`\\`)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
-// UnEscStr undoes EscStr's hex escapes.
-func UnEscStr(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+2 < len(s)+0 && isHex(s[i+1]) && i+2 < len(s) && isHex(s[i+2]) {
-			v, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
-			b.WriteByte(byte(v))
-			i += 2
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-func isHex(c byte) bool { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') }
-
 // OpstatusLine is one service's line of "list opstatus", exactly as mon writes it.
 func (e *Engine) OpstatusLine(group, service string, now time.Time) string {
 	st := e.byKey[key{group, service}]
 	s := st.cfg
 	comment := ""
 	if st.ack != 0 {
-		comment = EscStr(st.ackComment, true)
+		comment = monconf.EscStr(st.ackComment, true)
 	}
 	alertsSent := 0
 	var last int64
@@ -318,9 +285,9 @@ func (e *Engine) OpstatusLine(group, service string, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "group=%s service=%s opstatus=%d last_opstatus=%d exitval=%s timer=%d last_success=%s last_trap=%d last_traphost= last_check=%s ack=%d ackcomment=%s alerts_sent=%d depstatus=%s depend=%s hostdepend=%s monitordepend=%s alertdepend=%s monitor=%s last_summary=%s last_detail=%s",
 		group, service, st.opStatus, st.lastOpStatus, st.exitval, timer, opt(st.lastSuccess), st.lastTrap, opt(st.lastCheck),
-		st.ack, comment, alertsSent, dep, EscStr(s.Depend, true), EscStr(s.HostDepend, true),
-		EscStr(s.MonitorDepend, true), EscStr(s.AlertDepend, true), EscStr(s.Monitor, true),
-		EscStr(st.lastSummary.v, true), EscStr(st.lastDetail.v, true))
+		st.ack, comment, alertsSent, dep, monconf.EscStr(s.Depend, true), monconf.EscStr(s.HostDepend, true),
+		monconf.EscStr(s.MonitorDepend, true), monconf.EscStr(s.AlertDepend, true), monconf.EscStr(s.Monitor, true),
+		monconf.EscStr(st.lastSummary.v, true), monconf.EscStr(st.lastDetail.v, true))
 	if st.lastFailure.ok && st.lastFailure.v != 0 {
 		fmt.Fprintf(&b, " last_failure=%d", st.lastFailure.v)
 	}
@@ -328,10 +295,10 @@ func (e *Engine) OpstatusLine(group, service string, now time.Time) string {
 		fmt.Fprintf(&b, " interval=%d monitor_duration=%d monitor_running=%d", st.interval, st.monitorDuration, b2i(st.running))
 	}
 	if s.ExcludePeriod != "" {
-		fmt.Fprintf(&b, " exclude_period=%s", EscStr(s.ExcludePeriod, false))
+		fmt.Fprintf(&b, " exclude_period=%s", monconf.EscStr(s.ExcludePeriod, false))
 	}
 	if len(s.ExcludeHosts) > 0 {
-		fmt.Fprintf(&b, " exclude_hosts=%s", EscStr(strings.Join(s.ExcludeHosts, " "), false))
+		fmt.Fprintf(&b, " exclude_hosts=%s", monconf.EscStr(strings.Join(s.ExcludeHosts, " "), false))
 	}
 	if s.RandSkew > 0 {
 		fmt.Fprintf(&b, " randskew=%d", secs(s.RandSkew))

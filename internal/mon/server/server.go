@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lvskit/lvskit/compat/monconf"
 	"github.com/lvskit/lvskit/internal/mon/daemon"
 	"github.com/lvskit/lvskit/internal/mon/sched"
 )
@@ -559,9 +560,11 @@ func (s *Server) ack(c *client, args string) {
 		parts = append(parts, "")
 	}
 	g, sv := parts[0], parts[1]
+	// mon: the first word of the comment as perl's parse_line splits it (none when
+	// a quote is unbalanced), un-escaped.
 	comment := ""
-	if w := sched.QuoteWords(parts[2]); len(w) > 0 {
-		comment = sched.UnEscStr(w[0])
+	if w, ok := monconf.QuoteWords(strings.TrimLeft(parts[2], " \t\n\v\f\r")); ok && len(w) > 0 {
+		comment = monconf.UnEscStr(w[0])
 	}
 	var err error
 	unknown := ""
@@ -723,7 +726,7 @@ func (s *Server) list(c *client, args string) {
 		case "descriptions":
 			for _, gs := range svcs {
 				if viewMatch(gs[0], gs[1]) {
-					out = append(out, fmt.Sprintf("%s %s %s", gs[0], gs[1], sched.EscStr(e.Description(gs[0], gs[1]), true)))
+					out = append(out, fmt.Sprintf("%s %s %s", gs[0], gs[1], monconf.EscStr(e.Description(gs[0], gs[1]), true)))
 				}
 			}
 			out = append(out, "220 list descriptions completed")
@@ -784,12 +787,12 @@ func (s *Server) list(c *client, args string) {
 			out = append(out, "220 list disabled completed")
 		case "alerthist":
 			for _, l := range e.AlertHistory() {
-				out = append(out, sched.EscStr(l, false))
+				out = append(out, monconf.EscStr(l, false))
 			}
 			out = append(out, "220 list alerthist completed")
 		case "failurehist":
 			for _, l := range e.FailureHistory() {
-				out = append(out, sched.EscStr(l, false))
+				out = append(out, monconf.EscStr(l, false))
 			}
 			out = append(out, "220 list failurehist completed")
 		case "failures", "successes", "warnings":
@@ -828,7 +831,7 @@ func (s *Server) list(c *client, args string) {
 			for _, gs := range svcs {
 				dep := e.Depend(gs[0], gs[1])
 				if dep != "" {
-					out = append(out, fmt.Sprintf("exp %s %s '%s'", gs[0], gs[1], sched.EscStr(dep, true)))
+					out = append(out, fmt.Sprintf("exp %s %s '%s'", gs[0], gs[1], monconf.EscStr(dep, true)))
 				} else {
 					out = append(out, fmt.Sprintf("exp %s %s 'NONE'", gs[0], gs[1]))
 				}

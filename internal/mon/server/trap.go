@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lvskit/lvskit/compat/monconf"
 	"github.com/lvskit/lvskit/internal/mon/sched"
 )
 
@@ -30,7 +31,7 @@ func ParseTrap(pkt string) map[string]string {
 		if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
 			v = v[1 : len(v)-1]
 		}
-		tr[m[1]] = sched.UnEscStr(v)
+		tr[m[1]] = monconf.UnEscStr(v)
 	}
 	return tr
 }
