@@ -1,4 +1,4 @@
-package main
+package lvsarp
 
 import (
 	"bytes"
@@ -33,10 +33,10 @@ func newFake() *fakeHost {
 	return f
 }
 
-func runArgs(t *testing.T, h host, args ...string) (int, string, string) {
+func runArgs(t *testing.T, h Host, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	rc := run(args, &out, &errb, h)
+	rc := Main(args, &out, &errb, h)
 	return rc, out.String(), errb.String()
 }
 

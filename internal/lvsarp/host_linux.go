@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package lvsarp
 
 import (
 	"fmt"
@@ -13,7 +13,9 @@ import (
 
 type linuxHost struct{ *hostnet.Linux }
 
-func newLinuxHost() host { return linuxHost{hostnet.NewLinux()} }
+// NewHost is this machine: hostnet's Linux implementation, netlink and the re-exec of
+// internal/daemonize.
+func NewHost() Host { return linuxHost{hostnet.NewLinux()} }
 
 func (linuxHost) LinkUp(name string) error {
 	l, err := netlink.LinkByName(name)
