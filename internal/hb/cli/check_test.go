@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -157,7 +157,7 @@ func regenerate(t *testing.T, caseDir, golden string) {
 func TestSeedConfigurationChecks(t *testing.T) {
 	var out, errb bytes.Buffer
 	dir := stageCase(t, "testdata/check/seed")
-	code := run([]string{"--check", "-d", dir, "--node", "Linux187"}, &out, &errb, oracleHost{})
+	code := Main("heartbeatd", []string{"--check", "-d", dir, "--node", "Linux187"}, &out, &errb, oracleHost{})
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
 	}
@@ -186,9 +186,9 @@ func TestCheckExitStatus(t *testing.T) {
 		{[]string{"--directives"}, 0, ""},
 	} {
 		var out, errb bytes.Buffer
-		code := run(tc.args, &out, &errb, oracleHost{})
+		code := Main("heartbeatd", tc.args, &out, &errb, oracleHost{})
 		if code != tc.code || !strings.Contains(errb.String(), tc.want) {
-			t.Errorf("run(%q) = %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.want)
+			t.Errorf("heartbeatd %q = %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.want)
 		}
 	}
 }
@@ -204,7 +204,7 @@ func TestReloadBadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	code := runAs("heartbeatd", []string{"--run-dir", run, "--config-dir", "testdata/check/illegal-directive", "--node", "node1", "-r"}, &out, &errb, oracleHost{})
+	code := Main("heartbeatd", []string{"--run-dir", run, "--config-dir", "testdata/check/illegal-directive", "--node", "node1", "-r"}, &out, &errb, oracleHost{})
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
@@ -220,7 +220,7 @@ func TestReloadBadConfig(t *testing.T) {
 func TestCRCWarned(t *testing.T) {
 	dir := stageCase(t, "testdata/check/authkeys-crc")
 	var out, errb bytes.Buffer
-	if code := run([]string{"--check", "-d", dir, "--node", "node1"}, &out, &errb, oracleHost{}); code != 0 {
+	if code := Main("heartbeatd", []string{"--check", "-d", dir, "--node", "node1"}, &out, &errb, oracleHost{}); code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
 	}
 	want := "authkeys:2: key 2 uses crc, which adds no security"

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func TestClientsWithoutDaemon(t *testing.T) {
 		{"heartbeatd", []string{"-V"}, 0, "3.0.6", ""},
 	} {
 		var out, errb bytes.Buffer
-		code := runAs(tc.name, tc.args, &out, &errb, oracleHost{})
+		code := Main(tc.name, tc.args, &out, &errb, oracleHost{})
 		if code != tc.code || !strings.Contains(out.String(), tc.out) || !strings.Contains(errb.String(), tc.err) {
 			t.Errorf("%s %q = %d, stdout %q, stderr %q; want %d, %q, %q", tc.name, tc.args, code, out.String(), errb.String(), tc.code, tc.out, tc.err)
 		}
@@ -53,14 +53,14 @@ func TestStatusFromPidFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if code := runAs("heartbeatd", []string{"-s"}, &out, &out, oracleHost{}); code != 3 {
+	if code := Main("heartbeatd", []string{"-s"}, &out, &out, oracleHost{}); code != 3 {
 		t.Errorf("stale pid file: -s = %d (%s), want 3", code, out.String())
 	}
 	if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if code := runAs("heartbeatd", []string{"-s"}, &out, &out, oracleHost{}); code != 0 || !strings.Contains(out.String(), "running") {
+	if code := Main("heartbeatd", []string{"-s"}, &out, &out, oracleHost{}); code != 0 || !strings.Contains(out.String(), "running") {
 		t.Errorf("live pid file: -s = %d (%s), want 0 running", code, out.String())
 	}
 }
@@ -72,7 +72,7 @@ func TestHelperClient(t *testing.T) {
 		t.Skip("subprocess helper")
 	}
 	args := flag.Args()
-	os.Exit(runAs(args[0], args[1:], os.Stdout, os.Stderr, oracleHost{}))
+	os.Exit(Main(args[0], args[1:], os.Stdout, os.Stderr, oracleHost{}))
 }
 
 type answer struct{}
@@ -161,7 +161,7 @@ func TestClientRefusedByPermission(t *testing.T) {
 	// root is answered.
 	t.Setenv("HEARTBEATD_RUN_DIR", p.runDir)
 	var out, errb bytes.Buffer
-	if code := runAs("cl_status", []string{"rscstatus"}, &out, &errb, oracleHost{}); code != 0 || out.String() != "local\n" {
+	if code := Main("cl_status", []string{"rscstatus"}, &out, &errb, oracleHost{}); code != 0 || out.String() != "local\n" {
 		t.Errorf("as root: %d %q %q", code, out.String(), errb.String())
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -65,14 +65,11 @@ Installed as hb_standby, hb_takeover or cl_status (a link named so), heartbeatd 
 that command. heartbeat's -R, -C, -D, -W, -l are not implemented.
 `
 
-// run is main without the process: it returns the exit status.
-func run(args []string, stdout, stderr io.Writer, host checkHost) int {
-	return runAs("heartbeatd", args, stdout, stderr, host)
-}
-
-// runAs dispatches on the name the program was called by, as the original's separate
-// hb_standby, hb_takeover and cl_status programs.
-func runAs(name string, args []string, stdout, stderr io.Writer, host checkHost) int {
+// Main runs heartbeatd called by name (its argv[0]) with args and returns its exit
+// status. Called as hb_standby, hb_takeover or cl_status (a link named so, in any
+// directory), it acts as that program, as the original's separate programs do. host
+// answers --check's questions about the machine (NewHost: this one).
+func Main(name string, args []string, stdout, stderr io.Writer, host Host) int {
 	p := defaultPaths()
 	switch prog := filepath.Base(name); prog {
 	case "hb_standby":

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -18,9 +18,9 @@ import (
 	"github.com/lvskit/lvskit/internal/hb/ipaddr"
 )
 
-// checkHost is what the check asks of the machine: hacf's questions, and whether a
-// resource script exists.
-type checkHost interface {
+// Host is what the check asks of the machine: hacf's questions, and whether a resource
+// script exists.
+type Host interface {
 	hacf.Host
 	// ResourceScript reports whether script is found in resource.d or init.d.
 	ResourceScript(dir, script string) bool
@@ -36,7 +36,7 @@ type checkResult struct {
 }
 
 // checkDir reads and checks the three files in dir for node, reporting every problem.
-func checkDir(dir, node string, host checkHost) checkResult {
+func checkDir(dir, node string, host Host) checkResult {
 	var r checkResult
 	add := func(err error) {
 		if err == nil {
@@ -149,7 +149,9 @@ func checkDir(dir, node string, host checkHost) checkResult {
 	return r
 }
 
-// realHost answers from this machine.
+// NewHost answers from this machine.
+func NewHost() Host { return realHost{} }
+
 type realHost struct{}
 
 func (realHost) InterfaceExists(name string) bool {
