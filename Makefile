@@ -4,7 +4,13 @@ BIN      := bin
 CMDS     := ipvsadm mond heartbeatd lvs-alert lvs-arp
 export CGO_ENABLED := 0
 
-.PHONY: all build test unit vet deps vmtest lab bench-ipvsadm bench-mond clean fmt
+.PHONY: all build test unit vet deps vmtest lab bench-ipvsadm bench-mond clean fmt packages install
+
+# The version the packages and binaries carry: the release, then the commit's date and
+# hash, which sort in time (Debian's "+git" convention).
+VERSION  ?= 0.1.0+git$(shell git log -1 --format=%cd.%h --date=format:%Y%m%d 2>/dev/null)
+PREFIX   ?= /usr
+DESTDIR  ?=
 
 all: build
 
@@ -48,7 +54,28 @@ lab: deps build
 	$(GO) run ./lab/cmd/lab
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist
+
+# Debian packages (lvskit-ipvsadm, lvskit-mon, lvskit-heartbeat) in dist/, each taking
+# the place of the original of the same name; FORMATS=deb,rpm adds RPMs from the same
+# description (packaging/*.yaml, built with nfpm).
+packages: build
+	cd packaging && $(GO) run . -version '$(VERSION)' -bin ../$(BIN) -out ../dist \
+		-formats $(or $(FORMATS),deb) lvskit-ipvsadm.yaml lvskit-mon.yaml lvskit-heartbeat.yaml
+
+# For distributions without the packages: the binaries and the originals' names for
+# them. Units and init scripts are in packaging/files/ to install by hand.
+install: build
+	install -d $(DESTDIR)/sbin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/lib/mon/alert.d $(DESTDIR)$(PREFIX)/libexec/heartbeat $(DESTDIR)$(PREFIX)/share/heartbeat
+	install -m 0755 $(BIN)/ipvsadm $(DESTDIR)/sbin/ipvsadm
+	for l in ipvsadm-save ipvsadm-restore ipvsadm-adopt; do ln -sf ipvsadm $(DESTDIR)/sbin/$$l; done
+	install -m 0755 $(BIN)/mond $(BIN)/heartbeatd $(BIN)/lvs-alert $(BIN)/lvs-arp $(DESTDIR)$(PREFIX)/sbin/
+	ln -sf mond $(DESTDIR)$(PREFIX)/sbin/mon
+	ln -sf $(PREFIX)/sbin/lvs-alert $(DESTDIR)$(PREFIX)/lib/mon/alert.d/lvs.alert
+	ln -sf $(PREFIX)/sbin/heartbeatd $(DESTDIR)$(PREFIX)/libexec/heartbeat/heartbeat
+	ln -sf $(PREFIX)/sbin/heartbeatd $(DESTDIR)$(PREFIX)/bin/cl_status
+	for l in hb_standby hb_takeover; do ln -sf $(PREFIX)/sbin/heartbeatd $(DESTDIR)$(PREFIX)/share/heartbeat/$$l; done
 
 # mond vs mon 1.3.6: 500 TCP watches every 5s for 3 minutes (N=, SECONDS_TO_RUN= to change).
 bench-mond:
