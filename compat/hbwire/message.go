@@ -188,6 +188,23 @@ func (m *Message) Clone() *Message {
 	return c
 }
 
+// trailer are the fields a sender appends to every message after its own (see the
+// package documentation).
+var trailer = map[string]bool{FDestUUID: true, FSrc: true, FSrcUUID: true, FSeq: true, FHG: true, FTS: true,
+	FLoad: true, FTTL: true, FAuth: true}
+
+// Own returns a copy of m without the fields the sender appends to every message
+// (destuuid, src, srcuuid, seq, hg, ts, ld, ttl, auth): the fields a builder makes.
+func (m *Message) Own() *Message {
+	own := &Message{}
+	for _, f := range m.Clone().Fields {
+		if !trailer[f.Name] {
+			own.Fields = append(own.Fields, f)
+		}
+	}
+	return own
+}
+
 // Hex parses a field heartbeat writes in lower-case hexadecimal without a
 // prefix (seq, hg, ts, dt, ackseq).
 func (m *Message) Hex(name string) (uint64, error) {

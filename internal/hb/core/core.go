@@ -300,29 +300,30 @@ func (c *Core) Done(now time.Time, key string, err error) {
 
 // Standby gives the peer our share which ("all", "local", "foreign"), as hb_standby.
 func (c *Core) Standby(now time.Time, which string) error {
-	h, err := parseShare(which)
-	if err != nil {
-		return err
-	}
-	if !c.mem.Alive(c.peer) {
-		return fmt.Errorf("standby: %s is not up", c.peer)
-	}
-	c.cfg.Log.Logf("info", "%s wants to go standby [%s]", c.cfg.Node, which)
-	c.resource(now, resources.Standby{Which: h})
-	return nil
+	return c.handover(now, "standby", "wants to go standby", which, func(h hbwire.Hold) resources.Event {
+		return resources.Standby{Which: h}
+	})
 }
 
 // Takeover asks the peer for share which, as hb_takeover.
 func (c *Core) Takeover(now time.Time, which string) error {
+	return c.handover(now, "takeover", "wants to take over", which, func(h hbwire.Hold) resources.Event {
+		return resources.Takeover{Which: h}
+	})
+}
+
+// handover starts a standby or takeover (op) of share which with the peer, which must be
+// up, and logs that this node wants it.
+func (c *Core) handover(now time.Time, op, wants, which string, ev func(hbwire.Hold) resources.Event) error {
 	h, err := parseShare(which)
 	if err != nil {
 		return err
 	}
 	if !c.mem.Alive(c.peer) {
-		return fmt.Errorf("takeover: %s is not up", c.peer)
+		return fmt.Errorf("%s: %s is not up", op, c.peer)
 	}
-	c.cfg.Log.Logf("info", "%s wants to take over [%s]", c.cfg.Node, which)
-	c.resource(now, resources.Takeover{Which: h})
+	c.cfg.Log.Logf("info", "%s %s [%s]", c.cfg.Node, wants, which)
+	c.resource(now, ev(h))
 	return nil
 }
 

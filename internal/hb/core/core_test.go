@@ -182,12 +182,19 @@ func (s *sim) owner() string {
 	return o
 }
 
+// wantOwner ends the test unless want ("-": nobody) runs the group now; when says at
+// which point of the test.
+func (s *sim) wantOwner(want, when string) {
+	s.t.Helper()
+	if got := s.owner(); got != want {
+		s.t.Fatalf("%s: owner = %s, want %s", when, got, want)
+	}
+}
+
 func TestCoreStartupFailoverFailback(t *testing.T) {
 	s := newSim(t, hacf.FailbackOn)
 	s.step(3 * time.Second)
-	if got := s.owner(); got != "lvs1" {
-		t.Fatalf("after start-up owner = %s, want lvs1", got)
-	}
+	s.wantOwner("lvs1", "after start-up")
 	// lvs2 runs nothing but holds its (empty) local share, as the original says.
 	for i, want := range []string{"local", "local"} {
 		if got := s.core[i].RscStatus(); got != want {
@@ -203,40 +210,28 @@ func TestCoreStartupFailoverFailback(t *testing.T) {
 
 	s.kill(0)
 	s.step(1500 * time.Millisecond)
-	if got := s.owner(); got != "-" {
-		t.Fatalf("before deadtime owner = %s, want nobody", got)
-	}
+	s.wantOwner("-", "before deadtime")
 	s.step(1 * time.Second)
-	if got := s.owner(); got != "lvs2" {
-		t.Fatalf("after deadtime owner = %s, want lvs2", got)
-	}
+	s.wantOwner("lvs2", "after deadtime")
 	if got := s.core[1].RscStatus(); got != "all" { // what the original says after a takeover
 		t.Errorf("lvs2 rscstatus = %s, want all", got)
 	}
 
 	s.start(0)
 	s.step(6 * time.Second)
-	if got := s.owner(); got != "lvs1" {
-		t.Fatalf("auto_failback on: after restart owner = %s, want lvs1", got)
-	}
+	s.wantOwner("lvs1", "auto_failback on: after restart")
 }
 
 func TestCoreAutoFailbackOff(t *testing.T) {
 	s := newSim(t, hacf.FailbackOff)
 	s.step(3 * time.Second)
-	if got := s.owner(); got != "lvs1" {
-		t.Fatalf("owner = %s, want lvs1", got)
-	}
+	s.wantOwner("lvs1", "after start-up")
 	s.kill(0)
 	s.step(3 * time.Second)
-	if got := s.owner(); got != "lvs2" {
-		t.Fatalf("owner = %s, want lvs2", got)
-	}
+	s.wantOwner("lvs2", "after deadtime")
 	s.start(0)
 	s.step(6 * time.Second)
-	if got := s.owner(); got != "lvs2" {
-		t.Fatalf("auto_failback off: owner = %s, want lvs2 to keep it", got)
-	}
+	s.wantOwner("lvs2", "auto_failback off: after restart (it keeps the group)")
 }
 
 func TestCoreStandbyTakeover(t *testing.T) {
@@ -246,16 +241,12 @@ func TestCoreStandbyTakeover(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.step(time.Second)
-	if got := s.owner(); got != "lvs2" {
-		t.Fatalf("after standby owner = %s, want lvs2", got)
-	}
+	s.wantOwner("lvs2", "after standby")
 	if err := s.core[0].Takeover(s.now, "all"); err != nil {
 		t.Fatal(err)
 	}
 	s.step(time.Second)
-	if got := s.owner(); got != "lvs1" {
-		t.Fatalf("after takeover owner = %s, want lvs1", got)
-	}
+	s.wantOwner("lvs1", "after takeover")
 	if err := s.core[0].Standby(s.now, "bogus"); err == nil {
 		t.Error("standby bogus accepted")
 	}
@@ -273,9 +264,7 @@ func TestCoreShutdownHandsOver(t *testing.T) {
 		t.Fatal("lvs1 still runs the group after shutdown")
 	}
 	s.alive[0] = false
-	if got := s.owner(); got != "lvs2" {
-		t.Fatalf("after lvs1's shutdown owner = %s, want lvs2", got)
-	}
+	s.wantOwner("lvs2", "after lvs1's shutdown")
 }
 
 func TestCoreRefusesThreeNodes(t *testing.T) {
@@ -307,9 +296,7 @@ func TestCoreCutOffNodeReleases(t *testing.T) {
 		}
 	}
 	stepPing(3*time.Second, 0, 1)
-	if got := s.owner(); got != "lvs1" {
-		t.Fatalf("owner = %s, want lvs1", got)
-	}
+	s.wantOwner("lvs1", "after start-up")
 	// lvs1 is cut off: hears neither lvs2 nor the ping node; lvs2 still pings.
 	s.cut = true
 	stepPing(3*time.Second, 1)
@@ -329,9 +316,7 @@ func TestCoreCutOffNodeReleases(t *testing.T) {
 	}
 	s.cut = false
 	stepPing(8*time.Second, 0, 1)
-	if got := s.owner(); got != "lvs1" {
-		t.Fatalf("after rejoining owner = %s, want lvs1 (auto_failback on)", got)
-	}
+	s.wantOwner("lvs1", "after rejoining (auto_failback on)")
 }
 
 // TestCoreLoneNodeWithoutPingNode: a node that hears neither its peer nor its ping node
@@ -401,16 +386,12 @@ func TestCoreTicklesWatchdog(t *testing.T) {
 func TestCoreSetTimers(t *testing.T) {
 	s := newSim(t, hacf.FailbackOn)
 	s.step(6 * time.Second)
-	if got := s.owner(); got != "lvs1" {
-		t.Fatalf("after start-up owner = %s, want lvs1", got)
-	}
+	s.wantOwner("lvs1", "after start-up")
 	h := *s.cfg[1]
 	h.Deadtime = 4 * time.Second
 	s.core[1].SetTimers(s.now, &h)
 	s.step(2 * time.Second)
-	if got := s.owner(); got != "lvs1" {
-		t.Fatalf("after the reload owner = %s, want lvs1", got)
-	}
+	s.wantOwner("lvs1", "after the reload")
 	if st := s.core[1].Snapshot().Nodes[0].Status; st != "active" {
 		t.Fatalf("after the reload lvs2 sees lvs1 %s", st)
 	}
@@ -422,11 +403,7 @@ func TestCoreSetTimers(t *testing.T) {
 	}
 	s.kill(0)
 	s.step(3 * time.Second) // past the old deadtime, not the new one
-	if got := s.owner(); got != "-" {
-		t.Fatalf("3s after lvs1 died owner = %s, want nobody (deadtime is 4s now)", got)
-	}
+	s.wantOwner("-", "3s after lvs1 died (deadtime is 4s now)")
 	s.step(2 * time.Second)
-	if got := s.owner(); got != "lvs2" {
-		t.Fatalf("5s after lvs1 died owner = %s, want lvs2", got)
-	}
+	s.wantOwner("lvs2", "5s after lvs1 died")
 }

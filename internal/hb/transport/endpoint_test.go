@@ -65,24 +65,17 @@ func capturedPackets(t *testing.T) [][]byte {
 // TestSealMatchesOriginal seals every message the original sent in the captures again,
 // from the same inputs (its own fields, which compat/hbwire's builders make; node, uuid,
 // generation, time, load, sequence number), and requires the same bytes: the trailer's
-// fields, their encodings and both digests.
+// fields, their encodings and both digests. (compat/hbwire's TestBuildersMatchCaptures
+// checks that the captures hold every type.)
 func TestSealMatchesOriginal(t *testing.T) {
 	kr := keys(t, "doss123")
-	trailer := map[string]bool{hbwire.FDestUUID: true, hbwire.FSrc: true, hbwire.FSrcUUID: true, hbwire.FSeq: true,
-		hbwire.FHG: true, hbwire.FTS: true, hbwire.FLoad: true, hbwire.FTTL: true, hbwire.FAuth: true}
-	seen := map[string]int{}
 	for _, pkt := range capturedPackets(t) {
 		m, err := hbwire.Verify(pkt, kr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		typ, v := m.Value(hbwire.FType), m.Value
-		own := &hbwire.Message{}
-		for _, f := range m.Fields {
-			if !trailer[f.Name] {
-				own.Fields = append(own.Fields, f)
-			}
-		}
+		own := m.Own()
 		var u [16]byte
 		uuid, _ := m.Bytes(hbwire.FSrcUUID)
 		copy(u[:], uuid)
@@ -115,13 +108,6 @@ func TestSealMatchesOriginal(t *testing.T) {
 		}
 		if !bytes.Equal(got, pkt) {
 			t.Errorf("%s: sealed\n%q\nwant (original)\n%q", typ, got, pkt)
-		}
-		seen[typ]++
-	}
-	for _, typ := range []string{hbwire.TStatus, hbwire.TReqNodes, hbwire.TRepNodes, hbwire.TStarting, hbwire.TResource,
-		hbwire.TAskResources, hbwire.THBTakeover, hbwire.TIPRequestResp, hbwire.TShutdone, hbwire.TAck, hbwire.TRexmit} {
-		if seen[typ] == 0 {
-			t.Errorf("captures have no %s message", typ)
 		}
 	}
 }
