@@ -9,6 +9,7 @@ export CGO_ENABLED := 0
 # The version the packages and binaries carry: the release, then the commit's date and
 # hash, which sort in time (Debian's "+git" convention).
 VERSION  ?= 0.1.0+git$(shell git log -1 --format=%cd.%h --date=format:%Y%m%d 2>/dev/null)
+LDFLAGS  := -X github.com/lvskit/lvskit/internal/buildinfo.Version=$(VERSION)
 PREFIX   ?= /usr
 DESTDIR  ?=
 
@@ -16,7 +17,7 @@ all: build
 
 build:
 	@mkdir -p $(BIN)
-	@for c in $(CMDS); do [ -d cmd/$$c ] && $(GO) build -trimpath -o $(BIN)/$$c ./cmd/$$c || exit 1; done
+	@for c in $(CMDS); do [ -d cmd/$$c ] && $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/$$c ./cmd/$$c || exit 1; done
 	@# Debian ships ipvsadm-save/ipvsadm-restore; ours dispatch on argv[0].
 	@ln -sf ipvsadm $(BIN)/ipvsadm-save && ln -sf ipvsadm $(BIN)/ipvsadm-restore && ln -sf ipvsadm $(BIN)/ipvsadm-adopt
 

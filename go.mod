@@ -3,6 +3,7 @@ module github.com/lvskit/lvskit
 go 1.26.8
 
 require (
+	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/google/go-cmp v0.7.0
 	github.com/prometheus-community/pro-bing v0.9.1
 	github.com/spf13/pflag v1.1.0
