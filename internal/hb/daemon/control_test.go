@@ -5,11 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"io/fs"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,8 +16,6 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/lvskit/lvskit/internal/hb/core"
 )
 
 type fakeQuerier struct{ got []string }
@@ -58,42 +53,6 @@ func TestControlSocketRoundTrip(t *testing.T) {
 	}
 }
 
-func TestStatusHandler(t *testing.T) {
-	s := core.Snapshot{Node: "lvs1", RscStatus: "local", Groups: []string{"10.0.0.100"}, Running: []string{"10.0.0.100"},
-		Nodes:    []core.NodeSnapshot{{Name: "lvs2", Type: "normal", Status: "active", Links: map[string]string{"eth0": "up"}, LinkOrder: []string{"eth0"}}},
-		Counters: core.Counters{Sent: 7, ByType: map[string]uint64{"status": 5}}}
-	srv := httptest.NewServer(StatusHandler(func() core.Snapshot { return s }))
-	defer srv.Close()
-	get := func(path string) string {
-		r, err := srv.Client().Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Body.Close()
-		b, _ := io.ReadAll(r.Body)
-		return string(b)
-	}
-	m := get("/metrics")
-	for _, want := range []string{
-		`heartbeat_node_up{node="lvs2",type="normal",status="active"} 1`,
-		`heartbeat_link_up{node="lvs2",link="eth0"} 1`,
-		`heartbeat_resource_group_running{group="10.0.0.100"} 1`,
-		`heartbeat_messages_sent_total 7`,
-		`heartbeat_messages_received_by_type_total{type="status"} 5`,
-	} {
-		if !strings.Contains(m, want) {
-			t.Errorf("/metrics lacks %s:\n%s", want, m)
-		}
-	}
-	if j := get("/status"); !strings.Contains(j, `"rscstatus": "local"`) {
-		t.Errorf("/status: %s", j)
-	}
-}
-
-// TestControlSocketCreatedWithItsMode: the socket never exists at its path with a mode
-// more open than ControlSocketMode. With umask 0 a socket bound at the path would be
-// 0777 until a chmod; so the path must only ever appear by a rename, and nothing but a
-// (private, 0700) directory may be created beside it.
 func TestControlSocketCreatedWithItsMode(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "hb.sock")
@@ -277,29 +236,6 @@ func TestQueryErrors(t *testing.T) {
 	}
 }
 
-func TestStatusServerBounded(t *testing.T) {
-	srv := NewStatusServer(func() core.Snapshot { return core.Snapshot{} })
-	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 || srv.MaxHeaderBytes > 64<<10 {
-		t.Fatalf("unbounded: %+v", srv)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/status", nil)
-	req.Header.Set("X-Big", strings.Repeat("x", 100<<10))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
-		t.Errorf("100 KiB header: %s", resp.Status)
-	}
-}
-
 func FuzzReadRequest(f *testing.F) {
 	f.Add([]byte(`{"args":["rscstatus","-m"]}` + "\n"))
 	f.Add([]byte(`{"args":["hblinkstatus","lvs2","eth0"]}` + "\n"))
@@ -315,40 +251,4 @@ func FuzzReadRequest(f *testing.F) {
 			t.Fatalf("line over the bound: %v", err)
 		}
 	})
-}
-
-func TestClStatus(t *testing.T) {
-	s := core.Snapshot{Node: "lvs1", RscStatus: "all", Nodes: []core.NodeSnapshot{
-		{Name: "lvs1", Type: "normal", Status: "active", Links: map[string]string{"eth0": "up"}, LinkOrder: []string{"eth0"}},
-		{Name: "lvs2", Type: "normal", Status: "dead", Links: map[string]string{"eth0": "dead"}, LinkOrder: []string{"eth0"}},
-		{Name: "10.0.0.254", Type: "ping", Status: "ping", Links: map[string]string{"10.0.0.254": "up"}, LinkOrder: []string{"10.0.0.254"}},
-	}, Config: map[string]string{"deadtime": "2"}}
-	for _, c := range []struct {
-		args []string
-		out  string
-		code int
-	}{
-		{[]string{"hbstatus"}, "Heartbeat is running on this machine.\n", 0},
-		{[]string{"listnodes"}, "10.0.0.254\nlvs2\nlvs1\n", 0},
-		{[]string{"listnodes", "-p"}, "10.0.0.254\n", 0},
-		{[]string{"listnodes", "-n"}, "lvs2\nlvs1\n", 0},
-		{[]string{"nodetype", "lvs1"}, "normal\n", 0},
-		{[]string{"nodetype", "10.0.0.254"}, "ping\n", 0},
-		{[]string{"nodetype", "normal"}, "Error. May be due to incorrect node name\n", 11},
-		{[]string{"nodestatus", "lvs1"}, "active\n", 0},
-		{[]string{"nodestatus", "lvs2"}, "dead\n", 1},
-		{[]string{"listhblinks", "lvs2"}, "\teth0\n", 0},
-		{[]string{"hblinkstatus", "lvs2", "eth0"}, "dead\n", 1},
-		{[]string{"hblinkstatus", "lvs1", "eth0"}, "up\n", 0},
-		{[]string{"rscstatus"}, "all\n", 0},
-		{[]string{"parameter", "-p", "deadtime"}, "2\n", 0},
-	} {
-		out, code := ClStatus(s, c.args)
-		if out != c.out || code != c.code {
-			t.Errorf("cl_status %v = %q, %d; want %q, %d", c.args, out, code, c.out, c.code)
-		}
-	}
-	if _, code := ClStatus(s, []string{"clientstatus", "lvs1", "ipfail"}); code == 0 {
-		t.Error("clientstatus claims success")
-	}
 }

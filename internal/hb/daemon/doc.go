@@ -7,8 +7,9 @@
 //   - system.go: Open and Run wire it to the system: the state files and UDP media
 //     (internal/hb/transport), ping nodes, the resource group executor with the built-in
 //     IPaddr agents, the watchdog device, realtime scheduling.
-//   - control.go: the control socket answering cl_status, hb_standby and hb_takeover
-//     (and its client, Query), and the --http JSON status and Prometheus metrics.
+//   - control.go: the control socket answering cl_status (clstatus.go), hb_standby and
+//     hb_takeover, and its client, Query.
+//   - status.go: the --http listener's JSON status and Prometheus metrics.
 //   - reload.go: a re-read ha.cf and authkeys applied to the running daemon: keys and
 //     timers in place, everything else refused as needing a restart, resources never
 //     touched.

@@ -1,0 +1,43 @@
+package daemon
+
+import (
+	"testing"
+
+	"github.com/lvskit/lvskit/internal/hb/core"
+)
+
+func TestClStatus(t *testing.T) {
+	s := core.Snapshot{Node: "lvs1", RscStatus: "all", Nodes: []core.NodeSnapshot{
+		{Name: "lvs1", Type: "normal", Status: "active", Links: map[string]string{"eth0": "up"}, LinkOrder: []string{"eth0"}},
+		{Name: "lvs2", Type: "normal", Status: "dead", Links: map[string]string{"eth0": "dead"}, LinkOrder: []string{"eth0"}},
+		{Name: "10.0.0.254", Type: "ping", Status: "ping", Links: map[string]string{"10.0.0.254": "up"}, LinkOrder: []string{"10.0.0.254"}},
+	}, Config: map[string]string{"deadtime": "2"}}
+	for _, c := range []struct {
+		args []string
+		out  string
+		code int
+	}{
+		{[]string{"hbstatus"}, "Heartbeat is running on this machine.\n", 0},
+		{[]string{"listnodes"}, "10.0.0.254\nlvs2\nlvs1\n", 0},
+		{[]string{"listnodes", "-p"}, "10.0.0.254\n", 0},
+		{[]string{"listnodes", "-n"}, "lvs2\nlvs1\n", 0},
+		{[]string{"nodetype", "lvs1"}, "normal\n", 0},
+		{[]string{"nodetype", "10.0.0.254"}, "ping\n", 0},
+		{[]string{"nodetype", "normal"}, "Error. May be due to incorrect node name\n", 11},
+		{[]string{"nodestatus", "lvs1"}, "active\n", 0},
+		{[]string{"nodestatus", "lvs2"}, "dead\n", 1},
+		{[]string{"listhblinks", "lvs2"}, "\teth0\n", 0},
+		{[]string{"hblinkstatus", "lvs2", "eth0"}, "dead\n", 1},
+		{[]string{"hblinkstatus", "lvs1", "eth0"}, "up\n", 0},
+		{[]string{"rscstatus"}, "all\n", 0},
+		{[]string{"parameter", "-p", "deadtime"}, "2\n", 0},
+	} {
+		out, code := ClStatus(s, c.args)
+		if out != c.out || code != c.code {
+			t.Errorf("cl_status %v = %q, %d; want %q, %d", c.args, out, code, c.out, c.code)
+		}
+	}
+	if _, code := ClStatus(s, []string{"clientstatus", "lvs1", "ipfail"}); code == 0 {
+		t.Error("clientstatus claims success")
+	}
+}
