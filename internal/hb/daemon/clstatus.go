@@ -71,10 +71,7 @@ func ClStatus(s core.Snapshot, args []string) (string, int) {
 		if !ok {
 			return fmt.Sprintf("Failed to get node status of %s\n", words[1]), 1
 		}
-		if n.Status == "dead" {
-			return n.Status + "\n", 1
-		}
-		return n.Status + "\n", 0
+		return statusAnswer(n.Status)
 	case "listhblinks":
 		if len(words) != 2 {
 			return "cl_status listhblinks: NODE\n", 2
@@ -96,10 +93,7 @@ func ClStatus(s core.Snapshot, args []string) (string, int) {
 		if !ok || !lok {
 			return fmt.Sprintf("Failed to get link status of %s:%s\n", words[1], words[2]), 1
 		}
-		if st == "dead" {
-			return st + "\n", 1
-		}
-		return st + "\n", 0
+		return statusAnswer(st)
 	case "rscstatus":
 		return s.RscStatus + "\n", 0
 	case "parameter":
@@ -115,4 +109,13 @@ func ClStatus(s core.Snapshot, args []string) (string, int) {
 		return "cl_status clientstatus: not implemented: heartbeatd has no client API\n", 1
 	}
 	return fmt.Sprintf("cl_status: %s: unknown sub-command\n", words[0]), 2
+}
+
+// statusAnswer is a node's or link's status as cl_status prints it: exit status 1 when
+// it is dead.
+func statusAnswer(st string) (string, int) {
+	if st == "dead" {
+		return st + "\n", 1
+	}
+	return st + "\n", 0
 }
