@@ -63,6 +63,10 @@
 //   - A disabled service or watch still runs its monitor; only alerts are suppressed. A
 //     disablealert is therefore never sent for "disable service".
 //   - A monitor killed by a signal counts as success ($? >> 8 is 0).
+//   - A monitor or alert line whose arguments have an unbalanced quote (or end in a lone
+//     backslash) is accepted. perl's quotewords gives mon no words for it: the alert is
+//     called without its configured arguments, and the monitor has no argv, so every
+//     check fails with no output (mond starts nothing for it). mond logs why.
 //   - The downtime log is written only with "dtlogging = yes".
 //
 // mond schedules checks exactly one interval apart (mon's one-second loop lets them

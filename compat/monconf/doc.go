@@ -13,6 +13,9 @@
 //	cfg, err := monconf.ParseFileWithOptions(path, monconf.Options{M4: "m4", ForceM4: true}) // mon -M
 //	d, err := monconf.ParseDuration("60s")      // mon's dhmstos, e.g. for -r
 //	words, ok := monconf.QuoteWords(s)          // perl's quotewords('\s+', 0, s)
+//	s = monconf.EscStr(s, inQuotes); monconf.UnEscStr(s) // mon's esc_str, un_esc_str
+//	ok := alert.ExitRange.Contains(exit)        // mon's inRange
+//	cmd := alert.TestCommand()                  // the line as "test alert" splits it
 //	use, ok := cfg.FirstUse(monconf.ParseOnly...) // where a config uses a keyword
 //
 // Errors are *ParseError{File, Line, Msg}; Error() reads
@@ -24,7 +27,7 @@
 // MonitorCmd, NoHosts, Env, Periods, Set, Lines, ...}; Period{Label,
 // Spec, Parsed, Alerts/UpAlerts/StartupAlerts/AckAlerts/DisableAlerts,
 // AlertEvery, AlertEveryMode, AlertAfter*, NumAlerts, ...};
-// AlertLine{Raw, ExitRange, Cmd{Program, Args, QuoteError}}.
+// AlertLine{Raw, ExitRange, Cmd{Program, ArgText, Args, QuoteError}}.
 //
 // # How mon 1.3.6 reads a file (and so does this package)
 //
@@ -82,7 +85,10 @@
 // dropped (perl truth). Alert lines split as do_alert does: an optional
 // "exit=N" / "exit=N-M" prefix (ExitRange), the program, quotewords
 // arguments. Command.QuoteError marks an unbalanced quote, for which perl
-// gives no words at all.
+// gives no words at all: mon then calls the alert without its configured
+// arguments, and the monitor with no argv (its exec fails: a failed check
+// with no output). mond's engine (internal/mon/sched) runs these values as
+// they are; it has no reading of mon.cf of its own.
 //
 // The oracle test (oracle_test.go) runs the real mon on every file in
 // testdata/oracle and compares accept/reject, line, kind of message and

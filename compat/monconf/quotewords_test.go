@@ -94,3 +94,18 @@ func TestQuoteWordsPerl(t *testing.T) {
 		}
 	}
 }
+
+// FuzzQuoteWords: monitor and alert arguments and ack comments come from mon.cf and
+// clients; QuoteWords never panics, gives no words when it fails, and never more words
+// than bytes plus one (perl's trailing empty word).
+func FuzzQuoteWords(f *testing.F) {
+	for _, s := range []string{`-a "b c" 'd' e\ f`, `"unterminated`, `\`, ` `, "a\tb\n", `'a\'b'`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		w, ok := QuoteWords(s)
+		if !ok && w != nil || len(w) > len(s)+1 {
+			t.Fatalf("QuoteWords(%q) = %q, %v", s, w, ok)
+		}
+	})
+}

@@ -110,20 +110,13 @@ func ResolvePaths(g *monconf.Globals, ov Overrides) Paths {
 	return p
 }
 
-// SchedConfig turns a parsed mon.cf into the engine's configuration.
+// SchedConfig is the engine's configuration for cf: mon.cf as monconf parsed it, with
+// the command line's -m, -k and -r over maxprocs, histlength and randstart, and the
+// resolved directories.
 func SchedConfig(cf *monconf.Config, p Paths, ov Overrides) sched.Config {
 	g := &cf.Globals
-	c := sched.Config{
-		Groups:        map[string][]string{},
-		RandStart:     g.RandStart,
-		MaxProcs:      g.MaxProcs,
-		HistLength:    g.HistLength,
-		ExcludePeriod: g.ExcludePeriod,
-		DepRecurLimit: g.DepRecurLimit,
-		StateDir:      p.StateDir,
-		LogDir:        p.LogDir,
-		CfBaseDir:     p.CfBaseDir,
-	}
+	c := sched.Config{Cf: cf, RandStart: g.RandStart, MaxProcs: g.MaxProcs, HistLength: g.HistLength,
+		StateDir: p.StateDir, LogDir: p.LogDir, CfBaseDir: p.CfBaseDir}
 	if ov.MaxProcs > 0 {
 		c.MaxProcs = ov.MaxProcs
 	}
@@ -133,66 +126,5 @@ func SchedConfig(cf *monconf.Config, p Paths, ov Overrides) sched.Config {
 	if ov.RandStart > 0 {
 		c.RandStart = ov.RandStart
 	}
-	for _, hg := range cf.Hostgroups {
-		c.Groups[hg.Name] = append([]string(nil), hg.Hosts...)
-	}
-	for _, w := range cf.Watches {
-		for _, s := range w.Services {
-			ss := &sched.Service{
-				Group: w.Group, Name: s.Name,
-				Interval: s.Interval, FailureInterval: s.FailureInterval, RandSkew: s.RandSkew,
-				Monitor: s.Monitor, AllowEmptyGroup: s.AllowEmptyGroup,
-				Description: s.Description, HasDescription: s.Set["description"],
-				Depend: s.Depend, DepBehavior: s.DepBehavior, AlertDepend: s.AlertDepend,
-				MonitorDepend: s.MonitorDepend, HostDepend: s.HostDepend, DepMemory: s.DepMemory,
-				ExcludeHosts: s.ExcludeHosts, ExcludePeriod: s.ExcludePeriod,
-				Redistribute: s.Redistribute, UnackSummary: s.UnackSummary,
-				TrapTimeout: s.TrapTimeout, TrapDuration: s.TrapDuration,
-			}
-			if len(s.Env) > 0 {
-				ss.Env = map[string]string{}
-				for _, e := range s.Env {
-					ss.Env[e.Name] = e.Value
-				}
-			}
-			for _, pd := range s.Periods {
-				sp := &sched.Period{
-					Label: pd.Label, Spec: pd.Spec,
-					Alerts: raw(pd.Alerts), UpAlerts: raw(pd.UpAlerts), StartupAlerts: raw(pd.StartupAlerts),
-					AckAlerts: raw(pd.AckAlerts), DisableAlerts: raw(pd.DisableAlerts),
-					AlertEvery: pd.AlertEvery, NumAlerts: pd.NumAlerts, NoCompAlerts: pd.NoCompAlerts,
-					AlertsDontCount: pd.AlertsDontCount, AlertExitRange: string(pd.AlertExitRange),
-				}
-				switch pd.AlertEveryMode {
-				case "strict":
-					sp.AlertEveryMode = sched.AlertEveryStrict
-				case "observe_detail":
-					sp.AlertEveryMode = sched.AlertEveryObserveDetail
-				case "ignore_summary":
-					sp.AlertEveryMode = sched.AlertEveryIgnoreSummary
-				}
-				switch pd.AlertAfterForm {
-				case monconf.AlertAfterCount:
-					sp.AlertAfterConsec = pd.AlertAfterConsec
-				case monconf.AlertAfterTime:
-					sp.AlertAfterInterval = pd.AlertAfterInterval
-				case monconf.AlertAfterCountTime:
-					sp.AlertAfterCount = pd.AlertAfter
-					sp.AlertAfterInterval = pd.AlertAfterInterval
-				}
-				ss.Periods = append(ss.Periods, sp)
-			}
-			c.Services = append(c.Services, ss)
-		}
-	}
 	return c
-}
-
-// raw returns the alert lines as mon stores them ("[exit=R ]program args").
-func raw(l []*monconf.AlertLine) []string {
-	var out []string
-	for _, a := range l {
-		out = append(out, a.Raw)
-	}
-	return out
 }

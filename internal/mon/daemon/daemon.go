@@ -164,40 +164,15 @@ func New(opt Options) (*Daemon, error) {
 func (d *Daemon) install(cf *monconf.Config, now time.Time) {
 	d.cf = cf
 	d.paths = ResolvePaths(&cf.Globals, d.opt.Overrides)
-	sc := SchedConfig(cf, d.paths, d.opt.Overrides)
-	periods := map[string]interface{ Contains(time.Time) bool }{}
-	for _, w := range cf.Watches {
-		for _, s := range w.Services {
-			for _, p := range s.Periods {
-				periods[p.Spec] = p.Parsed
-			}
-			if s.ExcludePeriod != "" {
-				periods[s.ExcludePeriod] = s.ExcludePeriodParsed
-			}
-		}
-	}
-	if cf.Globals.ExcludePeriod != "" {
-		periods[cf.Globals.ExcludePeriod] = cf.Globals.ExcludePeriodParsed
-	}
 	d.gen++
 	d.watches = len(cf.Watches)
-	d.eng = sched.New(sc, sched.Options{
-		InPeriod: func(t time.Time, spec string) bool {
-			if p, ok := periods[spec]; ok {
-				return p.Contains(t)
-			}
-			return true
-		},
+	// The engine reads cf as it is (no copy); nothing changes it, so the client
+	// server reads the same one.
+	d.eng = sched.New(SchedConfig(cf, d.paths, d.opt.Overrides), sched.Options{
 		MonitorPath: d.monitorPath,
 		AlertPath:   d.alertPath,
 		Log:         d.opt.Log,
 	}, now)
-	// The engine has its own copy of the watches and hostgroups; the rest of mond
-	// only needs the globals, views and aliases, so the parsed blocks are dropped to
-	// keep a large config's memory once, not twice.
-	slim := *cf
-	slim.Watches, slim.Hostgroups = nil, nil
-	d.cf = &slim
 	d.snap.Store(&configSnapshot{cf: d.cf, paths: d.paths})
 }
 

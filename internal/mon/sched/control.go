@@ -30,7 +30,7 @@ func (e *Engine) DisableWatch(group string, enable bool) error {
 
 func (e *Engine) hasWatch(group string) bool {
 	for _, st := range e.svcs {
-		if st.cfg.Group == group {
+		if st.group == group {
 			return true
 		}
 	}
@@ -141,17 +141,7 @@ func (e *Engine) TestAlert(kind, group, service, retval, period string, now time
 		f, lines = FlDisableAlert, p.cfg.DisableAlerts
 	}
 	for _, l := range lines {
-		f2 := splitWS(l, 2)
-		args := ""
-		if len(f2) > 1 {
-			args = f2[1]
-		}
-		if strings.HasPrefix(args, "exit=") {
-			if _, rest, ok := strings.Cut(args, " "); ok {
-				args = strings.TrimLeft(rest, " ")
-			}
-		}
-		e.callAlert(&a, st, nil, "test\ntest detail\n", some(retval), f|FlTest, f2[0], args, now.Unix())
+		e.callAlert(&a, st, nil, "test\ntest detail\n", some(retval), f|FlTest, l.TestCommand(), now.Unix())
 	}
 	return a, nil
 }
@@ -181,7 +171,7 @@ func (e *Engine) ClearTimers(group, service string, now time.Time) error {
 		if p.cfg.AlertEvery > 0 {
 			p.lastAlert = 0
 		}
-		if p.cfg.AlertAfterInterval > 0 {
+		if _, _, ival := alertAfter(p.cfg); ival > 0 {
 			p.firstFailTime = 0
 		}
 	}
@@ -192,7 +182,7 @@ func (e *Engine) ClearTimers(group, service string, now time.Time) error {
 func (e *Engine) Services() [][2]string {
 	var l [][2]string
 	for _, st := range e.svcs {
-		l = append(l, [2]string{st.cfg.Group, st.cfg.Name})
+		l = append(l, [2]string{st.group, st.cfg.Name})
 	}
 	return l
 }
@@ -333,7 +323,7 @@ type Info struct {
 func (e *Engine) Infos() []Info {
 	var l []Info
 	for _, st := range e.svcs {
-		l = append(l, Info{Group: st.cfg.Group, Service: st.cfg.Name, OpStatus: st.opStatus, LastCheck: st.lastCheck.v,
+		l = append(l, Info{Group: st.group, Service: st.cfg.Name, OpStatus: st.opStatus, LastCheck: st.lastCheck.v,
 			Alerts: st.alertCount, Failures: st.failureCount, Running: st.running})
 	}
 	return l

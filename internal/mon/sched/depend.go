@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/lvskit/lvskit/compat/monconf"
 )
 
 var depRefRe = regexp.MustCompile(`[a-zA-Z0-9_.-]+:[a-zA-Z0-9_.-]+`)
 
 // depExprFor is the dependency expression of st for a dependency type, as dep_ok picks it.
-func depExprFor(s *Service, deptype string) string {
+func depExprFor(s *monconf.Service, deptype string) string {
 	switch {
 	case s.Depend != "" && s.DepBehavior == deptype:
 		return s.Depend
@@ -43,7 +45,7 @@ func (e *Engine) depOK(st *ServiceState, deptype string, t int64) (ok bool, err 
 
 // depend evaluates expr with every GROUP:SERVICE replaced by 1 (passing) or 0.
 func (e *Engine) depend(expr string, depth int, deptype string, t int64) (bool, error) {
-	if depth > e.cfg.DepRecurLimit {
+	if depth > e.depRecurLimit {
 		return false, fmt.Errorf("recursion too deep for (%s)", expr)
 	}
 	var evalErr error

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lvskit/lvskit/compat/monconf"
+	"github.com/lvskit/lvskit/compat/timeperiod"
 )
 
 // Operational status values, numbered as mon numbers them (they appear verbatim in
@@ -54,8 +57,6 @@ const (
 
 // Options are the engine's seams to the outside world.
 type Options struct {
-	// InPeriod reports whether t is inside the Time::Period spec (nil: always).
-	InPeriod func(t time.Time, spec string) bool
 	// MonitorPath resolves a monitor name to the program to run; ok=false when there is
 	// none (mon then logs and retries every second).
 	MonitorPath func(name string) (path string, ok bool)
@@ -116,7 +117,7 @@ type optInt struct {
 func someInt(v int64) optInt { return optInt{v, true} }
 
 type periodState struct {
-	cfg           *Period
+	cfg           *monconf.Period
 	lastAlert     int64
 	alertSent     int
 	firstFailTime int64
@@ -126,7 +127,8 @@ type periodState struct {
 
 // ServiceState is one service's live state (what "list opstatus" shows).
 type ServiceState struct {
-	cfg      *Service
+	group    string
+	cfg      *monconf.Service
 	interval int64
 	// Trap state: the traptimeout and trapduration timers (Unix ns; 0 unset), the
 	// last trap's time and the group:service a trap for "default" was meant for.
@@ -183,35 +185,37 @@ type Engine struct {
 	alertHist     []string
 	failureHist   []string
 	maxKeep       int
+	depRecurLimit int
 }
 
 // New builds an engine for cfg. now is the start time: timers count from it.
 func New(cfg Config, opt Options, now time.Time) *Engine {
 	e := &Engine{cfg: cfg, opt: opt, byKey: map[key]*ServiceState{}, groups: map[string][]string{},
-		watchDisabled: map[string]bool{}, startTime: now.Unix(), maxKeep: cfg.HistLength}
+		watchDisabled: map[string]bool{}, startTime: now.Unix(), maxKeep: cfg.HistLength,
+		depRecurLimit: cfg.Cf.Globals.DepRecurLimit}
 	if e.maxKeep == 0 {
 		e.maxKeep = 100
 	}
-	if e.cfg.DepRecurLimit == 0 {
-		e.cfg.DepRecurLimit = 10
+	if e.depRecurLimit == 0 {
+		e.depRecurLimit = 10
 	}
-	for g, hs := range cfg.Groups {
-		e.groups[g] = append([]string(nil), hs...)
+	for _, hg := range cfg.Cf.Hostgroups {
+		e.groups[hg.Name] = append([]string(nil), hg.Hosts...)
 	}
-	for _, s := range cfg.Services {
-		st := &ServiceState{cfg: s, interval: secs(s.Interval), opStatus: StatUntested, lastOpStatus: StatUntested,
-			exitval: "undef", lastFailure: someInt(0), lastSuccess: someInt(0), monitorDuration: -1}
-		if s.DepBehavior == "" {
-			s.DepBehavior = "a"
-		}
-		for _, p := range s.Periods {
-			st.periods = append(st.periods, &periodState{cfg: p})
-			if len(p.UpAlerts) > 0 {
-				st.hasUpalert = true
+	for _, w := range cfg.Cf.Watches {
+		for _, s := range w.Services {
+			st := &ServiceState{group: w.Group, cfg: s, interval: secs(s.Interval), opStatus: StatUntested,
+				lastOpStatus: StatUntested, exitval: "undef", lastFailure: someInt(0), lastSuccess: someInt(0),
+				monitorDuration: -1}
+			for _, p := range s.Periods {
+				st.periods = append(st.periods, &periodState{cfg: p})
+				if len(p.UpAlerts) > 0 {
+					st.hasUpalert = true
+				}
 			}
+			e.svcs = append(e.svcs, st)
+			e.byKey[key{w.Group, s.Name}] = st
 		}
-		e.svcs = append(e.svcs, st)
-		e.byKey[key{s.Group, s.Name}] = st
 	}
 	e.resetTimers(now.UnixNano())
 	return e
@@ -237,12 +241,8 @@ func (e *Engine) log(prio, format string, args ...any) {
 	}
 }
 
-func (e *Engine) inPeriod(t int64, spec string) bool {
-	if spec == "" || e.opt.InPeriod == nil {
-		return true
-	}
-	return e.opt.InPeriod(time.Unix(t, 0), spec)
-}
+// within reports whether Unix time t is inside a period.
+func within(p timeperiod.Period, t int64) bool { return p.Contains(time.Unix(t, 0)) }
 
 // resetTimers is mon's set_last_test + randomize_startdelay: the first check is one
 // interval away, or a random delay below randstart.
@@ -274,7 +274,7 @@ func (e *Engine) Tick(now time.Time) Actions {
 	if e.stopped {
 		return a
 	}
-	if e.cfg.ExcludePeriod != "" && e.inPeriod(t, e.cfg.ExcludePeriod) {
+	if g := &e.cfg.Cf.Globals; g.ExcludePeriod != "" && within(g.ExcludePeriodParsed, t) {
 		return a
 	}
 	for _, st := range e.svcs {
@@ -287,7 +287,7 @@ func (e *Engine) Tick(now time.Time) Actions {
 			continue
 		}
 		s := st.cfg
-		if s.ExcludePeriod != "" && e.inPeriod(t, s.ExcludePeriod) {
+		if s.ExcludePeriod != "" && within(s.ExcludePeriodParsed, t) {
 			continue
 		}
 		if (s.DepBehavior == "m" && s.Depend != "") || s.MonitorDepend != "" {
@@ -328,25 +328,21 @@ func (e *Engine) hostsOf(group string) []string {
 func (e *Engine) runMonitor(a *Actions, st *ServiceState, tn int64) {
 	t := tn / nsPerSec
 	s := st.cfg
-	name, rest, _ := strings.Cut(strings.TrimSpace(s.Monitor), " ")
+	var cmd monconf.Command
+	if s.MonitorCmd != nil {
+		cmd = *s.MonitorCmd
+	}
 	path, ok := "", false
 	if e.opt.MonitorPath != nil {
-		path, ok = e.opt.MonitorPath(name)
+		path, ok = e.opt.MonitorPath(cmd.Program)
 	}
 	if !ok {
-		e.log("err", "no monitor found while trying to run [%s]", name)
+		e.log("err", "no monitor found while trying to run [%s]", cmd.Program)
 		return
 	}
-	line := strings.TrimSpace(rest)
-	var args, hosts []string
-	noHosts := false
-	if strings.HasSuffix(strings.TrimRight(line, " \t"), ";;") {
-		line = strings.TrimSuffix(strings.TrimRight(line, " \t"), ";;")
-		noHosts = true
-	}
-	args = QuoteWords(line)
-	if !noHosts {
-		hosts = e.hostsOf(s.Group)
+	var hosts []string
+	if !s.NoHosts {
+		hosts = e.hostsOf(st.group)
 		if len(s.ExcludeHosts) > 0 {
 			var kept []string
 			for _, h := range hosts {
@@ -373,15 +369,26 @@ func (e *Engine) runMonitor(a *Actions, st *ServiceState, tn int64) {
 			hosts = kept
 		}
 	}
-	if !noHosts && len(hosts) == 0 && !s.AllowEmptyGroup {
-		e.log("err", "monitor for %s/%s not called because of no host arguments", s.Group, s.Name)
+	failed := false
+	switch {
+	case !s.NoHosts && len(hosts) == 0 && !s.AllowEmptyGroup:
+		e.log("err", "monitor for %s/%s not called because of no host arguments", st.group, s.Name)
 		e.resetTimer(st, tn)
-	} else {
+	case cmd.QuoteError:
+		// perl's quotewords gives mon no words for the line, so its exec gets no
+		// program (or the first host as one) and fails: the check fails with no
+		// output. mond runs nothing and fails the check the same way.
+		e.log("err", "could not exec monitor %s for %s/%s: unbalanced quote in its arguments [%s]",
+			cmd.Program, st.group, s.Name, cmd.ArgText)
+		st.lastCheck = someInt(t)
+		st.monitorDuration = 0
+		failed = true
+	default:
 		env := map[string]string{}
-		for k, v := range s.Env {
-			env[k] = v
+		for _, v := range s.Env {
+			env[v.Name] = v.Value
 		}
-		env["MON_GROUP"] = s.Group
+		env["MON_GROUP"] = st.group
 		env["MON_SERVICE"] = s.Name
 		setOpt(env, "MON_LAST_SUMMARY", st.lastSummary)
 		setOpt(env, "MON_LAST_OUTPUT", st.lastOutput)
@@ -389,14 +396,17 @@ func (e *Engine) runMonitor(a *Actions, st *ServiceState, tn int64) {
 		setOptInt(env, "MON_FIRST_FAILURE", st.firstFailure)
 		setOptInt(env, "MON_DEPEND_STATUS", st.dependStatus)
 		setOptInt(env, "MON_LAST_SUCCESS", st.lastSuccess)
-		if s.HasDescription {
+		if s.Set["description"] {
 			env["MON_DESCRIPTION"] = s.Description
 		}
 		env["MON_STATEDIR"] = e.cfg.StateDir
 		env["MON_LOGDIR"] = e.cfg.LogDir
 		env["MON_CFBASEDIR"] = e.cfg.CfBaseDir
-		a.Monitors = append(a.Monitors, RunMonitor{Group: s.Group, Service: s.Name, Name: name, Path: path,
-			Args: append(args, hosts...), Env: env})
+		// A fresh argv: cmd.Args belongs to the configuration.
+		args := make([]string, 0, len(cmd.Args)+len(hosts))
+		args = append(append(args, cmd.Args...), hosts...)
+		a.Monitors = append(a.Monitors, RunMonitor{Group: st.group, Service: s.Name, Name: cmd.Program, Path: path,
+			Args: args, Env: env})
 		st.lastCheck = someInt(t)
 		st.running = true
 		e.procs++
@@ -405,6 +415,10 @@ func (e *Engine) runMonitor(a *Actions, st *ServiceState, tn int64) {
 		st.nextCheck += st.interval * nsPerSec
 	} else {
 		st.nextCheck = tn + st.interval*nsPerSec
+	}
+	if failed {
+		e.processEvent(a, st, 'm', 1, "", t)
+		e.resetTimer(st, tn)
 	}
 }
 
@@ -520,7 +534,7 @@ func (e *Engine) processEvent(a *Actions, st *ServiceState, kind byte, exit int,
 		}
 		st.lastSummary = summary
 		st.lastDetail = detail
-		e.failureHist = pushHist(e.failureHist, fmt.Sprintf("%s %s %d %s", s.Group, s.Name, t, summary.v), e.maxKeep)
+		e.failureHist = pushHist(e.failureHist, fmt.Sprintf("%s %s %d %s", st.group, s.Name, t, summary.v), e.maxKeep)
 		e.log("crit", "failure for %s", e.failureHist[len(e.failureHist)-1])
 		switch kind {
 		case 'm':
@@ -553,7 +567,7 @@ func (e *Engine) processEvent(a *Actions, st *ServiceState, kind byte, exit int,
 		st.consecFailures = 0
 		st.failureOutput = some("")
 		for _, p := range st.periods {
-			if p.cfg.AlertEveryMode != AlertEveryStrict {
+			if p.cfg.AlertEveryMode != "strict" {
 				p.lastAlert = 0
 			}
 			p.firstFailTime = 0
@@ -575,7 +589,7 @@ func (e *Engine) dtlogLine(st *ServiceState, t int64) string {
 	if !st.firstFailure.ok || st.firstFailure.v == 0 {
 		st.firstFailure = someInt(e.startTime)
 	}
-	return fmt.Sprintf("%d %s %s %d %d %d %s", t, st.cfg.Group, st.cfg.Name, st.firstFailure.v,
+	return fmt.Sprintf("%d %s %s %d %d %d %s", t, st.group, st.cfg.Name, st.firstFailure.v,
 		t-st.firstFailure.v, st.interval, st.lastSummary.v)
 }
 
@@ -586,37 +600,43 @@ func pushHist(h []string, line string, max int) []string {
 	return append(h, line)
 }
 
-var exitPrefixRe = regexp.MustCompile(`(?i)^exit\s*=\s*((\d+|\d+-\d+))\s`)
-
-// InRange is mon's inRange: val within "N" or "N-M".
-func InRange(val, rng string) bool {
-	v, err := strconv.Atoi(strings.TrimSpace(val))
+// exitValue is the value mon's inRange compares with an exit range: the monitor's
+// exit value (0 when there is none, as perl's undef).
+func exitValue(retval optStr) int {
+	v, err := strconv.Atoi(strings.TrimSpace(retval.v))
 	if err != nil {
-		v = 0
+		return 0
 	}
-	rng = strings.TrimSpace(rng)
-	if lo, hi, ok := strings.Cut(rng, "-"); ok {
-		l, err1 := strconv.Atoi(strings.TrimSpace(lo))
-		h, err2 := strconv.Atoi(strings.TrimSpace(hi))
-		return err1 == nil && err2 == nil && v >= l && v <= h
+	return v
+}
+
+// alertAfter is the alertafter setting the engine applies: that of the period's last
+// alertafter line (count for "alertafter N"; interval for "alertafter TIME"; both for
+// "alertafter N TIME").
+func alertAfter(p *monconf.Period) (consec, count int, ival time.Duration) {
+	switch p.AlertAfterForm {
+	case monconf.AlertAfterCount:
+		return p.AlertAfterConsec, 0, 0
+	case monconf.AlertAfterTime:
+		return 0, 0, p.AlertAfterInterval
+	case monconf.AlertAfterCountTime:
+		return 0, p.AlertAfter, p.AlertAfterInterval
 	}
-	n, err := strconv.Atoi(rng)
-	return err == nil && v == n
+	return 0, 0, 0
 }
 
 // doAlert is mon's do_alert: decide, period by period, whether to call the alerts.
 func (e *Engine) doAlert(a *Actions, st *ServiceState, output string, retval optStr, flags int, t int64) {
 	s := st.cfg
 	if e.stopped {
-		e.log("notice", "ignoring alert for %s,%s because the mon scheduler is stopped", s.Group, s.Name)
+		e.log("notice", "ignoring alert for %s,%s because the mon scheduler is stopped", st.group, s.Name)
 		return
 	}
-	if s.Redistribute != "" {
-		fac, args, _ := strings.Cut(s.Redistribute, " ")
-		e.callAlert(a, st, nil, output, retval, flags|FlRedistribute, fac, strings.TrimSpace(args), t)
+	if s.RedistributeCmd != nil {
+		e.callAlert(a, st, nil, output, retval, flags|FlRedistribute, *s.RedistributeCmd, t)
 	}
-	if e.watchDisabled[s.Group] || st.disabled {
-		e.log("notice", "ignoring alert for %s,%s", s.Group, s.Name)
+	if e.watchDisabled[st.group] || st.disabled {
+		e.log("notice", "ignoring alert for %s,%s", st.group, s.Name)
 		return
 	}
 	if flags&FlStartupAlert == 0 && flags&FlUpAlert == 0 &&
@@ -643,12 +663,12 @@ func (e *Engine) doAlert(a *Actions, st *ServiceState, output string, retval opt
 		}
 	}
 	if st.ack != 0 && flags&(FlUpAlert|FlAckAlert|FlDisableAlert) == 0 {
-		e.log("debug", "no alert for %s.%s because of ack'd failure", s.Group, s.Name)
+		e.log("debug", "no alert for %s.%s because of ack'd failure", st.group, s.Name)
 		return
 	}
 	for _, p := range st.periods {
 		pc := p.cfg
-		if !e.inPeriod(t, pc.Spec) {
+		if pc.Spec != "" && !within(pc.Parsed, t) {
 			continue
 		}
 		if !pc.NoCompAlerts && flags&(FlUpAlert|FlAckAlert) != 0 && p.alertSent == 0 {
@@ -658,7 +678,7 @@ func (e *Engine) doAlert(a *Actions, st *ServiceState, output string, retval opt
 			continue
 		}
 		if flags&(FlUpAlert|FlStartupAlert|FlDisableAlert|FlAckAlert) == 0 {
-			if pc.AlertExitRange != "" && !InRange(retval.v, pc.AlertExitRange) {
+			if pc.AlertExitRange != "" && !pc.AlertExitRange.Contains(exitValue(retval)) {
 				continue
 			}
 			if pc.NumAlerts > 0 && p.alertSent >= pc.NumAlerts {
@@ -666,29 +686,33 @@ func (e *Engine) doAlert(a *Actions, st *ServiceState, output string, retval opt
 			}
 			every := secs(pc.AlertEvery)
 			if every != 0 && t-p.lastAlert < every {
+				// The modifiers: a changed summary re-alerts early by default ("" or
+				// the old "summary"), a changed output with observe_detail; nothing
+				// does with strict or ignore_summary.
 				mode := pc.AlertEveryMode
-				if mode == AlertEveryStrict ||
-					(mode == AlertEveryObserveDetail && st.failureOutput.v == output) ||
-					(mode == AlertEverySummary && prevsumm == summary) ||
-					mode == AlertEveryIgnoreSummary {
+				if mode == "strict" ||
+					(mode == "observe_detail" && st.failureOutput.v == output) ||
+					((mode == "" || mode == "summary") && prevsumm == summary) ||
+					mode == "ignore_summary" {
 					continue
 				}
 			}
-			ival := secs(pc.AlertAfterInterval)
+			consec, count, interval := alertAfter(pc)
+			ival := secs(interval)
 			switch {
-			case pc.AlertAfterConsec > 0 && st.consecFailures < pc.AlertAfterConsec:
+			case consec > 0 && st.consecFailures < consec:
 				continue
-			case pc.AlertAfterConsec > 0:
-			case pc.AlertAfterCount == 0 && pc.AlertAfterInterval > 0:
+			case consec > 0:
+			case count == 0 && interval > 0:
 				if p.firstFailTime == 0 {
 					p.firstFailTime = t
 				}
 				if t-p.firstFailTime <= ival {
 					continue
 				}
-			case pc.AlertAfterCount > 0:
+			case count > 0:
 				p.failCount++
-				if t-p.firstFailTime <= ival && p.failCount < pc.AlertAfterCount {
+				if t-p.firstFailTime <= ival && p.failCount < count {
 					continue
 				}
 				if t-p.firstFailTime > ival {
@@ -697,12 +721,12 @@ func (e *Engine) doAlert(a *Actions, st *ServiceState, output string, retval opt
 				if p.failCount == 1 {
 					p.firstFailTime = t
 				}
-				if p.failCount < pc.AlertAfterCount {
+				if p.failCount < count {
 					continue
 				}
 			}
 		}
-		var lines []string
+		var lines []*monconf.AlertLine
 		switch {
 		case flags&FlUpAlert != 0:
 			lines = pc.UpAlerts
@@ -716,27 +740,11 @@ func (e *Engine) doAlert(a *Actions, st *ServiceState, output string, retval opt
 			lines = pc.Alerts
 		}
 		called := 0
-		for _, line := range lines {
-			var fac, args string
-			if m := exitPrefixRe.FindStringSubmatch(line); m != nil {
-				if !InRange(retval.v, m[1]) {
-					continue
-				}
-				f := splitWS(line, 3)
-				if len(f) > 1 {
-					fac = f[1]
-				}
-				if len(f) > 2 {
-					args = f[2]
-				}
-			} else {
-				f := splitWS(line, 2)
-				fac = f[0]
-				if len(f) > 1 {
-					args = f[1]
-				}
+		for _, al := range lines {
+			if al.ExitRange != "" && !al.ExitRange.Contains(exitValue(retval)) {
+				continue
 			}
-			if e.callAlert(a, st, p, output, retval, flags, fac, args, t) {
+			if e.callAlert(a, st, p, output, retval, flags, al.Cmd, t) {
 				called++
 			}
 		}
@@ -757,21 +765,6 @@ func (e *Engine) doAlert(a *Actions, st *ServiceState, output string, retval opt
 			}
 		}
 	}
-}
-
-// splitWS is perl's split(/\s+/, s, n) on a string without leading whitespace.
-func splitWS(s string, n int) []string {
-	s = strings.TrimLeft(s, " \t")
-	var out []string
-	for len(out) < n-1 {
-		i := strings.IndexAny(s, " \t\n")
-		if i < 0 {
-			break
-		}
-		out = append(out, s[:i])
-		s = strings.TrimLeft(s[i:], " \t\n")
-	}
-	return append(out, s)
 }
 
 func alertTypes(flags int) (logType, envType string) {
@@ -795,8 +788,9 @@ func alertTypes(flags int) (logType, envType string) {
 }
 
 // callAlert is mon's call_alert; it reports whether the alert was called.
-func (e *Engine) callAlert(a *Actions, st *ServiceState, p *periodState, output string, retval optStr, flags int, name, args string, t int64) bool {
+func (e *Engine) callAlert(a *Actions, st *ServiceState, p *periodState, output string, retval optStr, flags int, cmd monconf.Command, t int64) bool {
 	s := st.cfg
+	name, args := cmd.Program, cmd.ArgText
 	path, ok := "", false
 	if e.opt.AlertPath != nil {
 		path, ok = e.opt.AlertPath(name)
@@ -809,11 +803,16 @@ func (e *Engine) callAlert(a *Actions, st *ServiceState, p *periodState, output 
 	logType, envType := alertTypes(flags)
 	if flags&FlRedistribute == 0 {
 		base := path[strings.LastIndex(path, "/")+1:]
-		e.log("alert", "calling %s %s for %s/%s (%s,%s) %s", logType, base, s.Group, s.Name, path, args, summary)
+		e.log("alert", "calling %s %s for %s/%s (%s,%s) %s", logType, base, st.group, s.Name, path, args, summary)
+	}
+	if cmd.QuoteError {
+		// perl's quotewords gives mon no words: it calls the alert without them.
+		e.log("err", "alert %s for %s/%s called without its arguments: unbalanced quote in [%s]",
+			name, st.group, s.Name, args)
 	}
 	env := map[string]string{}
-	for k, v := range s.Env {
-		env[k] = v
+	for _, v := range s.Env {
+		env[v.Name] = v.Value
 	}
 	setOpt(env, "MON_LAST_SUMMARY", st.lastSummary)
 	setOpt(env, "MON_LAST_OUTPUT", st.lastOutput)
@@ -824,10 +823,10 @@ func (e *Engine) callAlert(a *Actions, st *ServiceState, p *periodState, output 
 		env["MON_FIRST_SUCCESS"] = ""
 	}
 	setOptInt(env, "MON_LAST_SUCCESS", st.lastSuccess)
-	if s.HasDescription {
+	if s.Set["description"] {
 		env["MON_DESCRIPTION"] = s.Description
 	}
-	env["MON_GROUP"] = s.Group
+	env["MON_GROUP"] = st.group
 	env["MON_SERVICE"] = s.Name
 	setOpt(env, "MON_RETVAL", retval)
 	env["MON_OPSTATUS"] = strconv.Itoa(st.opStatus)
@@ -858,14 +857,12 @@ func (e *Engine) callAlert(a *Actions, st *ServiceState, p *periodState, output 
 	if flags&FlTrapTimeout != 0 {
 		flag = "-O"
 	}
-	argv := []string{"-s", s.Name, "-g", s.Group, "-h", strings.Join(e.hostsOf(s.Group), " "), "-t", strconv.FormatInt(t, 10)}
+	argv := []string{"-s", s.Name, "-g", st.group, "-h", strings.Join(e.hostsOf(st.group), " "), "-t", strconv.FormatInt(t, 10)}
 	if flag != "" {
 		argv = append(argv, flag)
 	}
-	if args != "" {
-		argv = append(argv, QuoteWords(args)...)
-	}
-	a.Alerts = append(a.Alerts, Alert{Group: s.Group, Service: s.Name, Name: name, Path: path, Args: argv,
+	argv = append(argv, cmd.Args...)
+	a.Alerts = append(a.Alerts, Alert{Group: st.group, Service: s.Name, Name: name, Path: path, Args: argv,
 		Stdin: output, Env: env, Type: logType, Flags: flags, Time: t})
 	if flags&(FlTest|FlRedistribute) != 0 {
 		return true
@@ -874,7 +871,7 @@ func (e *Engine) callAlert(a *Actions, st *ServiceState, p *periodState, output 
 		p.lastAlert = t
 	}
 	st.alertCount++
-	e.alertHist = pushHist(e.alertHist, fmt.Sprintf("%s %s %s %d %s (%s) %s", logType, s.Group, s.Name, t, path, args, summary), e.maxKeep)
+	e.alertHist = pushHist(e.alertHist, fmt.Sprintf("%s %s %s %d %s (%s) %s", logType, st.group, s.Name, t, path, args, summary), e.maxKeep)
 	return true
 }
 

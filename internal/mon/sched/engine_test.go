@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/lvskit/lvskit/compat/monconf"
 )
 
 var t0 = time.Unix(1_700_000_000, 0)
@@ -18,9 +20,34 @@ func opts() Options {
 	}
 }
 
-func svc(p *Period) *Service {
-	return &Service{Group: "g", Name: "s", Interval: 10 * time.Second, Monitor: "test.monitor -x", Periods: []*Period{p}}
+// conf parses a mon.cf for the engine, as the daemon does (every file readable).
+func conf(t *testing.T, text string) Config {
+	t.Helper()
+	cf, err := monconf.ParseWithOptions("test.cf", strings.NewReader(text),
+		monconf.Options{Readable: func(string) bool { return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{Cf: cf}
 }
+
+// oneService is the usual test mon.cf: hostgroup g of hosts and, in watch g, service s
+// checked every 10s by "test.monitor -x", with the service lines svc and one period
+// always in force holding the lines period (lines separated by newlines).
+func oneService(hosts, svc, period string) string {
+	text := "hostgroup g " + hosts + "\n\nwatch g\nservice s\ninterval 10s\nmonitor test.monitor -x\n"
+	if svc != "" {
+		text += svc + "\n" // a blank line would end the watch
+	}
+	text += "period wd {Sun-Sat}\n"
+	if period != "" {
+		text += period + "\n"
+	}
+	return text
+}
+
+// service returns the engine's configuration of group/name, to change in a test.
+func service(e *Engine, group, name string) *monconf.Service { return e.byKey[key{group, name}].cfg }
 
 // run steps the engine second by second for n seconds; each monitor that starts
 // finishes at once with the next verdict of the schedule ('F' fail, 'O' ok). It returns
@@ -59,37 +86,37 @@ func fmtInt(i int) string {
 func TestAlertSequences(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		p        Period
+		period   string
 		schedule string
 		want     []string
 	}{
-		{"every failure alerts by default", Period{Alerts: []string{"a.alert"}, UpAlerts: []string{"a.alert"}},
+		{"every failure alerts by default", "alert a.alert\nupalert a.alert",
 			"FFOO", []string{"alert@1", "alert@2", "upalert@3"}},
-		{"no upalert without upalert line", Period{Alerts: []string{"a.alert"}},
+		{"no upalert without upalert line", "alert a.alert",
 			"FO", []string{"alert@1"}},
-		{"upalert needs a sent down alert", Period{Alerts: []string{"a.alert"}, UpAlerts: []string{"a.alert"}, AlertAfterConsec: 3},
+		{"upalert needs a sent down alert", "alert a.alert\nupalert a.alert\nalertafter 3",
 			"FFOFFFO", []string{"alert@6", "upalert@7"}},
-		{"alertafter 6 alertevery 1h", Period{Alerts: []string{"a.alert"}, UpAlerts: []string{"a.alert"}, AlertAfterConsec: 6, AlertEvery: time.Hour},
+		{"alertafter 6 alertevery 1h", "alert a.alert\nupalert a.alert\nalertafter 6\nalertevery 1h",
 			"FFFFFFFFFOFFFFFF", []string{"alert@6", "upalert@10", "alert@16"}},
-		{"numalerts caps, success re-arms", Period{Alerts: []string{"a.alert"}, NumAlerts: 2},
+		{"numalerts caps, success re-arms", "alert a.alert\nnumalerts 2",
 			"FFFFOFFF", []string{"alert@1", "alert@2", "alert@6", "alert@7"}},
-		{"alertevery strict survives success", Period{Alerts: []string{"a.alert"}, AlertEvery: time.Hour, AlertEveryMode: AlertEveryStrict},
+		{"alertevery strict survives success", "alert a.alert\nalertevery 1h strict",
 			"FFOFF", []string{"alert@1"}},
-		{"alertevery summary mode re-arms on success", Period{Alerts: []string{"a.alert"}, AlertEvery: time.Hour},
+		{"alertevery summary mode re-arms on success", "alert a.alert\nalertevery 1h",
 			"FFOFF", []string{"alert@1", "alert@4"}},
-		{"alertafter 20s (time form)", Period{Alerts: []string{"a.alert"}, AlertAfterInterval: 20 * time.Second},
+		{"alertafter 20s (time form)", "alert a.alert\nalertafter 20s",
 			"FFFFF", []string{"alert@4", "alert@5"}},
-		{"alertafter 3 in 30s", Period{Alerts: []string{"a.alert"}, AlertAfterCount: 3, AlertAfterInterval: 30 * time.Second},
+		{"alertafter 3 in 30s", "alert a.alert\nalertafter 3 30s",
 			"FFFFF", []string{"alert@3", "alert@4"}}, // the 5th starts a new 30s window
-		{"exit range", Period{Alerts: []string{"exit=2 a.alert", "b.alert"}},
+		{"exit range", "alert exit=2 a.alert\nalert b.alert",
 			"F", []string{"alert@1"}},
-		{"missing alert not counted", Period{Alerts: []string{"missing.alert"}, UpAlerts: []string{"a.alert"}},
+		{"alertexitrange", "alert a.alert\nalertexitrange 2-3",
+			"F", nil},
+		{"missing alert not counted", "alert missing.alert\nupalert a.alert",
 			"FO", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := tc.p
-			cfg := Config{Groups: map[string][]string{"g": {"h1"}}, Services: []*Service{svc(&p)}}
-			e := New(cfg, opts(), t0)
+			e := New(conf(t, oneService("h1", "", tc.period)), opts(), t0)
 			got := run(t, e, 10*len(tc.schedule), tc.schedule)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
@@ -99,8 +126,7 @@ func TestAlertSequences(t *testing.T) {
 }
 
 func TestFirstCheckAfterOneInterval(t *testing.T) {
-	cfg := Config{Groups: map[string][]string{"g": {"h1", "h2"}}, Services: []*Service{svc(&Period{})}}
-	e := New(cfg, opts(), t0)
+	e := New(conf(t, oneService("h1 h2", "", "")), opts(), t0)
 	if a := e.Tick(t0.Add(9 * time.Second)); len(a.Monitors) != 0 {
 		t.Fatalf("monitor ran before one interval: %+v", a.Monitors)
 	}
@@ -122,11 +148,11 @@ func TestFirstCheckAfterOneInterval(t *testing.T) {
 }
 
 func TestRandstartAndFailureInterval(t *testing.T) {
-	s := svc(&Period{Alerts: []string{"a.alert"}})
-	s.FailureInterval = 3 * time.Second
+	cfg := conf(t, oneService("h", "failure_interval 3s", "alert a.alert"))
+	cfg.RandStart = 5 * time.Second
 	o := opts()
 	o.Rand = func(n int64) int64 { return n - 1 }
-	e := New(Config{Groups: map[string][]string{"g": {"h"}}, Services: []*Service{s}, RandStart: 5 * time.Second}, o, t0)
+	e := New(cfg, o, t0)
 	if a := e.Tick(t0.Add(4 * time.Second)); len(a.Monitors) != 1 {
 		t.Fatal("randstart: want first run at rand(5)=4s")
 	}
@@ -147,11 +173,9 @@ func TestRandstartAndFailureInterval(t *testing.T) {
 }
 
 func TestAlertArgvAndEnv(t *testing.T) {
-	p := &Period{Alerts: []string{`lvs.alert -P tcp -V 10.0.0.1:80 -R "a b"`}, UpAlerts: []string{"lvs.alert -u 1"}}
-	s := svc(p)
-	s.Description = "web"
-	s.HasDescription = true
-	cfg := Config{Groups: map[string][]string{"g": {"h1", "h2"}}, Services: []*Service{s}, StateDir: "/st", LogDir: "/lg", CfBaseDir: "/cf"}
+	cfg := conf(t, oneService("h1 h2", "description web", `alert lvs.alert -P tcp -V 10.0.0.1:80 -R "a b"
+upalert lvs.alert -u 1`))
+	cfg.StateDir, cfg.LogDir, cfg.CfBaseDir = "/st", "/lg", "/cf"
 	e := New(cfg, opts(), t0)
 	e.DisableHost("h2", false)
 	e.Tick(t0.Add(10 * time.Second))
@@ -194,9 +218,7 @@ func TestAlertArgvAndEnv(t *testing.T) {
 }
 
 func TestDisabledAndAckSuppressAlerts(t *testing.T) {
-	p := &Period{Alerts: []string{"a.alert"}, AckAlerts: []string{"a.alert"}}
-	cfg := Config{Groups: map[string][]string{"g": {"h1"}}, Services: []*Service{svc(p)}}
-	e := New(cfg, opts(), t0)
+	e := New(conf(t, oneService("h1", "", "alert a.alert\nackalert a.alert")), opts(), t0)
 	if err := e.DisableWatch("g", false); err != nil {
 		t.Fatal(err)
 	}
@@ -222,9 +244,7 @@ func TestDisabledAndAckSuppressAlerts(t *testing.T) {
 }
 
 func TestStartupAlertsAndStop(t *testing.T) {
-	p := &Period{StartupAlerts: []string{"s.alert x"}, Alerts: []string{"a.alert"}}
-	cfg := Config{Groups: map[string][]string{"g": {"h1"}}, Services: []*Service{svc(p)}}
-	e := New(cfg, opts(), t0)
+	e := New(conf(t, oneService("h1", "", "startupalert s.alert x\nalert a.alert")), opts(), t0)
 	a := e.Startup(t0)
 	if len(a.Alerts) != 1 || a.Alerts[0].Type != "startupalert" || a.Alerts[0].Env["MON_OPSTATUS"] != "7" || a.Alerts[0].Env["MON_ALERTTYPE"] != "startup" {
 		t.Fatalf("startup: %+v", a.Alerts)
@@ -240,11 +260,24 @@ func TestStartupAlertsAndStop(t *testing.T) {
 }
 
 func TestDependencies(t *testing.T) {
-	up := &Service{Group: "gw", Name: "ping", Interval: 10 * time.Second, Monitor: "m", Periods: []*Period{{}}}
-	web := &Service{Group: "g", Name: "s", Interval: 10 * time.Second, Monitor: "m", Depend: "gw:ping",
-		Periods: []*Period{{Alerts: []string{"a.alert"}}}}
-	cfg := Config{Groups: map[string][]string{"g": {"h1"}, "gw": {"r"}}, Services: []*Service{up, web}}
-	e := New(cfg, opts(), t0)
+	e := New(conf(t, `hostgroup g h1
+
+hostgroup gw r
+
+watch gw
+service ping
+interval 10s
+monitor m
+period wd {Sun-Sat}
+
+watch g
+service s
+interval 10s
+monitor m
+depend gw:ping
+period wd {Sun-Sat}
+alert a.alert
+`), opts(), t0)
 	e.Tick(t0.Add(10 * time.Second))
 	e.MonitorExited("gw", "ping", 1, "r\n", t0.Add(10*time.Second))
 	if a := e.MonitorExited("g", "s", 1, "h1\n", t0.Add(10*time.Second)); len(a.Alerts) != 0 {
@@ -265,9 +298,74 @@ func TestDependencies(t *testing.T) {
 	}
 }
 
-func TestQuoteWords(t *testing.T) {
-	got := QuoteWords(` -a "b c" 'd\e' f\ g  `)
-	if diff := cmp.Diff([]string{"-a", "b c", `d\e`, "f g"}, got); diff != "" {
-		t.Error(diff)
+// TestQuoteErrors: monitor and alert lines whose arguments have an unbalanced quote run
+// as mon 1.3.6 runs them (cmd/mond's TestQuoteErrorsAgainstMon compares the two): perl's
+// quotewords gives no words, so an alert is called without its configured arguments,
+// and the monitor has no argv — its exec fails and the check fails with no output.
+func TestQuoteErrors(t *testing.T) {
+	o := opts()
+	var logs []string
+	o.Log = func(prio, msg string) { logs = append(logs, prio+": "+msg) }
+	e := New(conf(t, `hostgroup g h1
+
+watch g
+service s
+interval 10s
+monitor test.monitor -x "y
+period wd {Sun-Sat}
+alert a.alert -a "unbalanced
+alert b.alert -b 'fine'
+`), o, t0)
+	now := t0.Add(10 * time.Second)
+	a := e.Tick(now)
+	if len(a.Monitors) != 0 {
+		t.Fatalf("monitor with no argv started: %+v", a.Monitors)
+	}
+	var got [][]string
+	for _, al := range a.Alerts {
+		got = append(got, append([]string{al.Name}, al.Args...))
+		if al.Stdin != "" || al.Env["MON_RETVAL"] != "1" {
+			t.Errorf("alert %s: stdin %q, MON_RETVAL %q; want none and 1", al.Name, al.Stdin, al.Env["MON_RETVAL"])
+		}
+	}
+	want := [][]string{
+		{"a.alert", "-s", "s", "-g", "g", "-h", "h1", "-t", "1700000010"},
+		{"b.alert", "-s", "s", "-g", "g", "-h", "h1", "-t", "1700000010", "-b", "fine"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+	if e.OpStatus("g", "s") != StatFail {
+		t.Errorf("opstatus %d, want failure", e.OpStatus("g", "s"))
+	}
+	if due, _ := e.NextDue(); !due.Equal(now.Add(10 * time.Second)) {
+		t.Errorf("next check at %v, want one interval on", due.Sub(t0))
+	}
+	var said []string
+	for _, l := range logs {
+		if strings.Contains(l, "unbalanced quote") {
+			said = append(said, l)
+		}
+	}
+	if len(said) != 2 {
+		t.Errorf("want the monitor and the alert logged, got %q", said)
+	}
+}
+
+// TestTestAlertSplitsItsOwnWay: "test alert" takes the line's first word as the program,
+// so an exit= line names a program "exit=N" (which mon never finds), and drops an exit=
+// word opening the arguments.
+func TestTestAlertSplitsItsOwnWay(t *testing.T) {
+	e := New(conf(t, oneService("h1", "", "alert exit=2 a.alert x\nalert b.alert exit=3 y z")), opts(), t0)
+	a, err := e.TestAlert("alert", "g", "s", "2", "wd {Sun-Sat}", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]string
+	for _, al := range a.Alerts {
+		got = append(got, append([]string{al.Name}, al.Args[8:]...))
+	}
+	if diff := cmp.Diff([][]string{{"exit=2", "a.alert", "x"}, {"b.alert", "y", "z"}}, got); diff != "" {
+		t.Errorf("test alerts (-want +got):\n%s", diff)
 	}
 }

@@ -12,16 +12,3 @@ func FuzzEvalBool(f *testing.F) {
 		tokenize(s)
 	})
 }
-
-// FuzzQuoteWords: alert and monitor arguments; never panics, never yields more words
-// than there are non-space bytes.
-func FuzzQuoteWords(f *testing.F) {
-	for _, s := range []string{`-a "b c" 'd' e\ f`, `"unterminated`, `\`, ` `} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if w := QuoteWords(s); len(w) > len(s) {
-			t.Fatalf("%d words from %d bytes", len(w), len(s))
-		}
-	})
-}

@@ -8,7 +8,7 @@ import (
 )
 
 func TestMonitorNotRun(t *testing.T) {
-	alerting := &Period{Alerts: []string{"a.alert"}, UpAlerts: []string{"a.alert"}}
+	alerting := oneService("h", "", "alert a.alert\nupalert a.alert")
 	for _, tc := range []struct {
 		name string
 		// before is the verdict of each check run before the one that cannot start.
@@ -19,7 +19,9 @@ func TestMonitorNotRun(t *testing.T) {
 		{"failing service keeps its failures", "FF"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := New(Config{Groups: map[string][]string{"g": {"h"}}, Services: []*Service{svc(alerting)}, MaxProcs: 1}, opts(), t0)
+			cfg := conf(t, alerting)
+			cfg.MaxProcs = 1
+			e := New(cfg, opts(), t0)
 			now := t0
 			for _, v := range tc.before {
 				now = now.Add(10 * time.Second)
@@ -55,7 +57,7 @@ func TestMonitorNotRun(t *testing.T) {
 		})
 	}
 	t.Run("not running or unknown: no-op", func(t *testing.T) {
-		e := New(Config{Groups: map[string][]string{"g": {"h"}}, Services: []*Service{svc(alerting)}}, opts(), t0)
+		e := New(conf(t, alerting), opts(), t0)
 		e.MonitorNotRun("g", "s", t0)
 		e.MonitorNotRun("g", "nosuch", t0)
 		if e.procs != 0 {

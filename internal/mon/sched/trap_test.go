@@ -6,9 +6,16 @@ import (
 )
 
 func TestTrapTimeoutAndDuration(t *testing.T) {
-	s := &Service{Group: "g", Name: "s", TrapTimeout: 30 * time.Second, TrapDuration: 10 * time.Second,
-		Periods: []*Period{{Alerts: []string{"a.alert"}, UpAlerts: []string{"a.alert"}}}}
-	e := New(Config{Groups: map[string][]string{"g": {"h"}}, Services: []*Service{s}}, opts(), t0)
+	e := New(conf(t, `hostgroup g h
+
+watch g
+service s
+traptimeout 30s
+trapduration 10s
+period wd {Sun-Sat}
+alert a.alert
+upalert a.alert
+`), opts(), t0)
 	if a := e.Tick(t0.Add(29 * time.Second)); len(a.Alerts) != 0 {
 		t.Fatal("trap timeout fired early")
 	}
