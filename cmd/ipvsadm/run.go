@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/lvskit/lvskit/compat/ipvsadm"
+	"github.com/lvskit/lvskit/internal/buildinfo"
 	"github.com/lvskit/lvskit/internal/ipvs"
 )
 
@@ -68,6 +70,12 @@ func Run(env Env) (status int) {
 		prog = env.Args[0]
 	} else {
 		env.Args = []string{prog}
+	}
+	if len(env.Args) == 2 && env.Args[1] == "--lvskit-version" {
+		// -v and --version print 1.31's line, byte for byte, as scripts parse it; this
+		// option, which 1.31 does not have, names lvskit's build (no kernel needed).
+		fmt.Fprintln(env.Stdout, buildinfo.String(filepath.Base(prog)))
+		return 0
 	}
 	a := &app{env: env, prog: prog, out: bufio.NewWriterSize(env.Stdout, 4096), tty: env.StdoutIsTTY, ctx: context.Background()}
 	defer func() {

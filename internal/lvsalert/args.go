@@ -49,8 +49,11 @@ func usagef(format string, args ...any) error {
 	return &UsageError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// ErrHelp is returned by Parse for --help.
-var ErrHelp = errors.New("help requested")
+// ErrHelp is returned by Parse for --help, ErrVersion for --version.
+var (
+	ErrHelp    = errors.New("help requested")
+	ErrVersion = errors.New("version requested")
+)
 
 // Resolver looks up host and service names, as ipvsadm does for -t/-r arguments
 // (/etc/hosts, /etc/services). *net.Resolver satisfies it.
@@ -86,7 +89,7 @@ Accepted and ignored, as lvs.alert did: -s service -g group -h hosts -t time
 -l time, and mon's -a -D -T -O (an alert with those removes, as lvs.alert did).
 Adding a server already present (its weight and method are set to the asked
 ones) or removing an absent one is not an error. Exit 0 on success, 1 when
-IPVS refused a change, 2 for bad arguments.
+IPVS refused a change, 2 for bad arguments. --version names lvskit's build.
 `
 
 // durationFlag is --drain's value: a Go duration or a number of seconds.
@@ -156,12 +159,16 @@ func Parse(ctx context.Context, args []string, r Resolver) (Request, error) {
 	fs.Var(durationFlag{&drain}, "drain", "")
 	fs.Lookup("drain").NoOptDefVal = DefaultDrainTimeout.String()
 	help := fs.Bool("help", false, "")
+	version := fs.Bool("version", false, "")
 
 	if err := fs.Parse(args); err != nil {
 		return Request{}, usagef("%v", err)
 	}
 	if *help {
 		return Request{}, ErrHelp
+	}
+	if *version {
+		return Request{}, ErrVersion
 	}
 	req := Request{Up: *up, Drain: drain}
 	// Positional arguments (the "1" of the manual's "-u 1") are ignored, as lvs.alert's

@@ -229,4 +229,7 @@ func TestParseHelp(t *testing.T) {
 	if _, err := Parse(context.Background(), []string{"--help"}, nil); !errors.Is(err, ErrHelp) {
 		t.Fatalf("Parse(--help) = %v, want ErrHelp", err)
 	}
+	if _, err := Parse(context.Background(), []string{"--version"}, nil); !errors.Is(err, ErrVersion) {
+		t.Fatalf("Parse(--version) = %v, want ErrVersion", err)
+	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // FuzzParse feeds arbitrary command lines (arguments separated by NUL) to Parse: it
-// must not panic, must fail only with a UsageError or ErrHelp, and what it accepts
+// must not panic, must fail only with a UsageError, ErrHelp or ErrVersion, and what it accepts
 // must be a request the kernel could be asked for.
 func FuzzParse(f *testing.F) {
 	for _, args := range oracleCases {
@@ -23,7 +23,7 @@ func FuzzParse(f *testing.F) {
 		req, err := Parse(context.Background(), args, nil)
 		if err != nil {
 			var ue *UsageError
-			if !errors.As(err, &ue) && !errors.Is(err, ErrHelp) {
+			if !errors.As(err, &ue) && !errors.Is(err, ErrHelp) && !errors.Is(err, ErrVersion) {
 				t.Fatalf("Parse(%q): %T %v, want a UsageError", args, err, err)
 			}
 			return

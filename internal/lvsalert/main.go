@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lvskit/lvskit/internal/buildinfo"
 	"io"
 
 	"github.com/lvskit/lvskit/internal/ipvs"
@@ -34,6 +35,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 	req, err := Parse(ctx, args, env.Resolver)
 	if errors.Is(err, ErrHelp) {
 		fmt.Fprint(env.Stdout, Usage)
+		return ExitOK
+	}
+	if errors.Is(err, ErrVersion) {
+		fmt.Fprintln(env.Stdout, buildinfo.String("lvs-alert"))
 		return ExitOK
 	}
 	if err != nil {
