@@ -173,10 +173,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	srv.MaxClients = *maxClients
-	listenPort := cf.Globals.ServerPort
-	if *port != 0 {
-		listenPort = *port
-	}
+	listenPort := paths.ServerPort
 	ln, err := net.Listen("tcp", net.JoinHostPort(cf.Globals.ServerBind, strconv.Itoa(listenPort)))
 	if err != nil {
 		fmt.Fprintf(stderr, "could not bind TCP server port %d: %v\n", listenPort, err)
@@ -238,10 +235,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
 	}
-	udpPort := cf.Globals.TrapPort
-	if *trapPort != 0 {
-		udpPort = *trapPort
-	}
+	udpPort := paths.TrapPort
 	tl, err := net.ListenPacket("udp4", net.JoinHostPort(cf.Globals.TrapBind, strconv.Itoa(udpPort)))
 	if err != nil {
 		fmt.Fprintf(stderr, "could not bind UDP trap port %d: %v\n", udpPort, err)

@@ -8,14 +8,17 @@ import (
 	"github.com/lvskit/lvskit/internal/mon/sched"
 )
 
-// Paths are mon's directories after normalize_paths: relative ones resolved against
+// Paths are where mond finds its files and serves, the command line's options over
+// mon.cf's: mon's directories after normalize_paths, relative ones resolved against
 // basedir (statedir, logdir, mondir, alertdir), cfbasedir (authfile, userfile) or logdir
-// (dtlogfile, historicfile).
+// (dtlogfile, historicfile); and the client and trap ports.
 type Paths struct {
 	BaseDir, CfBaseDir, StateDir, LogDir string
 	MonDirs, AlertDirs                   []string
 	AuthFile, UserFile, DtLogFile        string
 	HistoricFile, PidFile                string
+	// ServerPort and TrapPort: serverport and trapport, or -p and -t.
+	ServerPort, TrapPort int
 }
 
 func under(base, p string) string {
@@ -30,9 +33,17 @@ func isDir(p string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// ResolvePaths applies mon's defaults that depend on the host and normalize_paths.
+// ResolvePaths applies the command line's options, mon's defaults that depend on the
+// host and normalize_paths.
 func ResolvePaths(g *monconf.Globals, ov Overrides) Paths {
-	p := Paths{BaseDir: strings.TrimSuffix(g.BaseDir, "/"), CfBaseDir: g.CfBaseDir}
+	p := Paths{BaseDir: strings.TrimSuffix(g.BaseDir, "/"), CfBaseDir: g.CfBaseDir,
+		ServerPort: g.ServerPort, TrapPort: g.TrapPort}
+	if ov.Port != 0 {
+		p.ServerPort = ov.Port
+	}
+	if ov.TrapPort != 0 {
+		p.TrapPort = ov.TrapPort
+	}
 	if ov.BaseDir != "" {
 		p.BaseDir = ov.BaseDir
 	}

@@ -138,3 +138,23 @@ func TestHistoricFileReadAtStart(t *testing.T) {
 		t.Fatalf("history %q", h)
 	}
 }
+
+// The command line's -p and -t win over serverport and trapport; 0 keeps mon.cf's.
+func TestPortOverrides(t *testing.T) {
+	cf, err := monconf.Parse("mon.cf", strings.NewReader("serverport = 3000\ntrapport = 3001\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		ov               Overrides
+		server, trapPort int
+	}{
+		{Overrides{}, 3000, 3001},
+		{Overrides{Port: 4000}, 4000, 3001},
+		{Overrides{TrapPort: 4001}, 3000, 4001},
+	} {
+		if p := ResolvePaths(&cf.Globals, tc.ov); p.ServerPort != tc.server || p.TrapPort != tc.trapPort {
+			t.Errorf("%+v: ports %d, %d; want %d, %d", tc.ov, p.ServerPort, p.TrapPort, tc.server, tc.trapPort)
+		}
+	}
+}
