@@ -1,13 +1,7 @@
 // Command lvs-arp switches a node between the LVS real-server and director ARP roles,
 // what the manual did with the "hidden" kernel patch, and announces a VIP with
-// gratuitous ARP once a new director's table is up:
-//
-//	lvs-arp realserver -i eth0 --vip 10.144.43.185      # rc.local, "lvs stop"
-//	lvs-arp director   -i eth0 --vip 10.144.43.185      # "lvs start"
-//	lvs-arp status     -i eth0 --vip 10.144.43.185
-//	lvs-arp announce   -i eth0 --vip 10.144.43.185      # "lvs start", once the table is up
-//
-// See internal/lvsarp for what each does, and lvsarp.Usage (lvs-arp --help).
+// gratuitous ARP once a new director's table is up. See internal/lvsarp for what each
+// action does, and lvsarp.Usage (lvs-arp --help).
 package main
 
 import (
