@@ -208,6 +208,7 @@ type soak struct {
 	churnAnswered        int64
 	churnBusy            int64
 	churnOther           int64
+	churnFirst           time.Duration
 	endAnswered          int
 	endClosed            int
 	endSilent            int
@@ -952,6 +953,8 @@ func (s *soak) flood() []net.Conn {
 func (s *soak) churn(until time.Time) {
 	var wg sync.WaitGroup
 	var dials, answered, busy, other atomic.Int64
+	begin := time.Now()
+	var first atomic.Int64 // when the first was answered, after begin
 	for w := 0; w < soakChurnWorkers; w++ {
 		wg.Add(1)
 		go func() {
@@ -977,6 +980,7 @@ func (s *soak) churn(until time.Time) {
 						busy.Add(1)
 					case err == nil:
 						answered.Add(1)
+						first.CompareAndSwap(0, int64(time.Since(begin)))
 					default:
 						other.Add(1)
 					}
@@ -989,6 +993,7 @@ func (s *soak) churn(until time.Time) {
 	wg.Wait()
 	s.mu.Lock()
 	s.churnDials, s.churnAnswered, s.churnBusy, s.churnOther = dials.Load(), answered.Load(), busy.Load(), other.Load()
+	s.churnFirst = time.Duration(first.Load())
 	s.mu.Unlock()
 }
 
@@ -1367,8 +1372,8 @@ func (s *soak) report() {
 	for _, l := range s.listeners {
 		accepts += l.n.Load()
 	}
-	s.logf("churn: %d connections, %d answered, %d \"520 too many clients\", %d closed at once, failed or unanswered",
-		s.churnDials, s.churnAnswered, s.churnBusy, s.churnOther)
+	s.logf("churn: %d connections, %d answered (the first %.1fs after the flood), %d \"520 too many clients\", %d closed at once, failed or unanswered",
+		s.churnDials, s.churnAnswered, s.churnFirst.Seconds(), s.churnBusy, s.churnOther)
 	s.logf("listeners: %d tcp.monitor connections accepted", accepts)
 	s.logf("mond peaks: VmHWM %.1f MiB, VmRSS %.1f MiB, %d descriptors (limit %d), %d threads",
 		float64(s.peakHWM.Load())/(1<<20), float64(s.peakRSS.Load())/(1<<20), s.peakFDs.Load(), soakFDLimit, s.peakThr.Load())
