@@ -445,7 +445,11 @@ func TestMonconfReadsExamples(t *testing.T) {
 	}
 	for _, file := range monConfs {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			cfg, err := monconf.ParseFileWithOptions(file, monconf.Options{
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := monconf.ParseWithOptions(file, bytes.NewReader(data), monconf.Options{
 				// The userfile named in mon.cf lives on the director, not here.
 				Readable: func(string) bool { return true },
 			})

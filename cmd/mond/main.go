@@ -81,12 +81,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	parse := func(path string) (*monconf.Config, error) {
-		opt := monconf.Options{}
+		opt := daemon.LoadOptions{}
 		if fs.Changed("m4") {
 			opt.M4 = *m4
 			opt.ForceM4 = true
 		}
-		cf, err := monconf.ParseFileWithOptions(path, opt)
+		cf, err := daemon.LoadConfig(path, opt)
 		if err != nil {
 			return nil, err
 		}

@@ -1,16 +1,17 @@
 // Package monconf reads mon 1.3.6 configuration files (mon.cf) exactly as
 // mon's read_cf does: the same accepted syntax, the same defaults, the
-// same errors (with file:line). It does no I/O except in ParseFile
-// (reading the file, running m4 for ".m4" files as mon does) and the
-// readability check mon applies to "authfile" and "userfile" values
-// (injectable through Options.Readable).
+// same errors (with file:line). It also holds the string conventions mon's
+// other surfaces share with mon.cf: perl's quotewords and mon's esc_str.
 //
-// # API (stable; fields and functions are only ever added)
+// It does no I/O: the caller reads the file — mond's loader
+// (internal/mon/daemon.LoadConfig) opens it, or runs m4 on a ".m4" file as
+// mon does — and answers, through Options.Readable, the readability check
+// mon applies to "authfile" and "userfile" values.
+//
+// # API
 //
 //	cfg, err := monconf.Parse(name, r)          // name is used in messages
-//	cfg, err := monconf.ParseFile(path)         // runs "m4 FILE" if path ends in .m4
 //	cfg, err := monconf.ParseWithOptions(name, r, monconf.Options{...})
-//	cfg, err := monconf.ParseFileWithOptions(path, monconf.Options{M4: "m4", ForceM4: true}) // mon -M
 //	d, err := monconf.ParseDuration("60s")      // mon's dhmstos, e.g. for -r
 //	words, ok := monconf.QuoteWords(s)          // perl's quotewords('\s+', 0, s)
 //	s = monconf.EscStr(s, inQuotes); monconf.UnEscStr(s) // mon's esc_str, un_esc_str

@@ -214,7 +214,7 @@ func readGolden(t *testing.T) map[string]verdict {
 // directory as mon's are from its working directory.
 func ours(file string) (verdict, error) {
 	dir := filepath.Dir(file)
-	cfg, err := ParseFileWithOptions(file, Options{Readable: func(p string) bool {
+	cfg, err := parseFile(file, Options{Readable: func(p string) bool {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, p)
 		}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"time"
@@ -16,7 +14,7 @@ import (
 // ParseError is a configuration error at a line of a file.
 type ParseError struct {
 	File string
-	Line int    // 0 when the error is not about a line (m4 failure)
+	Line int    // 0 when the error is not about a line (the file or m4 failed)
 	Msg  string // mon's wording, e.g. "cf error: unknown syntax [foo]"
 }
 
@@ -30,13 +28,9 @@ func (e *ParseError) Error() string {
 // Options change how a file is parsed.
 type Options struct {
 	// Readable reports whether a file can be read; mon checks "authfile"
-	// and "userfile" values while parsing. nil: os.Open relative to the
-	// working directory, as mon does.
+	// and "userfile" values while parsing (relative to its working
+	// directory). nil: not checked, every file counts as readable.
 	Readable func(path string) bool
-	// M4 is the m4 program (default "m4"); ForceM4 runs it whatever the
-	// file name (mon's -M option).
-	M4      string
-	ForceM4 bool
 	// Now, when set, makes period validation time dependent exactly as
 	// mon's (it calls inPeriod(time, spec) and rejects only a -1 result,
 	// so a malformed sub-period after one that matches Now is accepted).
@@ -64,48 +58,6 @@ func ParseWithOptions(name string, r io.Reader, opt Options) (*Config, error) {
 	return p.cfg, nil
 }
 
-// ParseFile reads and parses path, running m4 on it first when its name
-// ends in ".m4" (as mon 1.3.6 does).
-func ParseFile(path string) (*Config, error) {
-	return ParseFileWithOptions(path, Options{})
-}
-
-// ParseFileWithOptions is ParseFile with options.
-func ParseFileWithOptions(path string, opt Options) (*Config, error) {
-	if !opt.ForceM4 && !strings.HasSuffix(path, ".m4") {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, &ParseError{File: path, Msg: fmt.Sprintf("could not open cf file: %s: %v", path, err)}
-		}
-		defer f.Close()
-		return ParseWithOptions(path, f, opt)
-	}
-	m4 := opt.M4
-	if m4 == "" {
-		m4 = "m4"
-	}
-	// mon reads m4's output through a pipe and only looks at m4's exit
-	// status when closing it, after the whole output parsed: a parse
-	// error therefore wins over an m4 failure.
-	cmd := exec.Command(m4, path)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, runErr := cmd.Output()
-	if runErr != nil && out == nil {
-		out = []byte{}
-	}
-	cfg, err := ParseWithOptions(path, bytes.NewReader(out), opt)
-	if err != nil {
-		return nil, err
-	}
-	if runErr != nil {
-		return nil, &ParseError{File: path, Msg: fmt.Sprintf(
-			"Could not open pipe to m4 (check that m4 is properly installed and in your PATH): %v: %s",
-			runErr, strings.TrimSpace(stderr.String()))}
-	}
-	return cfg, nil
-}
-
 type parser struct {
 	cfg  *Config
 	opt  Options
@@ -129,14 +81,7 @@ type parser struct {
 
 func newParser(name string, opt Options) *parser {
 	if opt.Readable == nil {
-		opt.Readable = func(path string) bool {
-			f, err := os.Open(path)
-			if err != nil {
-				return false
-			}
-			f.Close()
-			return true
-		}
+		opt.Readable = func(string) bool { return true }
 	}
 	cfg := &Config{File: name, Globals: defaultGlobals()}
 	return &parser{

@@ -1,7 +1,9 @@
 package monconf
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -297,41 +299,19 @@ func TestPeriodNowOption(t *testing.T) {
 	}
 }
 
-func TestParseFileM4(t *testing.T) {
-	if _, err := exec.LookPath("m4"); err != nil {
-		t.Skip("m4 not installed")
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "mon.cf.m4")
-	src := "define(`_IV_', `30s')dnl\nwatch g\nservice s\ninterval _IV_\n"
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := ParseFile(path)
+// parseFile parses a file of testdata; a ".m4" file goes through m4 first, as mond's
+// loader (internal/mon/daemon.LoadConfig) and mon do.
+func parseFile(path string, opt Options) (*Config, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	if got := cfg.Watches[0].Services[0].Interval; got != 30*time.Second {
-		t.Errorf("interval = %v, want 30s (m4 expanded)", got)
+	if strings.HasSuffix(path, ".m4") {
+		if data, err = exec.Command("m4", path).Output(); err != nil {
+			return nil, fmt.Errorf("m4 %s: %w", path, err)
+		}
 	}
-	// The same text under a plain name is not run through m4.
-	plain := filepath.Join(dir, "mon.cf")
-	if err := os.WriteFile(plain, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ParseFile(plain); err == nil {
-		t.Errorf("plain file: want error for unexpanded macro")
-	}
-	if _, err := ParseFileWithOptions(plain, Options{ForceM4: true}); err != nil {
-		t.Errorf("ForceM4: %v", err)
-	}
-	// m4 failing is an error once the output parsed.
-	if _, err := ParseFileWithOptions(plain, Options{ForceM4: true, M4: "false"}); err == nil {
-		t.Errorf("failing m4: want error")
-	}
-	if _, err := ParseFile(filepath.Join(dir, "missing.cf")); err == nil {
-		t.Errorf("missing file: want error")
-	}
+	return ParseWithOptions(path, bytes.NewReader(data), opt)
 }
 
 func FuzzParse(f *testing.F) {
@@ -399,7 +379,7 @@ func TestFirstUseAndDuration(t *testing.T) {
 }
 
 func TestSeedFixed(t *testing.T) {
-	cfg, err := ParseFileWithOptions("testdata/oracle/seed3-fixed.cf", Options{Readable: func(string) bool { return true }})
+	cfg, err := parseFile("testdata/oracle/seed3-fixed.cf", Options{Readable: func(string) bool { return true }})
 	if err != nil {
 		t.Fatal(err)
 	}

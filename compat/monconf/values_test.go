@@ -100,7 +100,7 @@ func TestOracleValues(t *testing.T) {
 func oursConfig(t *testing.T, file string) *Config {
 	t.Helper()
 	dir := filepath.Dir(file)
-	cfg, err := ParseFileWithOptions(file, Options{Readable: func(p string) bool {
+	cfg, err := parseFile(file, Options{Readable: func(p string) bool {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, p)
 		}

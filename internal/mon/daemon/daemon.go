@@ -78,7 +78,7 @@ type Options struct {
 	Log            Logger
 	// Stopped starts with the scheduler stopped (mon -S).
 	Stopped bool
-	// Parse reads a config; nil uses monconf.ParseFile.
+	// Parse reads a config; nil uses LoadConfig (no -M).
 	Parse func(path string) (*monconf.Config, error)
 	// AlertTimeout, when set, kills an alert running longer (mon has no such limit;
 	// mond's command line defaults it to DefaultAlertTimeout).
@@ -143,7 +143,7 @@ func New(opt Options) (*Daemon, error) {
 		opt.Log = func(string, string) {}
 	}
 	if opt.Parse == nil {
-		opt.Parse = monconf.ParseFile
+		opt.Parse = func(path string) (*monconf.Config, error) { return LoadConfig(path, LoadOptions{}) }
 	}
 	d := &Daemon{opt: opt, pids: map[int]string{}, running: map[string]context.CancelFunc{},
 		results: make(chan monResult, 64), wake: make(chan struct{}, 1), done: make(chan struct{})}
