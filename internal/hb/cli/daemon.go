@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/lvskit/lvskit/internal/daemonize"
+	"github.com/lvskit/lvskit/internal/hb/core"
 	"github.com/lvskit/lvskit/internal/hb/daemon"
+	"github.com/lvskit/lvskit/internal/sdnotify"
 )
 
 // backgroundEnv marks the daemon started by daemonize: it has no terminal to log to.
@@ -154,13 +156,22 @@ func foreground(o daemon.Options, p paths, logger *daemon.FileLogger, stderr io.
 		for s := range sig {
 			if s == syscall.SIGHUP {
 				logger.Logf("info", "Signal %v received: rereading the configuration", s)
+				sdnotify.Reloading()
 				reload(d, reread, logger)
+				sdnotify.Ready(d.LastReload().Msg)
 				continue
 			}
 			logger.Logf("info", "Signal %v received: shutting down", s)
+			sdnotify.Stopping()
 			cancel()
 		}
 	}()
+	// Under systemd (Type=notify): ready once the media and the control socket are
+	// open; the watchdog's keep-alive follows the loop answering a no-op.
+	go sdnotify.Watchdog(ctx, func(ctx context.Context) bool {
+		return d.Loop().Do(ctx, func(*core.Core, time.Time) error { return nil }) == nil
+	})
+	sdnotify.Ready("heartbeat: node " + o.Node + " up")
 	if err := d.Run(ctx); err != nil {
 		logger.Logf("ERROR", "%v", err)
 		return 1
