@@ -32,6 +32,7 @@ package lvsarp
 import (
 	"context"
 	"fmt"
+	"github.com/lvskit/lvskit/internal/buildinfo"
 	"io"
 	"net/netip"
 	"strconv"
@@ -57,6 +58,7 @@ const Usage = `usage: lvs-arp realserver|director|status|announce [-i IFACE]... 
                           tunl0 (LVS/TUN)
       --count N           announce: request/reply pairs to send (default 3)
       --interval DUR      announce: time between pairs (default 200ms)
+      --version           lvskit's build
 `
 
 // Host is what lvs-arp needs from the system: hostnet's addresses and sysctls, and
@@ -84,12 +86,17 @@ func Main(args []string, stdout, stderr io.Writer, h Host) int {
 	repeat := fs.Bool("repeat", false, "")
 	_ = fs.MarkHidden("repeat")
 	help := fs.BoolP("help", "h", false, "")
+	version := fs.Bool("version", false, "")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "lvs-arp: %v\n%s", err, Usage)
 		return 2
 	}
 	if *help {
 		fmt.Fprint(stdout, Usage)
+		return 0
+	}
+	if *version {
+		fmt.Fprintln(stdout, buildinfo.String("lvs-arp"))
 		return 0
 	}
 	if fs.NArg() != 1 {

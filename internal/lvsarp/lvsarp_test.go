@@ -170,3 +170,9 @@ func TestAnnounce(t *testing.T) {
 		}
 	}
 }
+
+func TestVersion(t *testing.T) {
+	if rc, out, _ := runArgs(t, newFake(), "--version"); rc != 0 || !strings.HasPrefix(out, "lvskit lvs-arp ") {
+		t.Errorf("--version: rc %d, %q", rc, out)
+	}
+}

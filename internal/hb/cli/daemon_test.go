@@ -35,6 +35,7 @@ func TestClientsWithoutDaemon(t *testing.T) {
 		{"heartbeatd", []string{"-s"}, 3, "heartbeat is stopped", ""},
 		{"heartbeatd", []string{"-k"}, 1, "", "not running"},
 		{"heartbeatd", []string{"-V"}, 0, "3.0.6", ""},
+		{"heartbeatd", []string{"--version"}, 0, "3.0.6 (lvskit heartbeatd)\nlvskit heartbeatd ", ""},
 	} {
 		var out, errb bytes.Buffer
 		code := Main(tc.name, tc.args, &out, &errb, oracleHost{})

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/lvskit/lvskit/internal/buildinfo"
 	"io"
 	"os"
 	"path/filepath"
@@ -50,7 +51,8 @@ const usage = `usage: heartbeatd [-f] [-d]... [--node NAME] [--config-dir DIR] [
                  it, as heartbeat -r does
   -s             report whether heartbeatd runs (exit 0) or not (exit 3)
   -d             raise the debug level (once per -d); with --check: -d DIR
-  -V, -v         print the version
+  -V, -v         print the version (heartbeat's: 3.0.6)
+  --version      heartbeat's version, then lvskit's build
   --check        check DIR/ha.cf, DIR/authkeys and DIR/haresources as heartbeat 3.0.6
                  would, print every problem, exit 0 if heartbeat would start, 1 if not
   --node NAME    this node's name (default: uname -n)
@@ -151,6 +153,11 @@ func Main(name string, args []string, stdout, stderr io.Writer, host Host) int {
 			return 0
 		case a == "-h" || a == "--help":
 			fmt.Fprint(stdout, usage)
+			return 0
+		case a == "--version":
+			// -V and -v print heartbeat's version, which scripts compare; the long
+			// option adds lvskit's build on a line of its own.
+			fmt.Fprintf(stdout, "3.0.6 (lvskit heartbeatd)\n%s\n", buildinfo.String("heartbeatd"))
 			return 0
 		case a == "-R" || a == "-C" || a == "-D" || a == "-W" || a == "-l":
 			fmt.Fprintf(stderr, "heartbeatd: %s: not implemented\n%s", a, usage)
