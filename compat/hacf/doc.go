@@ -2,7 +2,7 @@
 // heartbeat itself reads it, so that heartbeatd accepts and rejects exactly the files the
 // original does and gives every directive the same meaning.
 //
-// What heartbeat 3.0.6 does, learnt by running it (see cmd/heartbeatd/testdata/check) and
+// What heartbeat 3.0.6 does, learnt by running it (see internal/hb/cli/testdata/check) and
 // reproduced here:
 //
 //   - A line is a directive name followed by values; '#' starts a comment anywhere on a
