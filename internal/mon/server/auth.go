@@ -6,6 +6,8 @@ import (
 	"os"
 	"regexp"
 	"strings"
+
+	"github.com/lvskit/lvskit/compat/moncrypt"
 )
 
 // Auth is mon's auth.cf: which users may run which commands ("all" for anyone,
@@ -124,7 +126,7 @@ func CheckPassword(authType, userFile, user, pass, host string) (bool, error) {
 		if !ok {
 			return false, fmt.Errorf("User '%s' not in file '%s'", user, userFile)
 		}
-		got, err := Crypt(pass, hash)
+		got, err := moncrypt.Crypt(pass, hash)
 		if err != nil {
 			return false, err
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lvskit/lvskit/compat/monconf"
+	"github.com/lvskit/lvskit/compat/moncrypt"
 	"github.com/lvskit/lvskit/internal/mon/sched"
 )
 
@@ -82,7 +83,7 @@ func (s *Server) HandleTrap(pkt, fromIP string) error {
 		if !ok {
 			return fmt.Errorf("received trap from unknown user %s, host %s", tr["usr"], host)
 		}
-		if got, err := Crypt(tr["pas"], hash); err != nil || got != hash {
+		if got, err := moncrypt.Crypt(tr["pas"], hash); err != nil || got != hash {
 			return fmt.Errorf("received trap with bad password from user %s, host %s", tr["usr"], host)
 		}
 	}

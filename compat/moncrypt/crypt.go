@@ -1,4 +1,9 @@
-package server
+// Package moncrypt is crypt(3) for the password hashes a mon userfile (and a trap's
+// password, checked against auth.cf's trap section) may hold, as glibc and libxcrypt
+// compute them: MD5-crypt ($1$), SHA-256-crypt ($5$), SHA-512-crypt ($6$, with or
+// without rounds=) and traditional DES crypt. Pure: one function, Crypt, checked against
+// openssl passwd and perl's crypt (the C library's).
+package moncrypt
 
 import (
 	"crypto/md5"

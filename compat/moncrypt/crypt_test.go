@@ -1,4 +1,4 @@
-package server
+package moncrypt
 
 import "testing"
 

@@ -1,4 +1,4 @@
-package server
+package moncrypt
 
 // desCrypt is traditional crypt(3): the first eight password characters (7 bits each)
 // form a DES key that encrypts a zero block 25 times, with the two salt characters
