@@ -59,9 +59,19 @@ clean:
 
 # Debian packages (lvskit-ipvsadm, lvskit-mon, lvskit-heartbeat) in dist/, each taking
 # the place of the original of the same name; FORMATS=deb,rpm adds RPMs from the same
-# description (packaging/*.yaml, built with nfpm).
-packages: build
-	cd packaging && $(GO) run . -version '$(VERSION)' -bin ../$(BIN) -out ../dist \
+# description (packaging/*.yaml, built with nfpm). What they ship is staged first in
+# $(PKGSTAGE), the yaml files' ${BIN}: the binaries stripped (-s -w: no symbol table or
+# DWARF; Go's tracebacks do not need them), as Debian ships binaries, and the man pages
+# of packaging/man compressed as Debian wants them, reproducibly (gzip -9n: no name, no
+# time stamp), which nfpm does not do. Every file in the packages carries the commit's
+# time (SOURCE_DATE_EPOCH, which nfpm reads), so the same commit gives the same packages.
+PKGSTAGE := dist/stage
+packages:
+	rm -rf $(PKGSTAGE) && mkdir -p $(PKGSTAGE)/man
+	@for c in $(CMDS); do $(GO) build -trimpath -ldflags='-s -w $(LDFLAGS)' -o $(PKGSTAGE)/$$c ./cmd/$$c || exit 1; done
+	@for m in packaging/man/*.[1-8]; do gzip -9n < $$m > $(PKGSTAGE)/man/$${m##*/}.gz || exit 1; done
+	cd packaging && SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct)} \
+		$(GO) run . -version '$(VERSION)' -bin ../$(PKGSTAGE) -out ../dist \
 		-formats $(or $(FORMATS),deb) lvskit-ipvsadm.yaml lvskit-mon.yaml lvskit-heartbeat.yaml
 
 # For distributions without the packages: the binaries and the originals' names for
