@@ -1,0 +1,269 @@
+// Package mond is mond's process as cmd/mond starts it once its flags are parsed: the
+// configuration read and checked, the daemon (internal/mon/daemon) with its client port
+// and trap port (internal/mon/server), the metrics listener, the pid file, the signals,
+// syslog, and mon -f's move to the background.
+package mond
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	rdebug "runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/lvskit/lvskit/compat/monconf"
+	"github.com/lvskit/lvskit/internal/mon/daemon"
+	"github.com/lvskit/lvskit/internal/mon/metrics"
+	"github.com/lvskit/lvskit/internal/mon/sched"
+	"github.com/lvskit/lvskit/internal/mon/server"
+)
+
+// Config is mond's command line, parsed.
+type Config struct {
+	// Args are the arguments mond was started with, for the copy -f starts.
+	Args []string
+	// ConfigFile is -c; "" is CFBASEDIR/mon.cf (-B), else /etc/mon/mon.cf.
+	ConfigFile string
+	// Overrides are the options that win over mon.cf's (-a -A -b -B -D -L -s -P -k -m
+	// -p -t -r).
+	Overrides daemon.Overrides
+	// Load says how mon.cf is read (-M).
+	Load daemon.LoadOptions
+	// Facility is -O ("" = mon.cf's syslog_facility); Debug (-d) logs to stderr too.
+	Facility string
+	Debug    bool
+	// Fork is -f: run in the background.
+	Fork bool
+	// Stopped is -S: start with the scheduler stopped.
+	Stopped bool
+	// LoadState is -l: load the saved state of these types (LoadStateSet: -l given).
+	LoadState    []string
+	LoadStateSet bool
+	// mond's own options.
+	Builtins       daemon.BuiltinMode
+	MonitorTimeout time.Duration
+	AlertTimeout   time.Duration
+	MetricsListen  string
+	MaxClients     int
+}
+
+// forkedEnv marks the copy -f starts in the background.
+const forkedEnv = "MOND_FORKED"
+
+// Check is --check: path is read as a reset would read it (mond's refusals included)
+// and its errors (file:line) or its warnings reported; 0 when it would be installed.
+func Check(path string, load daemon.LoadOptions, stdout, stderr io.Writer) int {
+	// The checks of a reset: mond refuses to replace a running configuration with
+	// one that is not text or has no watches, so --check says so too.
+	cf, err := daemon.ReadConfig(path, loader(load))
+	if err == nil && len(cf.Watches) == 0 {
+		err = fmt.Errorf("%s: %w (a reset to it is refused while watches run)", path, daemon.ErrNoWatches)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	for _, w := range cf.Warnings {
+		fmt.Fprintln(stderr, w)
+	}
+	fmt.Fprintf(stdout, "%s: OK\n", path)
+	return 0
+}
+
+// loader reads mon.cf and refuses what mond does not implement.
+func loader(load daemon.LoadOptions) func(path string) (*monconf.Config, error) {
+	return func(path string) (*monconf.Config, error) {
+		cf, err := daemon.LoadConfig(path, load)
+		if err != nil {
+			return nil, err
+		}
+		if err := notImplemented(cf); err != nil {
+			return nil, err
+		}
+		return cf, nil
+	}
+}
+
+// notImplemented rejects configs that use mon features mond does not provide, so they
+// fail loudly instead of silently doing nothing.
+func notImplemented(cf *monconf.Config) error {
+	if cf.Globals.MonRemote != "" {
+		return fmt.Errorf("%s: monremote is not implemented by mond", cf.File)
+	}
+	return nil
+}
+
+// Run is mond: it returns its exit status once it is told to stop (SIGTERM, SIGINT,
+// "term"), or at once when it cannot start.
+func Run(c Config, stderr io.Writer) int {
+	if c.Fork && os.Getenv(forkedEnv) == "" {
+		return background(c.Args, stderr)
+	}
+	cfgPath := c.ConfigFile
+	if cfgPath == "" {
+		base := c.Overrides.CfBaseDir
+		if base == "" {
+			base = "/etc/mon"
+		}
+		cfgPath = base + "/mon.cf"
+	}
+	if _, err := os.Stat(cfgPath); err != nil {
+		fmt.Fprintf(stderr, "config file %s does not exist\n", cfgPath)
+		return 1
+	}
+
+	if os.Getenv("GOGC") == "" {
+		// mond's live heap is small and steady; a tighter GC keeps its footprint near
+		// it at a negligible CPU cost.
+		rdebug.SetGCPercent(40)
+	}
+	// The facility comes from -O, else from mon.cf's syslog_facility once it is read.
+	var logTo func(prio, msg string)
+	logf := func(prio, msg string) { logTo(prio, msg) }
+	logTo = newLogger(c.Facility, c.Debug, stderr)
+	d, err := daemon.New(daemon.Options{ConfigPath: cfgPath, Overrides: c.Overrides, Builtins: c.Builtins,
+		MonitorTimeout: c.MonitorTimeout, AlertTimeout: c.AlertTimeout, Log: logf, Stopped: c.Stopped,
+		Parse: loader(c.Load)})
+	if err != nil {
+		logf("err", err.Error())
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	cf, paths := d.Config()
+	if c.Facility == "" && cf.Globals.SyslogFacility != "" && cf.Globals.SyslogFacility != "daemon" {
+		logTo = newLogger(cf.Globals.SyslogFacility, c.Debug, stderr)
+	}
+	for _, w := range cf.Warnings {
+		fmt.Fprintln(stderr, w)
+	}
+	srv, err := server.New(d, logf)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	srv.MaxClients = c.MaxClients
+	ln, err := net.Listen("tcp", net.JoinHostPort(cf.Globals.ServerBind, strconv.Itoa(paths.ServerPort)))
+	if err != nil {
+		fmt.Fprintf(stderr, "could not bind TCP server port %d: %v\n", paths.ServerPort, err)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv.Terminate = cancel
+	if c.MetricsListen != "" {
+		stop, err := serveMetrics(c.MetricsListen, d)
+		if err != nil {
+			fmt.Fprintf(stderr, "metrics listener: %v\n", err)
+			return 1
+		}
+		defer stop()
+	}
+	if paths.PidFile != "" {
+		if err := os.WriteFile(paths.PidFile, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err == nil {
+			defer os.Remove(paths.PidFile)
+		}
+	}
+	if c.LoadStateSet {
+		for _, w := range c.LoadState {
+			srv.LoadState(w)
+		}
+	}
+	handleSignals(d, srv, cfgPath, logf, cancel, stderr)
+	if path := os.Getenv("MOND_CPUPROFILE"); path != "" {
+		// Debugging aid for the benchmark: a CPU profile of the whole run.
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
+	tl, err := net.ListenPacket("udp4", net.JoinHostPort(cf.Globals.TrapBind, strconv.Itoa(paths.TrapPort)))
+	if err != nil {
+		fmt.Fprintf(stderr, "could not bind UDP trap port %d: %v\n", paths.TrapPort, err)
+		return 1
+	}
+	go srv.ServeTraps(ctx, tl)
+	go srv.Serve(ctx, ln)
+	d.Run(ctx)
+	if path := os.Getenv("MOND_MEMPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
+	return 0
+}
+
+// handleSignals makes SIGHUP a reset (and a reload of auth.cf once it worked) and
+// SIGTERM or SIGINT the end; SIGPIPE is ignored.
+func handleSignals(d *daemon.Daemon, srv *server.Server, cfgPath string, logf func(prio, msg string), stop func(), stderr io.Writer) {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	signal.Ignore(syscall.SIGPIPE)
+	go func() {
+		for s := range sigs {
+			if s == syscall.SIGHUP {
+				logf("info", "resetting, and re-reading configuration "+cfgPath)
+				if err := d.Reset(false); err != nil {
+					fmt.Fprintln(stderr, err)
+				} else {
+					srv.ReloadAuth()
+				}
+				continue
+			}
+			logf("info", "killed by signal "+s.String())
+			stop()
+			return
+		}
+	}()
+}
+
+// serveMetrics serves the services' states as Prometheus metrics on addr until the
+// returned stop is called.
+func serveMetrics(addr string, d *daemon.Daemon) (stop func() error, err error) {
+	ml, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: metrics.Handler(func() []sched.Info {
+		var infos []sched.Info
+		d.WithEngine(func(e *sched.Engine, now time.Time) sched.Actions { infos = e.Infos(); return sched.Actions{} })
+		return infos
+	}),
+		// A scrape is one small request: slow or idle clients are dropped.
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 16 << 10}
+	go hs.Serve(ml)
+	return hs.Close, nil
+}
+
+// background re-executes mond detached from the terminal (mon -f forks).
+func background(args []string, stderr io.Writer) int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	cmd := exec.Command(self, args...)
+	cmd.Env = append(os.Environ(), forkedEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
+	// The working directory is kept so relative -c/-P paths still resolve.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
