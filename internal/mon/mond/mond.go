@@ -1,7 +1,7 @@
 // Package mond is mond's process as cmd/mond starts it once its flags are parsed: the
 // configuration read and checked, the daemon (internal/mon/daemon) with its client port
 // and trap port (internal/mon/server), the metrics listener, the pid file, the signals,
-// syslog, and mon -f's move to the background.
+// syslog, and mon -f's move to the background (internal/daemonize).
 package mond
 
 import (
@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	rdebug "runtime/debug"
 	"runtime/pprof"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/lvskit/lvskit/compat/monconf"
+	"github.com/lvskit/lvskit/internal/daemonize"
 	"github.com/lvskit/lvskit/internal/mon/daemon"
 	"github.com/lvskit/lvskit/internal/mon/metrics"
 	"github.com/lvskit/lvskit/internal/mon/sched"
@@ -105,7 +105,13 @@ func notImplemented(cf *monconf.Config) error {
 // "term"), or at once when it cannot start.
 func Run(c Config, stderr io.Writer) int {
 	if c.Fork && os.Getenv(forkedEnv) == "" {
-		return background(c.Args, stderr)
+		// mon -f forks; the copy keeps the working directory, so relative -c/-P paths
+		// still resolve.
+		if _, err := daemonize.Start(daemonize.Options{Args: c.Args, Env: []string{forkedEnv + "=1"}}); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		return 0
 	}
 	cfgPath := c.ConfigFile
 	if cfgPath == "" {
@@ -242,28 +248,4 @@ func serveMetrics(addr string, d *daemon.Daemon) (stop func() error, err error) 
 		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 16 << 10}
 	go hs.Serve(ml)
 	return hs.Close, nil
-}
-
-// background re-executes mond detached from the terminal (mon -f forks).
-func background(args []string, stderr io.Writer) int {
-	self, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	cmd := exec.Command(self, args...)
-	cmd.Env = append(os.Environ(), forkedEnv+"=1")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
-	// The working directory is kept so relative -c/-P paths still resolve.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	return 0
 }
