@@ -5,7 +5,7 @@ package main
 const usage = `usage: mond [options]
 
 mon 1.3.6's options:
-  -a, --alertdir DIR        alert directories (comma-separated)
+  -a, --alertdir DIR        alert directories (colon-separated)
   -A, --authfile FILE       auth.cf
   -b, --basedir DIR         base directory
   -B, --cfbasedir DIR       config base directory
@@ -25,7 +25,7 @@ mon 1.3.6's options:
   -P, --pidfile FILE        pid file
   -r, --randstart TIME      spread the first checks over TIME (e.g. 30s)
   -S, --stopped             start with the scheduler stopped
-  -s, --scriptdir DIR       monitor directories (comma-separated)
+  -s, --scriptdir DIR       monitor directories (colon-separated)
   -t, --trapport NUM        trap port (2583)
   -v, --version             print the version
 
