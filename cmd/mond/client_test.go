@@ -40,13 +40,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-const clientCfg = `cfbasedir = @DIR@
-alertdir = @DIR@/alert.d
-mondir = @DIR@/mon.d
-logdir = @DIR@/log.d
-statedir = @DIR@/state.d
-authfile = @DIR@/auth.cf
-authtype = userfile
+const clientCfg = oracleDirs + `authtype = userfile
 userfile = @DIR@/users
 dtlogging = yes
 

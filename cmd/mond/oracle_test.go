@@ -37,6 +37,16 @@ import (
 
 const monBin = "/usr/sbin/mon"
 
+// oracleDirs opens the configs written here: the directories startOracle and startMond
+// make.
+const oracleDirs = `cfbasedir = @DIR@
+statedir = @DIR@/state.d
+logdir = @DIR@/log.d
+alertdir = @DIR@/alert.d
+mondir = @DIR@/mon.d
+authfile = @DIR@/auth.cf
+`
+
 type oracleRun struct {
 	port  int // client port; the trap port is port+1
 	dir   string
@@ -299,6 +309,60 @@ var (
 	alertLineRe   = regexp.MustCompile(`(?m)^\s*(?:alert|upalert|startupalert|ackalert|disablealert)\s+(?:exit=\S+\s+)?(\S+)`)
 )
 
+// startBoth starts mon and mond (startOracle) on cfg with the schedules sched, each with
+// the scripted monitors and recording alerts cfg names.
+func startBoth(t *testing.T, cfg string, sched map[string][]string, state string, authExtra ...string) map[string]*oracleRun {
+	t.Helper()
+	var mons, alerts []string
+	for _, m := range monitorLineRe.FindAllStringSubmatch(cfg, -1) {
+		mons = append(mons, m[1])
+	}
+	for _, m := range alertLineRe.FindAllStringSubmatch(cfg, -1) {
+		alerts = append(alerts, m[1])
+	}
+	base := t.TempDir()
+	runs := map[string]*oracleRun{}
+	for _, impl := range []string{"mon", "mond"} {
+		runs[impl] = startOracle(t, impl, filepath.Join(base, impl), cfg, sched, mons, alerts, state, authExtra...)
+	}
+	return runs
+}
+
+// waitConsumed waits until mon and mond have both run past their schedules. One of
+// them exiting, or the timeout, fails the test with both outputs.
+func waitConsumed(t *testing.T, runs map[string]*oracleRun, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !(runs["mon"].done() && runs["mond"].done()) {
+		exited := false
+		for _, r := range runs {
+			if r.cmd.ProcessState != nil || syscall.Kill(r.cmd.Process.Pid, 0) != nil {
+				exited = true
+			}
+		}
+		if exited || time.Now().After(deadline) {
+			for impl, r := range runs {
+				out, _ := os.ReadFile(filepath.Join(r.dir, impl+".out"))
+				t.Logf("%s output:\n%s", impl, out)
+			}
+			t.Fatalf("schedules not consumed in time (a process exited: %v)", exited)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// finish lets the last alerts finish writing, takes mon's and mond's client listings,
+// stops both and returns the listings and the alert recordings.
+func finish(t *testing.T, runs map[string]*oracleRun) (monList, mondList, monRec, mondRec map[string][]string) {
+	t.Helper()
+	time.Sleep(700 * time.Millisecond)
+	monList, mondList = runs["mon"].listings(t), runs["mond"].listings(t)
+	for _, r := range runs {
+		r.stop()
+	}
+	return monList, mondList, runs["mon"].recordings(t), runs["mond"].recordings(t)
+}
+
 func TestOracleAgainstMon(t *testing.T) {
 	if _, err := os.Stat(monBin); err != nil {
 		t.Skip("mon 1.3.6 not installed (scripts/install-test-deps.sh installs it)")
@@ -320,50 +384,16 @@ func TestOracleAgainstMon(t *testing.T) {
 			}
 			cfg := string(b)
 			sched := parseSched(t, strings.TrimSuffix(cfgPath, ".cf")+".sched")
-			var mons, alerts []string
-			for _, m := range monitorLineRe.FindAllStringSubmatch(cfg, -1) {
-				mons = append(mons, m[1])
-			}
-			for _, m := range alertLineRe.FindAllStringSubmatch(cfg, -1) {
-				alerts = append(alerts, m[1])
-			}
 			state := ""
 			if b, err := os.ReadFile(strings.TrimSuffix(cfgPath, ".cf") + ".disabled"); err == nil {
 				state = string(b)
 			}
-			base := t.TempDir()
-			runs := map[string]*oracleRun{}
-			for _, impl := range []string{"mon", "mond"} {
-				runs[impl] = startOracle(t, impl, filepath.Join(base, impl), cfg, sched, mons, alerts, state)
-			}
-			deadline := time.Now().Add(150 * time.Second) // ~60s normally; generous for loaded CI machines
-			for !(runs["mon"].done() && runs["mond"].done()) {
-				exited := false
-				for _, r := range runs {
-					if r.cmd.ProcessState != nil || syscall.Kill(r.cmd.Process.Pid, 0) != nil {
-						exited = true
-					}
-				}
-				if exited || time.Now().After(deadline) {
-					for impl, r := range runs {
-						out, _ := os.ReadFile(filepath.Join(r.dir, impl+".out"))
-						t.Logf("%s output:\n%s", impl, out)
-					}
-					t.Fatalf("schedules not consumed in time (a process exited: %v)", exited)
-				}
-				time.Sleep(200 * time.Millisecond)
-			}
-			// Let the last alerts finish writing.
-			time.Sleep(700 * time.Millisecond)
-			// The client protocol's view of the same state, numbers normalised.
-			wantList, gotList := runs["mon"].listings(t), runs["mond"].listings(t)
-			for _, r := range runs {
-				r.stop()
-			}
+			runs := startBoth(t, cfg, sched, state)
+			waitConsumed(t, runs, 150*time.Second) // ~60s normally; generous for loaded CI machines
+			wantList, gotList, want, got := finish(t, runs)
 			if diff := cmp.Diff(wantList, gotList); diff != "" {
 				t.Errorf("client listings differ (-mon +mond):\n%s", diff)
 			}
-			want, got := runs["mon"].recordings(t), runs["mond"].recordings(t)
 			if len(want) == 0 {
 				t.Fatal("mon recorded nothing")
 			}

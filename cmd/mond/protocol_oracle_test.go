@@ -18,13 +18,7 @@ import (
 // protoCfg gives every listing something to show: aliases, views, the downtime log, a
 // dependency, a failing and a passing service, a one-host group, and a service that
 // stays down (for acks).
-const protoCfg = `cfbasedir = @DIR@
-statedir = @DIR@/state.d
-logdir = @DIR@/log.d
-alertdir = @DIR@/alert.d
-mondir = @DIR@/mon.d
-authfile = @DIR@/auth.cf
-authtype = userfile
+const protoCfg = oracleDirs + `authtype = userfile
 userfile = @DIR@/userfile
 dtlogging = yes
 dtlogfile = downtime.log
@@ -174,22 +168,13 @@ func TestClientCommandsAgainstMon(t *testing.T) {
 		t.Skip("starts mon")
 	}
 	sched := map[string][]string{"web.http": {"1 web down", "1 web down", "0 ok"}, "solo.ping": {"0 ok"}, "down.x": {"1 down"}}
-	base := t.TempDir()
-	runs := map[string]*oracleRun{}
-	for _, impl := range []string{"mon", "mond"} {
-		r := startOracle(t, impl, filepath.Join(base, impl), protoCfg, sched, []string{"sched.monitor"}, []string{"rec.alert"}, "", protoAuth)
+	runs := startBoth(t, protoCfg, sched, "", protoAuth)
+	for _, r := range runs {
 		if err := os.WriteFile(filepath.Join(r.dir, "userfile"), []byte(protoUsers), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		runs[impl] = r
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for !(runs["mon"].done() && runs["mond"].done()) {
-		if time.Now().After(deadline) {
-			t.Fatal("schedules not consumed in time")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitConsumed(t, runs, 60*time.Second)
 	// Both stopped before the commands, so later checks change nothing between them.
 	for _, r := range runs {
 		sendAll(t, r.port, []string{"login admin s3cret", "stop"})

@@ -2,9 +2,7 @@ package main
 
 import (
 	"os"
-	"path/filepath"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,13 +13,7 @@ import (
 // reads them without complaint; at run time perl's quotewords gives it no words for
 // them: it calls such an alert without its configured arguments (exit= prefix or not),
 // and such a monitor has no argv, so its exec fails and every check fails with no output.
-const quoteCfg = `cfbasedir = @DIR@
-statedir = @DIR@/state.d
-logdir = @DIR@/log.d
-alertdir = @DIR@/alert.d
-mondir = @DIR@/mon.d
-authfile = @DIR@/auth.cf
-
+const quoteCfg = oracleDirs + `
 hostgroup g 127.0.0.1 127.0.0.2
 
 watch g
@@ -50,32 +42,11 @@ func TestQuoteErrorsAgainstMon(t *testing.T) {
 	}
 	// Only g.alerts runs a schedule: g.monitor's monitor never starts in either.
 	sched := map[string][]string{"g.alerts": {"1 down", "0 ok"}}
-	base := t.TempDir()
-	runs := map[string]*oracleRun{}
-	for _, impl := range []string{"mon", "mond"} {
-		runs[impl] = startOracle(t, impl, filepath.Join(base, impl), quoteCfg, sched,
-			[]string{"sched.monitor"}, []string{"rec.alert"}, "")
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for !(runs["mon"].done() && runs["mond"].done()) {
-		for impl, r := range runs {
-			if r.cmd.ProcessState != nil || syscall.Kill(r.cmd.Process.Pid, 0) != nil {
-				out, _ := os.ReadFile(filepath.Join(r.dir, impl+".out"))
-				t.Fatalf("%s exited:\n%s", impl, out)
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("schedules not consumed in time")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	runs := startBoth(t, quoteCfg, sched, "")
+	waitConsumed(t, runs, 60*time.Second)
 	// g.monitor has failed every second since the start: its two alerts (numalerts)
-	// are long sent. Let the last ones finish writing.
-	time.Sleep(700 * time.Millisecond)
-	wantList, gotList := runs["mon"].listings(t), runs["mond"].listings(t)
-	for _, r := range runs {
-		r.stop()
-	}
+	// are long sent.
+	wantList, gotList, want, got := finish(t, runs)
 	// How often g.monitor failed depends on each one's speed (mond fails the check
 	// without starting a process): its failures count once.
 	for _, l := range []map[string][]string{wantList, gotList} {
@@ -84,7 +55,6 @@ func TestQuoteErrorsAgainstMon(t *testing.T) {
 	if diff := cmp.Diff(wantList, gotList); diff != "" {
 		t.Errorf("client listings differ (-mon +mond):\n%s", diff)
 	}
-	want, got := runs["mon"].recordings(t), runs["mond"].recordings(t)
 	if len(want["g.monitor"]) != 2 || len(want["g.alerts"]) == 0 {
 		t.Fatalf("mon recorded %d alerts for g.monitor (want 2) and %d for g.alerts", len(want["g.monitor"]), len(want["g.alerts"]))
 	}

@@ -13,13 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-const trapCfg = `cfbasedir = @DIR@
-statedir = @DIR@/state.d
-logdir = @DIR@/log.d
-alertdir = @DIR@/alert.d
-mondir = @DIR@/mon.d
-authfile = @DIR@/auth.cf
-
+const trapCfg = oracleDirs + `
 hostgroup trapg 127.0.0.1
 
 hostgroup default 127.0.0.9

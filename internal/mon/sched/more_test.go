@@ -33,25 +33,21 @@ func TestRandskewMaxprocsExcludePeriodEmptyGroup(t *testing.T) {
 			t.Fatalf("throttled monitor not started once a slot freed: %+v", a.Monitors)
 		}
 	})
-	t.Run("exclude_period", func(t *testing.T) {
-		// t0 is at second 20 of its minute: excluded at t0+10s, no longer at t0+11s.
-		e := New(conf(t, oneService("h", "exclude_period sec {30}", "")), opts(), t0)
-		if a := e.Tick(t0.Add(10 * time.Second)); len(a.Monitors) != 0 {
-			t.Fatal("ran inside exclude_period")
-		}
-		if a := e.Tick(t0.Add(11 * time.Second)); len(a.Monitors) != 1 {
-			t.Fatal("did not run right after exclude_period ended")
-		}
-	})
-	t.Run("global exclude_period", func(t *testing.T) {
-		e := New(conf(t, "exclude_period = sec {30}\n\n"+oneService("h", "", "")), opts(), t0)
-		if a := e.Tick(t0.Add(10 * time.Second)); len(a.Monitors) != 0 {
-			t.Fatal("ran inside the global exclude_period")
-		}
-		if a := e.Tick(t0.Add(11 * time.Second)); len(a.Monitors) != 1 {
-			t.Fatal("did not run right after the global exclude_period ended")
-		}
-	})
+	// t0 is at second 20 of its minute: excluded at t0+10s, no longer at t0+11s.
+	for name, cfg := range map[string]string{
+		"exclude_period":        oneService("h", "exclude_period sec {30}", ""),
+		"global exclude_period": "exclude_period = sec {30}\n\n" + oneService("h", "", ""),
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := New(conf(t, cfg), opts(), t0)
+			if a := e.Tick(t0.Add(10 * time.Second)); len(a.Monitors) != 0 {
+				t.Fatal("ran inside the period")
+			}
+			if a := e.Tick(t0.Add(11 * time.Second)); len(a.Monitors) != 1 {
+				t.Fatal("did not run right after the period ended")
+			}
+		})
+	}
 	t.Run("empty group and exclude_hosts", func(t *testing.T) {
 		e := New(conf(t, oneService("h1 h2", "exclude_hosts h2", "")), opts(), t0)
 		e.DisableHost("h1", false)
