@@ -67,6 +67,12 @@ watch solo
 
 func startMond(t *testing.T, cfg string, extra ...string) *mondInstance {
 	t.Helper()
+	return startMondEnv(t, cfg, nil, extra...)
+}
+
+// startMondEnv is startMond with more environment for mond.
+func startMondEnv(t *testing.T, cfg string, env []string, extra ...string) *mondInstance {
+	t.Helper()
 	dir := t.TempDir()
 	for _, sub := range []string{"mon.d", "alert.d", "log.d", "state.d"} {
 		os.MkdirAll(filepath.Join(dir, sub), 0o755)
@@ -86,7 +92,7 @@ func startMond(t *testing.T, cfg string, extra ...string) *mondInstance {
 	args := append([]string{"-c", filepath.Join(dir, "mon.cf"), "-p", strconv.Itoa(port), "-t", strconv.Itoa(port + 1),
 		"-P", filepath.Join(dir, "mon.pid")}, extra...)
 	cmd := exec.Command(self, args...)
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "MOND_TEST_MAIN=1"}
+	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "MOND_TEST_MAIN=1"}, env...)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -96,6 +96,9 @@ type Daemon struct {
 	// read without d.mu, so that no reader of the config can wait on the engine's lock
 	// (a "list dtlog" once deadlocked mond by asking for the config under that lock).
 	snap    atomic.Pointer[configSnapshot]
+	// lastLoop is when the main loop last stepped the engine (Unix nanoseconds, real
+	// time), for the service manager's watchdog.
+	lastLoop atomic.Int64
 	eng     *sched.Engine
 	gen     int // bumped on reset: results from older monitors are dropped
 	watches int // watch blocks of the running configuration
@@ -303,6 +306,27 @@ func (d *Daemon) Reset(keepState bool) error {
 	return nil
 }
 
+// Alive reports whether the main loop stepped the engine within the last few
+// seconds (it does at least once a second) and the engine's lock can be had before
+// ctx ends: what systemd's watchdog is fed on.
+func (d *Daemon) Alive(ctx context.Context) bool {
+	if time.Since(time.Unix(0, d.lastLoop.Load())) > 5*time.Second {
+		return false
+	}
+	got := make(chan struct{})
+	go func() {
+		d.mu.Lock()
+		d.mu.Unlock()
+		close(got)
+	}()
+	select {
+	case <-got:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // Run is mon's main loop: startup alerts, then every second (or when a monitor
 // finishes or a client acts) start due monitors and handle finished ones.
 func (d *Daemon) Run(ctx context.Context) error {
@@ -313,6 +337,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.execute(d.eng.Startup(now))
 	d.mu.Unlock()
 	for {
+		d.lastLoop.Store(time.Now().UnixNano())
 		d.mu.Lock()
 		now := d.opt.Clock.Now()
 		d.execute(d.eng.Tick(now))

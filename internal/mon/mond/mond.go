@@ -7,6 +7,7 @@ package mond
 import (
 	"context"
 	"fmt"
+	"github.com/lvskit/lvskit/internal/sdnotify"
 	"io"
 	"net"
 	"net/http"
@@ -197,6 +198,10 @@ func Run(c Config, stderr io.Writer) int {
 	}
 	go srv.ServeTraps(ctx, tl)
 	go srv.Serve(ctx, ln)
+	// Under systemd (Type=notify): ready with both ports bound; the watchdog is fed
+	// while the main loop steps and the engine's lock is free.
+	go sdnotify.Watchdog(ctx, d.Alive)
+	sdnotify.Ready(fmt.Sprintf("watching; client port %d", paths.ServerPort))
 	d.Run(ctx)
 	if path := os.Getenv("MOND_MEMPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
@@ -217,14 +222,18 @@ func handleSignals(d *daemon.Daemon, srv *server.Server, cfgPath string, logf fu
 		for s := range sigs {
 			if s == syscall.SIGHUP {
 				logf("info", "resetting, and re-reading configuration "+cfgPath)
+				sdnotify.Reloading()
 				if err := d.Reset(false); err != nil {
 					fmt.Fprintln(stderr, err)
+					sdnotify.Ready("reset refused, running configuration kept: " + err.Error())
 				} else {
 					srv.ReloadAuth()
+					sdnotify.Ready("watching; configuration re-read")
 				}
 				continue
 			}
 			logf("info", "killed by signal "+s.String())
+			sdnotify.Stopping()
 			stop()
 			return
 		}
