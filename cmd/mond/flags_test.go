@@ -62,3 +62,24 @@ func TestRandstartValue(t *testing.T) {
 		t.Errorf("-r 30s: rc %d, %q; want the missing config reported", rc, errb.String())
 	}
 }
+
+// -v prints mon's release line alone; --version adds lvskit's build; a bad option
+// is answered with the error and the usage.
+func TestVersionAndBadOption(t *testing.T) {
+	for _, tc := range []struct {
+		args       []string
+		rc         int
+		out, errOf string
+	}{
+		{[]string{"-v"}, 0, "1.3.6 (mond)\n", ""},
+		{[]string{"--version"}, 0, "1.3.6 (mond)\nlvskit mond ", ""},
+		{[]string{"--bogus"}, 1, "", "mond: unknown flag: --bogus\nusage: mond [options]\n"},
+	} {
+		var out, errb bytes.Buffer
+		rc := run(tc.args, &out, &errb)
+		if rc != tc.rc || !strings.HasPrefix(out.String(), tc.out) || !strings.HasPrefix(errb.String(), tc.errOf) ||
+			tc.args[0] == "-v" && out.String() != tc.out {
+			t.Errorf("%v: rc %d stdout %q stderr %q", tc.args, rc, out.String(), errb.String())
+		}
+	}
+}

@@ -27,7 +27,8 @@ mon 1.3.6's options:
   -S, --stopped             start with the scheduler stopped
   -s, --scriptdir DIR       monitor directories (colon-separated)
   -t, --trapport NUM        trap port (2583)
-  -v, --version             print the version
+  -v, --version             print the version (mon's release line; --version adds
+                            lvskit's build on a second line)
 
 mond's own:
   --check FILE                  check FILE as a reset would (file:line errors), exit

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"slices"
+
 	"fmt"
+	"github.com/lvskit/lvskit/internal/buildinfo"
 	"io"
 	"os"
 	"strings"
@@ -66,6 +69,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if *version {
 		fmt.Fprintln(stdout, release)
+		if slices.Contains(args, "--version") {
+			// -v prints the release line alone, as scripts read mon -v; the long
+			// option names lvskit's build on a line of its own.
+			fmt.Fprintln(stdout, buildinfo.String("mond"))
+		}
 		return 0
 	}
 	load := daemon.LoadOptions{}
