@@ -2,62 +2,28 @@ package sdnotify
 
 import (
 	"context"
-	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lvskit/lvskit/internal/sdnotify/sdnotifytest"
 )
 
-// listen plays systemd's notify socket and returns what the daemon sends.
-func listen(t *testing.T) <-chan string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "notify")
-	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	t.Setenv("NOTIFY_SOCKET", path)
-	ch := make(chan string, 100)
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := c.Read(buf)
-			if err != nil {
-				return
-			}
-			ch <- string(buf[:n])
-		}
-	}()
-	return ch
-}
-
-func next(t *testing.T, ch <-chan string) string {
-	t.Helper()
-	select {
-	case m := <-ch:
-		return m
-	case <-time.After(5 * time.Second):
-		t.Fatal("nothing sent")
-		return ""
-	}
-}
-
 func TestStates(t *testing.T) {
-	ch := listen(t)
+	sock := sdnotifytest.Listen(t)
+	t.Setenv("NOTIFY_SOCKET", sock.Path)
 	Ready("watching 3 services")
-	if m := next(t, ch); m != "READY=1\nSTATUS=watching 3 services" {
+	if m := sock.Next(5 * time.Second); m != "READY=1\nSTATUS=watching 3 services" {
 		t.Errorf("ready: %q", m)
 	}
 	Reloading()
-	if m := next(t, ch); m != "RELOADING=1" {
+	if m := sock.Next(5 * time.Second); m != "RELOADING=1" {
 		t.Errorf("reloading: %q", m)
 	}
 	Stopping()
-	if m := next(t, ch); m != "STOPPING=1" {
+	if m := sock.Next(5 * time.Second); m != "STOPPING=1" {
 		t.Errorf("stopping: %q", m)
 	}
 }
@@ -65,7 +31,8 @@ func TestStates(t *testing.T) {
 // The keep-alive goes out only while the probe answers: a stuck daemon is left to
 // systemd's watchdog.
 func TestWatchdogFollowsTheProbe(t *testing.T) {
-	ch := listen(t)
+	sock := sdnotifytest.Listen(t)
+	t.Setenv("NOTIFY_SOCKET", sock.Path)
 	t.Setenv("WATCHDOG_USEC", strconv.Itoa(int((100 * time.Millisecond).Microseconds())))
 	t.Setenv("WATCHDOG_PID", strconv.Itoa(os.Getpid()))
 	healthy := make(chan bool, 1)
@@ -85,23 +52,17 @@ func TestWatchdogFollowsTheProbe(t *testing.T) {
 		close(done)
 	}()
 	for i := 0; i < 3; i++ {
-		if m := next(t, ch); m != "WATCHDOG=1" {
+		if m := sock.Next(5 * time.Second); m != "WATCHDOG=1" {
 			t.Fatalf("keep-alive %d: %q", i, m)
 		}
 	}
 	<-healthy
 	healthy <- false
-	// Drain what was already on its way, then nothing more may come.
+	// What was already on its way is drained; then nothing more may come.
 	time.Sleep(120 * time.Millisecond)
-	for len(ch) > 0 {
-		<-ch
-	}
-	select {
-	case m := <-ch:
-		if strings.Contains(m, "WATCHDOG") {
-			t.Errorf("keep-alive sent while the probe fails: %q", m)
-		}
-	case <-time.After(400 * time.Millisecond):
+	sock.Drain()
+	if m := sock.Next(400 * time.Millisecond); strings.Contains(m, "WATCHDOG") {
+		t.Errorf("keep-alive sent while the probe fails: %q", m)
 	}
 	cancel()
 	<-done
