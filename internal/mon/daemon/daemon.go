@@ -95,16 +95,16 @@ type Daemon struct {
 	// snap is cf and paths as the client server reads them: published by install,
 	// read without d.mu, so that no reader of the config can wait on the engine's lock
 	// (a "list dtlog" once deadlocked mond by asking for the config under that lock).
-	snap    atomic.Pointer[configSnapshot]
+	snap atomic.Pointer[configSnapshot]
 	// lastLoop is when the main loop last stepped the engine (Unix nanoseconds, real
 	// time), for the service manager's watchdog.
 	lastLoop atomic.Int64
-	eng     *sched.Engine
-	gen     int // bumped on reset: results from older monitors are dropped
-	watches int // watch blocks of the running configuration
-	pids    map[int]string
-	running map[string]context.CancelFunc
-	started time.Time
+	eng      *sched.Engine
+	gen      int // bumped on reset: results from older monitors are dropped
+	watches  int // watch blocks of the running configuration
+	pids     map[int]string
+	running  map[string]context.CancelFunc
+	started  time.Time
 
 	results chan monResult
 	wake    chan struct{}
