@@ -30,10 +30,16 @@ func imports(t *testing.T) map[string][]string {
 var pureCores = map[string]bool{"internal/mon/sched": true, "internal/hb/core": true, "internal/hb/membership": true,
 	"internal/hb/resources": true, "internal/hb/ipfail": true}
 
+// harnesses are imported by tests only (and by each other).
+var harnesses = map[string]bool{"internal/netnstest": true, "internal/hb/interop": true}
+
 func TestImportRules(t *testing.T) {
 	for pkg, imps := range imports(t) {
 		for _, imp := range imps {
 			own, isOwn := strings.CutPrefix(imp, mod)
+			if harnesses[own] && !harnesses[pkg] {
+				t.Errorf("%s imports %s: only tests import the test harnesses", pkg, own)
+			}
 			switch {
 			case strings.HasPrefix(pkg, "compat/"):
 				if isOwn && !strings.HasPrefix(own, "compat/") && own != "internal/ipvs" {
