@@ -47,11 +47,14 @@ Where mond departs from mon 1.3.6 on purpose:
     one has watches; the reason is logged. mon installs the last two.
   - The client port bounds its clients: a command line longer than 8192 bytes is
     answered "520 line too long" and the client dropped; a client beyond --max-clients
-    is answered "520 too many clients" and dropped; a failed login is answered after a
+    is answered "520 too many clients" and dropped, unless a client that never
+    logged in has been quiet for a second: that one is dropped instead (and
+    --max-clients is kept below half of mond's descriptor limit); a failed login is answered after a
     growing delay, at most 5 a second over all clients. mon has no such limits.
   - A monitor that mond could not start for lack of resources (descriptors,
-    processes, memory) is logged as mond's problem and its check skipped, not counted
-    as a failure of the service.
+    processes, memory), or a built-in monitor that failed while mond could not open a
+    socket, is logged as mond's problem and its check skipped, not counted as a
+    failure of the service.
   - On SIGTERM mond kills the running monitors and alerts with their process groups.
   - A monitor's output past 64 KiB is read and dropped (bounded memory; mon passes
     the output to the next run's environment, where the kernel refuses more than

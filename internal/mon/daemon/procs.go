@@ -121,6 +121,14 @@ func (d *Daemon) startMonitor(m sched.RunMonitor) {
 			}
 			r := f(mctx, m.Args)
 			exit, out = r.Exit, r.Output
+			if exit != 0 && ctx.Err() == nil {
+				// A built-in's connect fails like a dead host when mond itself is out
+				// of descriptors or memory; a socket of its own tells the two apart.
+				if err := socketProbe(); runner.IsResourceError(err) {
+					d.monitorNotRun(gen, m, err)
+					return
+				}
+			}
 		} else {
 			var pid int
 			res := d.opt.Runner.Run(ctx, runner.Cmd{
@@ -169,6 +177,16 @@ func (d *Daemon) startMonitor(m sched.RunMonitor) {
 		case <-d.done:
 		}
 	}()
+}
+
+// socketProbe opens and closes a socket, as a built-in monitor's check would: its
+// error says whether mond can open one at all just now.
+var socketProbe = func() error {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	return syscall.Close(fd)
 }
 
 // monitorNotRun logs a monitor mond could not start and gives the service back to the

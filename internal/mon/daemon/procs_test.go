@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -409,4 +410,63 @@ watch g
 		}
 		return sched.Actions{}
 	})
+}
+
+// A built-in monitor that fails while mond cannot open a socket (out of descriptors)
+// is mond's trouble too: check skipped, no failure, no alert. With sockets to be had,
+// the same failure counts.
+func TestBuiltinFailingForLackOfDescriptorsIsNoFailure(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close() // a refused port: tcp.monitor fails
+	cfg := fmt.Sprintf(`mondir = @DIR@/mon.d
+alertdir = @DIR@/alert.d
+
+hostgroup g 127.0.0.1
+
+watch g
+    service s
+        interval 1s
+        monitor tcp.monitor -p %d
+        period wd {Sun-Sat}
+            alert a.alert
+`, port)
+	for _, outOfFDs := range []bool{true, false} {
+		probe := socketProbe
+		socketProbe = func() error {
+			if outOfFDs {
+				return syscall.EMFILE
+			}
+			return nil
+		}
+		clk := clock.NewFake(time.Unix(1_700_000_000, 0))
+		fake := &runner.Fake{}
+		d, _, logs := procDaemon(t, cfg, map[string]string{"alert.d/a.alert": "#!/bin/sh\n"}, Options{Runner: fake, Clock: clk})
+		stop := runDaemon(t, d)
+		deadline := time.Now().Add(10 * time.Second)
+		for len(logs.matching("check skipped")) < 2 && len(fake.Calls()) == 0 && time.Now().Before(deadline) {
+			clk.Advance(250 * time.Millisecond)
+			time.Sleep(5 * time.Millisecond)
+		}
+		stop()
+		socketProbe = probe
+		var alerts int
+		d.WithEngine(func(e *sched.Engine, now time.Time) sched.Actions {
+			alerts = e.Infos()[0].Alerts
+			return sched.Actions{}
+		})
+		if outOfFDs {
+			if l := logs.matching("check skipped"); len(l) < 2 || !strings.Contains(l[0], "tcp.monitor for g/s: too many open files") {
+				t.Errorf("out of descriptors: log %q", l)
+			}
+			if alerts != 0 || len(fake.Calls()) != 0 {
+				t.Errorf("out of descriptors: %d alerts, alert runs %v", alerts, fake.Calls())
+			}
+		} else if len(fake.Calls()) == 0 || len(logs.matching("check skipped")) != 0 {
+			t.Errorf("with descriptors: alert runs %v, log %q", fake.Calls(), logs.matching(""))
+		}
+	}
 }

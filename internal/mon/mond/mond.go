@@ -156,7 +156,7 @@ func Run(c Config, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	srv.MaxClients = c.MaxClients
+	srv.MaxClients = clientsWithin(c.MaxClients, logf)
 	ln, err := net.Listen("tcp", net.JoinHostPort(cf.Globals.ServerBind, strconv.Itoa(paths.ServerPort)))
 	if err != nil {
 		fmt.Fprintf(stderr, "could not bind TCP server port %d: %v\n", paths.ServerPort, err)
@@ -257,4 +257,22 @@ func serveMetrics(addr string, d *daemon.Daemon) (stop func() error, err error) 
 		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 16 << 10}
 	go hs.Serve(ml)
 	return hs.Close, nil
+}
+
+// clientsWithin keeps the client limit below half the descriptors mond may open (less
+// a reserve): clients must never take the descriptors the monitors and alerts need.
+func clientsWithin(max int, logf func(prio, msg string)) int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur == ^uint64(0) {
+		return max
+	}
+	room := int(min(lim.Cur, 1<<20))/2 - 64
+	if room < 1 {
+		room = 1
+	}
+	if max > room {
+		logf("warning", fmt.Sprintf("--max-clients %d lowered to %d: the monitors need the rest of the %d descriptors mond may open", max, room, lim.Cur))
+		return room
+	}
+	return max
 }

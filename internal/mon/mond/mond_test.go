@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/lvskit/lvskit/internal/mon/daemon"
@@ -33,5 +34,21 @@ func TestCheck(t *testing.T) {
 		if rc != tc.rc || !strings.HasSuffix(out.String(), tc.out) || !strings.Contains(errb.String(), tc.err) {
 			t.Errorf("%s: rc %d, stdout %q, stderr %q; want %d, %q, %q", tc.name, rc, out.String(), errb.String(), tc.rc, tc.out, tc.err)
 		}
+	}
+}
+
+func TestClientsWithinDescriptors(t *testing.T) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	room := int(min(lim.Cur, 1<<20))/2 - 64
+	var logged []string
+	logf := func(prio, msg string) { logged = append(logged, prio+": "+msg) }
+	if got := clientsWithin(64, logf); got != min(64, room) {
+		t.Errorf("64 → %d", got)
+	}
+	if got := clientsWithin(room+1000, logf); got != room || len(logged) == 0 || !strings.Contains(logged[len(logged)-1], "lowered") {
+		t.Errorf("%d → %d, log %q", room+1000, got, logged)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lvskit/lvskit/compat/monconf"
@@ -44,7 +45,8 @@ type Server struct {
 	hostname string
 
 	busyMu     sync.Mutex
-	busyLogged time.Time // when "too many clients" was last logged
+	busyLogged time.Time        // when "too many clients" was last logged
+	clients    map[*client]bool // connected clients, for evictIdle
 	logins     loginLimiter
 }
 
@@ -138,14 +140,60 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		}
 		select {
 		case slots <- struct{}{}:
-			go func() {
-				defer func() { <-slots }()
-				s.handle(c)
-			}()
+			go s.serveOne(c, slots)
+			continue
 		default:
+		}
+		// Full. Clients that connected and went quiet without logging in (a flood of
+		// idle connections) give way: the one idle longest is dropped, so an
+		// administrator still gets in; logged-in clients are never dropped.
+		if !s.evictIdle() {
+			s.rejectBusy(c, max)
+			continue
+		}
+		select {
+		case slots <- struct{}{}:
+			go s.serveOne(c, slots)
+		case <-time.After(time.Second):
 			s.rejectBusy(c, max)
 		}
 	}
+}
+
+func (s *Server) serveOne(c net.Conn, slots chan struct{}) {
+	defer func() { <-slots }()
+	s.handle(c)
+}
+
+// evictIdleAfter is how long a client that has not logged in may be quiet before a
+// newcomer on a full port takes its place.
+const evictIdleAfter = time.Second
+
+// evictIdle closes the connection of the client, not logged in, that has been quiet
+// longest (at least evictIdleAfter); it reports whether there was one.
+func (s *Server) evictIdle() bool {
+	now := time.Now().UnixNano()
+	var victim *client
+	s.busyMu.Lock()
+	for c := range s.clients {
+		idle := now - c.lastActive.Load()
+		if c.loggedIn.Load() || idle < int64(evictIdleAfter) {
+			continue
+		}
+		if victim == nil || c.lastActive.Load() < victim.lastActive.Load() {
+			victim = c
+		}
+	}
+	if victim != nil {
+		delete(s.clients, victim)
+	}
+	s.busyMu.Unlock()
+	if victim == nil {
+		return false
+	}
+	s.Log("notice", "closing idle client "+victim.host+": the client port is full")
+	victim.conn.Close()
+	return true
 }
 
 // rejectBusy answers a client over the limit and closes it at once, so excess clients
@@ -167,12 +215,16 @@ func (s *Server) rejectBusy(c net.Conn, max int) {
 }
 
 type client struct {
-	conn     net.Conn
-	host     string
-	user     string
-	view     string
-	w        *bufio.Writer
-	failures int // failed logins on this connection
+	// lastActive (Unix nanoseconds) and loggedIn are read by the accept loop when
+	// the port is full (evictIdle).
+	lastActive atomic.Int64
+	loggedIn   atomic.Bool
+	conn       net.Conn
+	host       string
+	user       string
+	view       string
+	w          *bufio.Writer
+	failures   int // failed logins on this connection
 }
 
 func (c *client) write(format string, args ...any) {
@@ -192,6 +244,18 @@ func (s *Server) handle(conn net.Conn) {
 		timeout = 30 * time.Second
 	}
 	c := &client{conn: conn, host: host, w: bufio.NewWriter(conn)}
+	c.lastActive.Store(time.Now().UnixNano())
+	s.busyMu.Lock()
+	if s.clients == nil {
+		s.clients = map[*client]bool{}
+	}
+	s.clients[c] = true
+	s.busyMu.Unlock()
+	defer func() {
+		s.busyMu.Lock()
+		delete(s.clients, c)
+		s.busyMu.Unlock()
+	}()
 	rd := bufio.NewReader(conn)
 	for {
 		conn.SetReadDeadline(time.Now().Add(timeout))
@@ -206,10 +270,12 @@ func (s *Server) handle(conn net.Conn) {
 		if err != nil {
 			return
 		}
+		c.lastActive.Store(time.Now().UnixNano())
 		if line == "" {
 			continue
 		}
 		quit := s.command(c, line)
+		c.lastActive.Store(time.Now().UnixNano())
 		conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 		if c.w.Flush() != nil || quit {
 			return
@@ -444,6 +510,7 @@ func (s *Server) login(c *client, args string) {
 		}
 		if ok {
 			c.user = user
+			c.loggedIn.Store(true)
 			c.failures = 0
 			s.Log("info", "authenticated "+user)
 			c.write("220 login accepted\n")

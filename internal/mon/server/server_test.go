@@ -233,9 +233,10 @@ func TestMaxClients(t *testing.T) {
 	s, _ := newTestServer(t)
 	s.MaxClients = 2
 	addr := serve(t, s)
+	// Logged in, a and b are never dropped for a newcomer.
 	a, b := dial(t, addr), dial(t, addr)
-	a.cmd("version")
-	b.cmd("version")
+	a.cmd("login admin s3cret")
+	b.cmd("login admin s3cret")
 	x := dial(t, addr)
 	x.c.SetDeadline(time.Now().Add(5 * time.Second))
 	if l, err := x.rd.ReadString('\n'); l != "520 too many clients\n" {
@@ -331,5 +332,29 @@ func TestReadLine(t *testing.T) {
 	}
 	if strings.Join(got, "|") != "a|b|c|" {
 		t.Errorf("lines %q", got)
+	}
+}
+
+// A port full of clients that connected and went quiet without logging in (a flood of
+// idle connections) lets a newcomer in: the client idle longest is dropped.
+func TestIdleClientsGiveWay(t *testing.T) {
+	s, _ := newTestServer(t)
+	s.MaxClients = 2
+	addr := serve(t, s)
+	a := dial(t, addr)
+	a.cmd("version")
+	b := dial(t, addr)
+	b.cmd("version")
+	time.Sleep(evictIdleAfter + 200*time.Millisecond)
+	x := dial(t, addr)
+	if got := x.cmd("version"); got != "version 9745\n220 version completed\n" {
+		t.Fatalf("newcomer on a port full of idle clients: %q", got)
+	}
+	a.c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := a.rd.ReadString('\n'); err == nil {
+		t.Error("the client idle longest is still connected")
+	}
+	if got := b.cmd("version"); got != "version 9745\n220 version completed\n" {
+		t.Errorf("the other idle client: %q", got)
 	}
 }
