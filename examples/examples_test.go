@@ -26,6 +26,7 @@ import (
 	"github.com/lvskit/lvskit/compat/monconf"
 	"github.com/lvskit/lvskit/internal/ipvs"
 	"github.com/lvskit/lvskit/internal/lvsalert"
+	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
 var (
@@ -260,9 +261,7 @@ func TestOriginalMonLoadsExamples(t *testing.T) {
 	if _, err := os.Stat(mon); err != nil {
 		t.Skip("the original mon is not installed (scripts/install-test-deps.sh installs it)")
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for a private network namespace (unshare -n)")
-	}
+	netnstest.Require(t)
 	for _, file := range monConfs {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			dir := t.TempDir()
@@ -292,7 +291,7 @@ func TestOriginalMonLoadsExamples(t *testing.T) {
 			if err := os.WriteFile(cfPath, []byte(cf), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command("unshare", "-n", mon, "-d", "-S", "-c", cfPath)
+			cmd := netnstest.New(t).Command(mon, "-d", "-S", "-c", cfPath)
 			out, exited := runBounded(t, cmd, "(stopped)", 20*time.Second)
 			if exited || strings.Contains(out, "error") || strings.Contains(out, "Warning") {
 				t.Fatalf("mon did not load %s (exited=%v):\n%s", file, exited, out)
@@ -326,12 +325,7 @@ func (b *syncBuffer) String() string {
 // the addresses, the ARP sysctls and the ipvsadm commands (recorded: the host kernel
 // may have no IPVS) after each step.
 func TestLvsRoles(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for a private network namespace (unshare -n)")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("needs ip(8) from iproute2")
-	}
+	ns := netnstest.New(t)
 	dir := t.TempDir()
 	log := filepath.Join(dir, "ipvsadm.log")
 	ipvsadm := filepath.Join(dir, "ipvsadm")
@@ -384,7 +378,7 @@ dump "start without IPaddr"
 "$EX"/etc/init.d/lvs stop
 dump "stop again"
 `
-	cmd := exec.Command("unshare", "-n", "sh", "-c", script)
+	cmd := ns.Command("sh", "-c", script)
 	cmd.Env = append(os.Environ(), "IPVSADM="+ipvsadm, "LVS_ARP="+lvsArp, "LOG="+log, "EX="+wd)
 	out, exited := runBounded(t, cmd, "\x00never", 30*time.Second)
 	if !exited {

@@ -4,44 +4,31 @@ package main
 
 import (
 	"bufio"
-	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
 // TestIntegrationNetns runs the built command in a fresh network namespace with an
 // eth0, both ways, and reads back what the kernel holds (root; skipped otherwise).
 func TestIntegrationNetns(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (network namespaces)")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("iproute2 not installed")
-	}
+	ns := netnstest.New(t)
 	bin := filepath.Join(t.TempDir(), "lvs-arp")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	ns := fmt.Sprintf("lvsarp-%d", os.Getpid())
-	sh := func(args ...string) (string, error) {
-		out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	in := func(args ...string) (string, error) {
+		out, err := ns.Run(args...)
 		return string(out), err
 	}
-	if out, err := sh("ip", "netns", "add", ns); err != nil {
-		t.Fatalf("ip netns add: %v\n%s", err, out)
-	}
-	t.Cleanup(func() { sh("ip", "netns", "del", ns) })
-	in := func(args ...string) (string, error) {
-		return sh(append([]string{"ip", "netns", "exec", ns}, args...)...)
-	}
+	// Made here rather than by netnstest.Veth: both ends stay down until the announcement.
 	if out, err := in("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"); err != nil {
 		t.Skipf("no veth here: %v\n%s", err, out)
 	}
-	in("ip", "link", "set", "lo", "up")
 	sysctl := func(name string) string {
 		out, _ := in("cat", "/proc/sys/net/ipv4/conf/"+strings.ReplaceAll(name, ".", "/"))
 		return strings.TrimSpace(out)
@@ -81,7 +68,7 @@ func TestIntegrationNetns(t *testing.T) {
 	in("ip", "link", "set", "eth0", "up")
 	in("ip", "link", "set", "eth1", "up")
 	in("ip", "addr", "add", "10.9.9.9/32", "dev", "eth0")
-	capture := exec.Command("ip", "netns", "exec", ns, "timeout", "10", "tcpdump", "-n", "-l", "-i", "eth1", "-c", "4", "arp")
+	capture := ns.Command("timeout", "10", "tcpdump", "-n", "-l", "-i", "eth1", "-c", "4", "arp")
 	var got strings.Builder
 	capture.Stdout = &got
 	stderr, err := capture.StderrPipe()

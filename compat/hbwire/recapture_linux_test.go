@@ -40,12 +40,12 @@ func recapture(t *testing.T, method, secret, file string) {
 		{"nft", "add", "chain", "inet", "hbdrop", "in", "{ type filter hook input priority 0 ; }"},
 		{"nft", "add", "rule", "inet", "hbdrop", "in", "udp", "dport", fmt.Sprint(interop.Port), "drop"},
 	} {
-		if _, err := p.Exec(p.NS[1], cmd...); err != nil {
+		if _, err := p.NS[1].Run(cmd...); err != nil {
 			t.Fatal(err)
 		}
 	}
 	time.Sleep(2 * time.Second)
-	if _, err := p.Exec(p.NS[1], "nft", "delete", "table", "inet", "hbdrop"); err != nil {
+	if _, err := p.NS[1].Run("nft", "delete", "table", "inet", "hbdrop"); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(3 * time.Second)

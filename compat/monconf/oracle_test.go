@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
 // The oracle corpus: testdata/oracle/*.cf and *.m4 are mon.cf files
@@ -81,7 +83,8 @@ var reMonLine = regexp.MustCompile(`, line (\d+)$`)
 // after reading the config) and -S (scheduler stopped), with empty
 // monitor and alert directories so that it cannot run anything, and it
 // is killed as soon as the directories are printed. As root it also runs
-// in a new network namespace so that nothing can leave the host.
+// in a network namespace of its own (netnstest) so that nothing can leave
+// the host.
 func runMon(t *testing.T, mon, file string) verdict {
 	t.Helper()
 	tmp := t.TempDir()
@@ -95,12 +98,12 @@ func runMon(t *testing.T, mon, file string) verdict {
 	}
 	args := []string{mon, "-d", "-S", "-c", abs, "-s", empty, "-a", empty,
 		"-L", tmp, "-D", tmp, "-P", "", "-p", "42583", "-t", "42584"}
-	if u := unshareNet(); u != "" {
-		args = append([]string{u, "-n"}, args...)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	if netnstest.Unavailable() == "" && !testing.Short() { // New would skip with -short -update
+		cmd = netnstest.New(t).CommandContext(ctx, args[0], args[1:]...)
+	}
 	cmd.Dir = filepath.Dir(abs)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -152,29 +155,6 @@ func runMon(t *testing.T, mon, file string) verdict {
 		v.Warnings = nil
 	}
 	return v
-}
-
-var (
-	unshareOnce sync.Once
-	unsharePath string
-)
-
-// unshareNet returns unshare's path when "unshare -n" works here (root
-// with CAP_SYS_ADMIN), else "".
-func unshareNet() string {
-	unshareOnce.Do(func() {
-		if os.Geteuid() != 0 {
-			return
-		}
-		u, err := exec.LookPath("unshare")
-		if err != nil {
-			return
-		}
-		if exec.Command(u, "-n", "true").Run() == nil {
-			unsharePath = u
-		}
-	})
-	return unsharePath
 }
 
 type devNull struct{}

@@ -6,72 +6,29 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"os"
-	"runtime"
 	"testing"
 	"time"
 
+	"github.com/lvskit/lvskit/internal/netnstest"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
-// inNewNetns runs f on a thread locked into a fresh network namespace holding a veth
-// pair eth0 <-> peer0, both up, eth0 with 192.0.2.1/24. The namespace disappears with
-// its last reference; the thread goes back to the original namespace, or is thrown away
-// if it cannot.
+// inNewNetns runs f on a thread switched into a fresh network namespace holding a veth
+// pair eth0 <-> peer0, both up, eth0 with 192.0.2.1/24; the namespace goes when the
+// test ends.
 func inNewNetns(t *testing.T, f func()) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace")
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			t.Errorf("netns: %v", err)
-			return
-		}
-		defer orig.Close()
-		ns, err := netns.New()
-		if err != nil {
-			t.Errorf("new netns: %v", err)
-			return
-		}
-		defer ns.Close()
-		defer func() {
-			if err := netns.Set(orig); err == nil {
-				runtime.UnlockOSThread()
-			}
-		}()
-		la := netlink.NewLinkAttrs()
-		la.Name = "eth0"
-		if err := netlink.LinkAdd(&netlink.Veth{LinkAttrs: la, PeerName: "peer0"}); err != nil {
-			t.Errorf("veth: %v", err)
-			return
-		}
-		for _, n := range []string{"lo", "eth0", "peer0"} {
-			l, err := netlink.LinkByName(n)
-			if err == nil {
-				err = netlink.LinkSetUp(l)
-			}
-			if err != nil {
-				t.Errorf("up %s: %v", n, err)
-				return
-			}
-		}
-		l, _ := netlink.LinkByName("eth0")
-		a, _ := netlink.ParseAddr("192.0.2.1/24")
-		if err := netlink.AddrAdd(l, a); err != nil {
-			t.Errorf("address: %v", err)
-			return
-		}
-		f()
-	}()
+	ns := netnstest.New(t)
+	eth0, _ := netnstest.Veth(t, ns, "eth0", ns, "peer0")
+	eth0.AddAddr(t, "192.0.2.1/24")
+	done := make(chan error, 1)
+	go func() { done <- ns.Do(func() error { f(); return nil }) }()
 	select {
-	case <-done:
+	case err := <-done:
+		if err != nil {
+			t.Error(err)
+		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("namespace test did not finish in 30 s")
 	}

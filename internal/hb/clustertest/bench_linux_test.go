@@ -9,11 +9,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/lvskit/lvskit/internal/hb/interop"
+	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
 // The benchmark and the soak are not tests: they run only when asked for, through
@@ -27,9 +27,9 @@ func benchEnabled(t *testing.T) {
 
 // vipIn asks the namespace's kernel directly (no exec), so the takeover time is not
 // blurred by process start-up.
-func vipIn(ns string) bool {
+func vipIn(ns *netnstest.NS) bool {
 	has := false
-	_ = interop.Do(ns, func() error {
+	_ = ns.Do(func() error {
 		as, err := net.InterfaceAddrs()
 		if err != nil {
 			return err
@@ -45,7 +45,7 @@ func vipIn(ns string) bool {
 }
 
 // waitVIP polls every 5 ms and returns when the VIP is up in ns.
-func waitVIP(ns string, timeout time.Duration) (time.Time, bool) {
+func waitVIP(ns *netnstest.NS, timeout time.Duration) (time.Time, bool) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if vipIn(ns) {
@@ -75,23 +75,9 @@ func vmHWM(pid int) int {
 }
 
 // nsProcs lists the pids whose network namespace is ns and whose name is comm.
-func nsProcs(ns, comm string) []int {
-	var st syscall.Stat_t
-	if err := syscall.Stat("/run/netns/"+ns, &st); err != nil {
-		return nil
-	}
-	want := fmt.Sprintf("net:[%d]", st.Ino)
-	ents, _ := os.ReadDir("/proc")
+func nsProcs(ns *netnstest.NS, comm string) []int {
 	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid))
-		if err != nil || l != want {
-			continue
-		}
+	for _, pid := range ns.Pids() {
 		c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 		if strings.TrimSpace(string(c)) == comm {
 			pids = append(pids, pid)

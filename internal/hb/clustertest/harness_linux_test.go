@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lvskit/lvskit/internal/hb/interop"
+	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
 // heartbeatdBin is built once by TestMain when the tests can run.
@@ -74,7 +75,7 @@ const haresources = "lvs1 IPaddr2::" + VIP + "/24/eth0 rec\n"
 type ourNode struct {
 	t    *testing.T
 	name string
-	ns   string
+	ns   *netnstest.NS
 	dir  string // conf/ (config dir), state/, run/, ha-log, out
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -89,7 +90,7 @@ func (n *ourNode) logText() string {
 }
 
 // newOurNode writes the node's files; start runs it.
-func newOurNode(t *testing.T, ns, name, hacf string) *ourNode {
+func newOurNode(t *testing.T, ns *netnstest.NS, name, hacf string) *ourNode {
 	t.Helper()
 	if heartbeatdBin == "" {
 		t.Skip("heartbeatd not built (needs root)")
@@ -127,7 +128,7 @@ func (n *ourNode) start() {
 		n.t.Fatal(err)
 	}
 	defer out.Close()
-	n.cmd = exec.Command("ip", append([]string{"netns", "exec", n.ns, heartbeatdBin, "-f"}, n.args()...)...)
+	n.cmd = n.ns.Command(heartbeatdBin, append([]string{"-f"}, n.args()...)...)
 	n.cmd.Stdout, n.cmd.Stderr = out, out
 	if err := n.cmd.Start(); err != nil {
 		n.t.Fatal(err)
@@ -144,7 +145,7 @@ func (n *ourNode) start() {
 func (n *ourNode) query(args ...string) (string, int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", n.ns, heartbeatdBin, "--run-dir", n.runDir()}, args...)...)
+	cmd := n.ns.CommandContext(ctx, heartbeatdBin, append([]string{"--run-dir", n.runDir()}, args...)...)
 	var b bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &b, &b
 	err := cmd.Run()
@@ -183,7 +184,7 @@ func (n *ourNode) stop() {
 	n.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", n.ns, heartbeatdBin}, n.args("-k")...)...).CombinedOutput()
+	out, err := n.ns.CommandContext(ctx, heartbeatdBin, n.args("-k")...).CombinedOutput()
 	if err != nil {
 		n.t.Fatalf("%s: heartbeatd -k: %v: %s", n.name, err, out)
 	}
@@ -197,15 +198,15 @@ func (n *ourNode) stop() {
 
 // crashCleanup makes the namespace look like a rebooted machine after a kill -9: the
 // VIP and the recorder's "running" marker are gone.
-func crashCleanup(t *testing.T, ns, recLog string) {
+func crashCleanup(t *testing.T, ns *netnstest.NS, recLog string) {
 	t.Helper()
-	_, _ = exec.Command("ip", "-n", ns, "addr", "del", VIP+"/24", "dev", "eth0").CombinedOutput()
+	_, _ = exec.Command("ip", "-n", ns.Name, "addr", "del", VIP+"/24", "dev", "eth0").CombinedOutput()
 	_ = os.Remove(recLog + ".on")
 }
 
 // hasVIP reports whether namespace ns has the VIP.
-func hasVIP(ns string) bool {
-	out, err := exec.Command("ip", "-n", ns, "-o", "-4", "addr", "show").CombinedOutput()
+func hasVIP(ns *netnstest.NS) bool {
+	out, err := exec.Command("ip", "-n", ns.Name, "-o", "-4", "addr", "show").CombinedOutput()
 	return err == nil && strings.Contains(string(out), " "+VIP+"/")
 }
 
@@ -259,7 +260,7 @@ type sampler struct {
 	stop    func()
 }
 
-func startSampler(ns [2]string) *sampler {
+func startSampler(ns [2]*netnstest.NS) *sampler {
 	s := &sampler{}
 	s.stop = every(func() {
 		both := hasVIP(ns[0]) && hasVIP(ns[1])

@@ -54,7 +54,7 @@ import (
 func reloadOurs(n *ourNode) (string, int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", n.ns, heartbeatdBin}, n.args("-r")...)...).CombinedOutput()
+	out, err := n.ns.CommandContext(ctx, heartbeatdBin, n.args("-r")...).CombinedOutput()
 	code := 0
 	if err != nil {
 		code = -1
@@ -177,7 +177,7 @@ func TestReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = interop.Do(p.NS[1], func() error {
+	err = p.NS[1].Do(func() error {
 		c, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: p.Addr[0].AsSlice(), Port: interop.Port})
 		if err != nil {
 			return err
@@ -321,7 +321,7 @@ func TestReloadStartsWhenStopped(t *testing.T) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		_ = exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", n.ns, heartbeatdBin}, n.args("-k")...)...).Run()
+		_ = n.ns.CommandContext(ctx, heartbeatdBin, n.args("-k")...).Run()
 	})
 	if out, code := reloadOurs(n); code != 0 {
 		t.Fatalf("heartbeatd -r with nothing running = %d %q, want 0 (it starts heartbeatd)", code, out)

@@ -1,80 +1,49 @@
 package clustertest
 
 import (
-	"context"
 	"net"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lvskit/lvskit/compat/hbwire"
 	"github.com/lvskit/lvskit/internal/hb/interop"
+	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
 // Gateway is the third namespace's address on the shared segment: the ping node.
 const Gateway = "10.200.6.254"
 
-var starCounter atomic.Int64
-
 // star is three namespaces: the two nodes, each with eth0 on a veth whose other end is
 // a port of bridge br0 in the gateway namespace, which has Gateway on br0. Port[i] is
-// node i's bridge port, so "ip -n GW link set Port[i] down" cuts node i off from both
-// the peer and the ping node.
+// node i's bridge port, so setting Port[i] down cuts node i off from both the peer and
+// the ping node.
 type star struct {
 	*interop.Pair
-	GW   string
-	Port [2]string
+	GW   *netnstest.NS
+	Port [2]netnstest.Link
 }
 
 func newStar(t *testing.T) *star {
 	t.Helper()
 	interop.Require(t, false)
-	n := starCounter.Add(1)
-	base := "lvskit-hbs" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(n, 10)
-	s := &star{Pair: &interop.Pair{NS: [2]string{base + "a", base + "b"},
+	s := &star{Pair: &interop.Pair{NS: [2]*netnstest.NS{netnstest.New(t), netnstest.New(t)},
 		Addr:  [2]netip.Addr{netip.MustParseAddr("10.200.6.1"), netip.MustParseAddr("10.200.6.2")},
-		Bcast: netip.MustParseAddr("10.200.6.255"), Iface: "eth0"}, GW: base + "g"}
-	suffix := strconv.Itoa(os.Getpid()%100000) + "x" + strconv.FormatInt(n, 10)
-	s.Port = [2]string{"hbpa" + suffix, "hbpb" + suffix}
-	t.Cleanup(func() {
-		for _, ns := range []string{s.NS[0], s.NS[1], s.GW} {
-			_, _ = interop.Run(context.Background(), "ip", "netns", "del", ns)
-		}
-	})
-	steps := [][]string{
-		{"ip", "netns", "add", s.NS[0]}, {"ip", "netns", "add", s.NS[1]}, {"ip", "netns", "add", s.GW},
-		{"ip", "-n", s.GW, "link", "add", "br0", "type", "bridge"},
-		{"ip", "-n", s.GW, "addr", "add", Gateway + "/24", "dev", "br0"},
-		{"ip", "-n", s.GW, "link", "set", "br0", "up"},
-		{"ip", "-n", s.GW, "link", "set", "lo", "up"},
-	}
+		Bcast: netip.MustParseAddr("10.200.6.255"), Iface: "eth0"}, GW: netnstest.New(t)}
+	br := netnstest.Bridge(t, s.GW, "br0")
+	br.AddAddr(t, Gateway+"/24")
 	for i := range 2 {
-		tmp := "hbt" + strconv.Itoa(i) + suffix
-		steps = append(steps,
-			[]string{"ip", "link", "add", tmp, "type", "veth", "peer", "name", s.Port[i]},
-			[]string{"ip", "link", "set", tmp, "netns", s.NS[i]},
-			[]string{"ip", "link", "set", s.Port[i], "netns", s.GW},
-			[]string{"ip", "-n", s.NS[i], "link", "set", tmp, "name", "eth0"},
-			[]string{"ip", "-n", s.NS[i], "addr", "add", s.Addr[i].String() + "/24", "brd", s.Bcast.String(), "dev", "eth0"},
-			[]string{"ip", "-n", s.NS[i], "link", "set", "lo", "up"},
-			[]string{"ip", "-n", s.NS[i], "link", "set", "eth0", "up"},
-			[]string{"ip", "-n", s.GW, "link", "set", s.Port[i], "master", "br0"},
-			[]string{"ip", "-n", s.GW, "link", "set", s.Port[i], "up"},
-		)
-	}
-	for _, st := range steps {
-		if _, err := interop.Run(context.Background(), st...); err != nil {
-			t.Fatalf("star setup: %v", err)
-		}
+		var eth0 netnstest.Link
+		eth0, s.Port[i] = netnstest.Veth(t, s.NS[i], "eth0", s.GW, "port"+strconv.Itoa(i))
+		s.Port[i].SetMaster(t, br)
+		eth0.AddAddr(t, s.Addr[i].String()+"/24") // broadcast s.Bcast
 	}
 	// Wait until each node reaches the gateway (carrier, bridge forwarding).
 	for i := range 2 {
 		waitFor(t, 15*time.Second, "node "+strconv.Itoa(i)+" reaches the gateway", func() bool {
-			_, err := interop.Run(context.Background(), "ip", "netns", "exec", s.NS[i], "ping", "-c", "1", "-W", "1", Gateway)
+			_, err := s.NS[i].Run("ping", "-c", "1", "-W", "1", Gateway)
 			return err == nil
 		})
 	}
@@ -118,22 +87,18 @@ func TestNoDualActive(t *testing.T) {
 		}
 	})
 	smp := startSampler(s.NS)
-	if _, err := interop.Run(context.Background(), "ip", "-n", s.GW, "link", "set", s.Port[0], "down"); err != nil {
-		t.Fatal(err)
-	}
+	s.Port[0].SetDown(t)
 	waitFor(t, failoverBound, "VIP on lvs2 after lvs1 was cut off", func() bool { return hasVIP(s.NS[1]) })
 	waitFor(t, failoverBound, "cut-off lvs1 releases the VIP", func() bool { return !hasVIP(s.NS[0]) })
 	wantRsc(t, n[0], "none") // polled: the release may still be finishing
 
-	if _, err := interop.Run(context.Background(), "ip", "-n", s.GW, "link", "set", s.Port[0], "up"); err != nil {
-		t.Fatal(err)
-	}
+	s.Port[0].SetUp(t)
 	waitFor(t, 3*startBound, "VIP back on lvs1 after the link returned", func() bool { return owner(s.Pair) == "a" })
 
 	// The same with nftables dropping everything on lvs1's eth0, both ways.
 	nft := func(args ...string) {
 		t.Helper()
-		if _, err := interop.Run(context.Background(), append([]string{"ip", "netns", "exec", s.NS[0], "nft"}, args...)...); err != nil {
+		if _, err := s.NS[0].Run(append([]string{"nft"}, args...)...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -212,7 +177,7 @@ func TestForgedPackets(t *testing.T) {
 
 	send := func(pkts [][]byte, d time.Duration) {
 		t.Helper()
-		err := doIn(s.GW, func() error {
+		err := s.GW.Do(func() error {
 			c, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: s.Addr[0].AsSlice(), Port: interop.Port})
 			if err != nil {
 				return err
@@ -255,11 +220,6 @@ func TestForgedPackets(t *testing.T) {
 	}
 }
 
-// doIn runs fn with the calling OS thread in network namespace ns.
-func doIn(ns string, fn func() error) error {
-	return interop.Do(ns, fn)
-}
-
 // TestIPFailPingLoss: the LVS manual's own fix for its §6 split brain: the active node
 // loses the gateway (ping node) but still hears its peer; with ipfail it hands its
 // resources to the peer, which still reaches the gateway. When the gateway answers again
@@ -283,7 +243,7 @@ func TestIPFailPingLoss(t *testing.T) {
 	}
 	nft := func(args ...string) {
 		t.Helper()
-		if _, err := interop.Run(context.Background(), append([]string{"ip", "netns", "exec", s.GW, "nft"}, args...)...); err != nil {
+		if _, err := s.GW.Run(append([]string{"nft"}, args...)...); err != nil {
 			t.Fatal(err)
 		}
 	}

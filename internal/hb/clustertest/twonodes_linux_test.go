@@ -150,7 +150,7 @@ func TestDaemonMode(t *testing.T) {
 	p := interop.NewPair(t)
 	n := newOurNode(t, p.NS[0], "lvs1", haCF(p, 0, "on"))
 	run := func(args ...string) (string, error) {
-		out, err := exec.Command("ip", append([]string{"netns", "exec", n.ns, heartbeatdBin}, n.args(args...)...)...).CombinedOutput()
+		out, err := n.ns.Command(heartbeatdBin, n.args(args...)...).CombinedOutput()
 		return strings.TrimSpace(string(out)), err
 	}
 	if out, err := run(); err != nil {

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
 // Datagram is one captured UDP/IPv4 packet.
@@ -32,11 +34,11 @@ type Capture struct {
 
 // StartCapture starts tcpdump on iface in namespace ns for UDP port port and
 // waits until it is listening. It is stopped when the test ends.
-func StartCapture(t testing.TB, ns, iface string, port int) *Capture {
+func StartCapture(t testing.TB, ns *netnstest.NS, iface string, port int) *Capture {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "cap.pcap")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "tcpdump", "-i", iface, "-U", "-n",
+	cmd := ns.CommandContext(ctx, "tcpdump", "-i", iface, "-U", "-n",
 		"-w", file, "-s", "0", "udp", "port", strconv.Itoa(port))
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
 	stderr, err := cmd.StderrPipe()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lvskit/lvskit/compat/hbwire"
 	"github.com/lvskit/lvskit/internal/hb/transport"
+	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
 // goPeer is a minimal lvskit node on the transport: it sends status
@@ -35,7 +36,7 @@ func startGoPeer(t *testing.T, p *Pair, i int, name string, m Medium, kr *hbwire
 	cfg := transport.UDPConfig{Kind: transport.MediumKind(m), Iface: p.Iface, Port: Port, Peer: p.Addr[1-i],
 		Group: netip.MustParseAddr(McastGroup), TTL: 1}
 	var l *transport.UDPLink
-	if err := Do(p.NS[i], func() error {
+	if err := p.NS[i].Do(func() error {
 		var err error
 		l, err = transport.OpenUDP(cfg)
 		return err
@@ -118,19 +119,19 @@ func (g *goPeer) holes() (lo, hi uint64, missing []uint64) {
 	return lo, hi, missing
 }
 
-func dropHeartbeats(t *testing.T, p *Pair, ns string, d time.Duration) {
+func dropHeartbeats(t *testing.T, ns *netnstest.NS, d time.Duration) {
 	t.Helper()
 	for _, cmd := range [][]string{
 		{"nft", "add", "table", "inet", "hbdrop"},
 		{"nft", "add", "chain", "inet", "hbdrop", "in", "{ type filter hook input priority 0 ; }"},
 		{"nft", "add", "rule", "inet", "hbdrop", "in", "udp", "dport", fmt.Sprint(Port), "drop"},
 	} {
-		if _, err := p.Exec(ns, cmd...); err != nil {
+		if _, err := ns.Run(cmd...); err != nil {
 			t.Fatal(err)
 		}
 	}
 	time.Sleep(d)
-	if _, err := p.Exec(ns, "nft", "delete", "table", "inet", "hbdrop"); err != nil {
+	if _, err := ns.Run("nft", "delete", "table", "inet", "hbdrop"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -203,14 +204,14 @@ func goNodeWithOriginal(t *testing.T, m Medium) {
 	if m == Ucast {
 		// Original -> Go: lose ~3 of its packets; lvs2 asks
 		// with NS_rexmit and must end up with no hole.
-		dropHeartbeats(t, p, p.NS[1], 1500*time.Millisecond)
+		dropHeartbeats(t, p.NS[1], 1500*time.Millisecond)
 		waitFor(t, 10*time.Second, "retransmissions from the original", func() bool {
 			lo, hi, missing := g.holes()
 			return hi > lo && len(missing) == 0
 		})
 		// Go -> original: the original asks lvs2 and must
 		// report nothing missing afterwards.
-		dropHeartbeats(t, p, p.NS[0], 1500*time.Millisecond)
+		dropHeartbeats(t, p.NS[0], 1500*time.Millisecond)
 		waitFor(t, 10*time.Second, "the original to recover lvs2's lost packets", func() bool {
 			return strings.Contains(orig.Log(), "No pkts missing from lvs2!")
 		})

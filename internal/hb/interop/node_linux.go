@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
 // Config is what one original node runs with. HACF, Authkeys and
@@ -29,7 +29,7 @@ type Config struct {
 // Node is one running original heartbeat.
 type Node struct {
 	Name string
-	NS   string
+	NS   *netnstest.NS
 	Dir  string // per-node root: etc/ (=/etc/ha.d), lib/, run/, ha-log
 	pid  int    // master control process
 	mnt  string // its mount namespace, "mnt:[inode]"
@@ -37,7 +37,7 @@ type Node struct {
 }
 
 // The setup runs as "sh -c nodeScript sh NAME DIR" inside
-// "ip netns exec NS unshare --mount --uts --propagation private".
+// "unshare --mount --uts --propagation private" in the node's namespace (NS.Run).
 const nodeScript = `set -e
 name=$1; dir=$2; keep=${3:-}
 hostname "$name"
@@ -62,7 +62,7 @@ exec ` + HeartbeatBin + `
 // StartHeartbeat starts the original heartbeat as node cfg.Name in network
 // namespace ns and waits until its master control process has written its
 // pid file. The node is stopped when the test ends.
-func StartHeartbeat(t testing.TB, ns string, cfg Config) *Node {
+func StartHeartbeat(t testing.TB, ns *netnstest.NS, cfg Config) *Node {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), cfg.Name)
 	for _, d := range []string{"etc", "lib", "run", "conf/rsc"} {
@@ -108,8 +108,7 @@ func (n *Node) launch(keep bool) {
 	if keep {
 		arg = "keep"
 	}
-	out, err := Run(context.Background(), "ip", "netns", "exec", n.NS,
-		"unshare", "--mount", "--uts", "--propagation", "private",
+	out, err := n.NS.Run("unshare", "--mount", "--uts", "--propagation", "private",
 		"sh", "-c", nodeScript, "sh", n.Name, n.Dir, arg)
 	if err != nil {
 		t.Fatalf("start heartbeat %s: %v\n%s", n.Name, err, n.Log())
@@ -212,16 +211,7 @@ func (n *Node) procs() []int {
 
 // Kill9 SIGKILLs every process of the node, as a crash would.
 func (n *Node) Kill9() {
-	for range 50 {
-		pids := n.procs()
-		if len(pids) == 0 {
-			break
-		}
-		for _, pid := range pids {
-			_ = unix.Kill(pid, unix.SIGKILL)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	netnstest.KillAll(n.procs)
 	n.pid = 0
 }
 

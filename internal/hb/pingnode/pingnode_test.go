@@ -3,66 +3,36 @@ package pingnode
 import (
 	"context"
 	"net/netip"
-	"os"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
+	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
 // TestIntegrationPingLoopback pings 127.0.0.1 (which answers) and 192.0.2.99 (which
 // nobody has: no route) inside a fresh network namespace.
 func TestIntegrationPingLoopback(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace")
-	}
+	ns := netnstest.New(t)
 	var got []netip.Addr
 	var mu sync.Mutex
 	errc := make(chan error, 1)
 	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer orig.Close()
-		ns, err := netns.New()
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer ns.Close()
-		defer func() {
-			if netns.Set(orig) == nil {
-				runtime.UnlockOSThread()
+		errc <- ns.Do(func() error {
+			p, err := Listen() // the socket lives in the namespace from now on
+			if err != nil {
+				return err
 			}
-		}()
-		lo, err := netlink.LinkByName("lo")
-		if err == nil {
-			err = netlink.LinkSetUp(lo)
-		}
-		if err != nil {
-			errc <- err
-			return
-		}
-		p, err := Listen() // the socket lives in this namespace from now on
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer p.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer cancel()
-		_ = p.Run(ctx, []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("192.0.2.99")}, 100*time.Millisecond, func(a netip.Addr) {
-			mu.Lock()
-			got = append(got, a)
-			mu.Unlock()
+			defer p.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			defer cancel()
+			_ = p.Run(ctx, []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("192.0.2.99")}, 100*time.Millisecond, func(a netip.Addr) {
+				mu.Lock()
+				got = append(got, a)
+				mu.Unlock()
+			})
+			return nil
 		})
-		errc <- nil
 	}()
 	select {
 	case err := <-errc:

@@ -24,7 +24,7 @@ func openNode(t *testing.T, p *interop.Pair, i int, name string, gen uint32, sec
 	cfg := transport.UDPConfig{Kind: kind, Iface: p.Iface, Port: interop.Port, Peer: p.Addr[1-i],
 		Group: netip.MustParseAddr(interop.McastGroup), TTL: 1}
 	var l *transport.UDPLink
-	if err := interop.Do(p.NS[i], func() error {
+	if err := p.NS[i].Do(func() error {
 		var err error
 		l, err = transport.OpenUDP(cfg)
 		return err
