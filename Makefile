@@ -34,7 +34,8 @@ vet:
 test: deps vet build
 	$(GO) test -count=1 -timeout 60m $$($(GO) list ./... | grep -vx 'github.com/lvskit/lvskit/lab')
 	@# The daemons' concurrent packages again under the race detector (their quick tests).
-	CGO_ENABLED=1 $(GO) test -race -short -count=1 -timeout 20m ./internal/mon/... ./internal/runner ./cmd/mond ./internal/hb/daemon
+	CGO_ENABLED=1 $(GO) test -race -short -count=1 -timeout 20m ./internal/mon/... ./internal/runner ./cmd/mond \
+		./internal/hb/daemon ./internal/hb/core ./internal/hb/cli ./internal/daemonize ./internal/sdnotify
 	$(GO) test -count=1 -timeout 20m ./lab
 
 fmt:
@@ -67,7 +68,7 @@ clean:
 # time (SOURCE_DATE_EPOCH, which nfpm reads), so the same commit gives the same packages.
 PKGSTAGE := dist/stage
 packages:
-	rm -rf $(PKGSTAGE) && mkdir -p $(PKGSTAGE)/man
+	rm -rf $(PKGSTAGE) dist/lvskit-*.deb dist/lvskit-*.rpm && mkdir -p $(PKGSTAGE)/man
 	@for c in $(CMDS); do $(GO) build -trimpath -ldflags='-s -w $(LDFLAGS)' -o $(PKGSTAGE)/$$c ./cmd/$$c || exit 1; done
 	@for m in packaging/man/*.[1-8]; do gzip -9n < $$m > $(PKGSTAGE)/man/$${m##*/}.gz || exit 1; done
 	cd packaging && SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct)} \
