@@ -221,6 +221,18 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
+// within reports whether cond holds before timeout passes.
+func within(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
+}
+
 // owner says which namespaces hold the VIP: "a", "b", "ab" or "".
 func owner(p *interop.Pair) string {
 	s := ""

@@ -67,6 +67,15 @@ func TestInteropOriginalActive(t *testing.T) {
 	if err := orig.Takeover(); err != nil {
 		t.Fatal(err)
 	}
+	// Under load, heartbeat 3.0.6 sometimes drops its own client's takeover request
+	// right after a standby settled (its log: "msg2string: Message with zero fields",
+	// then nothing); an administrator runs hb_takeover again, and so does the test, once.
+	if !within(originalBound/2, func() bool { return owner(p) == "a" }) {
+		t.Logf("the original did not act on hb_takeover within %v; running it again", originalBound/2)
+		if err := orig.Takeover(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	waitFor(t, originalBound, "VIP back on the original after its hb_takeover", func() bool { return owner(p) == "a" })
 	// The taker holds "all" and the giver "none", as between two originals.
 	origRsc(t, orig, "all")
