@@ -42,8 +42,12 @@ var siteFilesOutsideEtc = []string{"/usr/lib/mon/alert.d/lvs.alert", "/usr/lib/m
 // Bounds. A lone heartbeat takes its resources initdead after it started; the rest
 // is the resource scripts (lvs start, IPaddr, mon start) on a loaded CI machine.
 const (
-	aptTimeout      = 5 * time.Minute
-	cmdTimeout      = 60 * time.Second
+	aptTimeout = 5 * time.Minute
+	cmdTimeout = 60 * time.Second
+	// restartTimeout bounds Debian's heartbeat's restart: its stop waits for a
+	// resource transition in progress to end, which took over a minute on a loaded
+	// machine (a CI run failed so).
+	restartTimeout  = 4 * time.Minute
 	resourceTimeout = (initdead + 40) * time.Second
 )
 
@@ -121,7 +125,7 @@ func TestMigration(t *testing.T) {
 		}
 	})
 	tl.step("originals: heartbeat takes its resources (lvs, VIP, mon) after initdead", func() {
-		c.sh(cmdTimeout, "systemctl stop mon; systemctl restart heartbeat")
+		c.sh(restartTimeout, "systemctl stop mon; systemctl restart heartbeat")
 		c.waitDirector(t, debian, "heartbeat restarted with mon stopped")
 	})
 	c.checkIpvsadmService(t, false)
@@ -233,7 +237,7 @@ func TestMigration(t *testing.T) {
 		c.waitDirector(t, debian, "the originals' postinst started heartbeat.service and mon.service")
 	})
 	tl.step("back: heartbeat's mon resource starts mon", func() {
-		c.sh(cmdTimeout, "systemctl stop mon; systemctl restart heartbeat")
+		c.sh(restartTimeout, "systemctl stop mon; systemctl restart heartbeat")
 		c.waitDirector(t, debian, "heartbeat restarted with mon stopped")
 	})
 	c.checkIpvsadmService(t, false)
