@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"runtime"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -45,6 +47,11 @@ func dieOfSIGSEGV() {
 	}
 	var sa sigaction // handler 0 is SIG_DFL
 	_, _, _ = unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGSEGV), uintptr(unsafe.Pointer(&sa)), 0, 8, 0, 0)
-	_ = unix.Kill(os.Getpid(), unix.SIGSEGV)
+	// To this very thread, so it is delivered on the syscall's return: kill(2) to the
+	// process may hand it to another thread and let os.Exit win the race (a loaded CI
+	// machine saw exit status 139 instead of the signal).
+	runtime.LockOSThread()
+	_ = unix.Tgkill(os.Getpid(), unix.Gettid(), unix.SIGSEGV)
+	time.Sleep(time.Second)
 	os.Exit(139) // not reached
 }
