@@ -10,8 +10,9 @@ import (
 )
 
 // originalBound is longer: the original starts its children and runs shell resource
-// agents (IPaddr sends its ARPs in the foreground of its start).
-const originalBound = 40 * time.Second
+// agents (IPaddr sends its ARPs in the foreground of its start); they took over 40 s
+// on a loaded machine (failed a run). A bound for the test, not for lvskit.
+const originalBound = 90 * time.Second
 
 func startOriginal(t *testing.T, p *interop.Pair, i int, name string) (*interop.Node, string) {
 	t.Helper()
