@@ -29,10 +29,16 @@ vet:
 	$(GO) vet ./...
 
 # The README's test command: unit tests, namespace tests (root) and the IPVS VM tests.
-# The lab runs last and alone: its bounds are the scenario's timings (deadtime + 1 s for
-# a failover) on an emulated machine, which must not share the two cores with the rest.
+# Every real-kernel test runs in one VM boot, vmtest's TestVMSuite (a subtest per
+# package): the longest test (about five minutes of one emulated CPU, its IPVS work one
+# part at a time), so it starts first, in a go test of its own beside the other
+# packages, which keep their two slots. The lab runs last and alone: its bounds are the
+# scenario's timings (deadtime + 1 s for a failover) on an emulated machine, which must
+# not share the two cores with the rest.
 test: deps vet build
-	$(GO) test -count=1 -timeout 60m $$($(GO) list ./... | grep -vx 'github.com/lvskit/lvskit/lab')
+	$(GO) test -count=1 -timeout 60m ./vmtest & vm=$$!; \
+	$(GO) test -count=1 -timeout 60m $$($(GO) list ./... | grep -vx -e 'github.com/lvskit/lvskit/lab' -e 'github.com/lvskit/lvskit/vmtest'); \
+	rc=$$?; wait $$vm || rc=1; exit $$rc
 	@# The daemons' concurrent packages again under the race detector (their quick tests).
 	CGO_ENABLED=1 $(GO) test -race -short -count=1 -timeout 20m ./internal/mon/... ./internal/runner ./cmd/mond \
 		./internal/hb/daemon ./internal/hb/core ./internal/hb/cli ./internal/daemonize ./internal/sdnotify
@@ -41,9 +47,10 @@ test: deps vet build
 fmt:
 	gofmt -w .
 
-# The real-kernel IPVS tests alone (root, qemu): the harness and the ipvsadm oracle.
+# The real-kernel tests alone (root, qemu), in one VM boot: the harness, the ipvsadm
+# oracle and every package's VM tests (RUN=cmd/lvs-alert for one of them).
 vmtest: deps
-	$(GO) test -count=1 -timeout 40m -v -run 'TestBoot|TestOracleIpvsadm' ./vmtest
+	$(GO) test -count=1 -timeout 60m -v -run 'TestVMSuite/$(RUN)' ./vmtest
 
 # ipvsadm vs 1.31 in one VM boot: -R of 1,000x10 and -Ln of 5,000x4 (REPS=3).
 bench-ipvsadm: deps

@@ -2,7 +2,6 @@ package vmtest
 
 import (
 	"bytes"
-	"context"
 	_ "embed"
 	"flag"
 	"fmt"
@@ -12,16 +11,13 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 )
 
 var (
-	update     = flag.Bool("update", false, "rewrite the ipvsadm corpus golden files from the real ipvsadm 1.31 in the VM")
-	caseFilter = flag.String("case", "", "run only the corpus scripts whose name matches this regexp")
-	oracleBoth = flag.Bool("oracle-both", false, "put ipvsadm 1.31 in both seats (checks the harness, not our ipvsadm)")
-	vms        = flag.Int("vms", 2, "guests run side by side, one CPU each")
+	update     = flag.Bool("update", false, "rewrite the VM suite's golden files from the originals: the ipvsadm corpus from 1.31, and each package's with its UpdateArgs (vmtest/suite.go)")
+	caseFilter = flag.String("case", "", "run only the ipvsadm corpus scripts whose name matches this regexp")
+	oracleBoth = flag.Bool("oracle-both", false, "put ipvsadm 1.31 in both seats of the oracle (checks the harness, not our ipvsadm)")
 )
 
 //go:embed guest/ipvsadm-oracle.sh
@@ -43,91 +39,44 @@ var noRoundTrip = map[string]string{
 	"fwmark-max": "1.31 saves fwmark 4294967295 as \"-f -1\", which its -R rejects",
 }
 
-// TestOracleIpvsadm runs every corpus script with ipvsadm 1.31 and with ours
-// on Debian's kernel, and requires the same bytes on stdout and stderr and the
-// same exit status from every command, every listing of either table by
-// either tool, and tables that survive -S/-R across the two tools. 1.31's own
-// observations must also match the golden files.
-func TestOracleIpvsadm(t *testing.T) {
-	if err := Available(); err != nil {
-		t.Skip(err)
+// The ipvsadm oracle, TestVMSuite/vmtest/oracle: every corpus script is
+// applied with ipvsadm 1.31 and with ours on Debian's kernel, each in a fresh
+// network namespace, one case at a time (the kernel resumes a multi-part
+// service dump by an index counted over every namespace's services, so a table
+// changing in one namespace can duplicate or drop a service in another's
+// listing). It requires the same bytes on stdout and stderr and the same exit
+// status from every command, every listing of either table by either tool,
+// and tables that survive -S/-R across the two tools. 1.31's own observations
+// must also match the golden files.
+
+// oracleGuest returns the oracle's guest files, under dir: the driver, the
+// side script, the corpus scripts selected by -case and the name files.
+func oracleGuest(dir string, cases []string) map[string]string {
+	files := map[string]string{}
+	for _, c := range cases {
+		files[dir+"/corpus/"+c+".sh"] = filepath.Join(corpusDir, c+".sh")
 	}
-	if *vms < 1 {
-		t.Fatalf("-vms %d: want at least 1", *vms)
+	for _, f := range []string{"hosts", "services", "nsswitch.conf"} {
+		files[dir+"/etc/"+f] = filepath.Join(corpusDir, "etc", f)
 	}
-	cases, err := corpusCases(*caseFilter)
-	if err != nil {
-		t.Fatal(err)
+	return files
+}
+
+// checkOracle compares what the oracle's driver left (its /results, names
+// relative to it) for the cases; oursBin is the ipvsadm built for ours' seat
+// ("" with -oracle-both).
+func checkOracle(t *testing.T, files map[string][]byte, cases []string, oursBin string) {
+	if rc := strings.TrimSpace(string(files["rc"])); rc != "0" {
+		t.Fatalf("oracle driver exit %s\n%s", rc, files["out"])
 	}
-	bins := map[string]string{}
-	if !*oracleBoth {
-		var cleanup func()
-		bins, cleanup, err = BuildCommands("ipvsadm")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(cleanup)
+	if want := oursSize(t, oursBin); want != "" && strings.TrimSpace(string(files["ours.size"])) != want {
+		t.Fatalf("/ours/ipvsadm is %q bytes, the binary built from ./cmd/ipvsadm %s", files["ours.size"], want)
 	}
-	// The cases are shared among single-CPU guests running side by side,
-	// each running one case at a time, because IPVS is not fully isolated
-	// between network namespaces: the kernel resumes a multi-part service
-	// dump by an index counted over every namespace's services, so a table
-	// changing in one namespace can duplicate or drop a service in another's
-	// listing.
-	n := min(*vms, len(cases))
-	groups := make([][]string, n)
-	for i, c := range cases {
-		groups[i%n] = append(groups[i%n], c)
-	}
-	results := make([]*Result, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i, group := range groups {
-		opts := Options{
-			Script:    "ORACLE_BOTH=" + boolEnv(*oracleBoth) + " JOBS=1 sh /payload/ipvsadm-oracle.sh\n",
-			Files:     map[string][]byte{"/payload/ipvsadm-oracle.sh": oracleDriver, "/payload/side.sh": oracleSide},
-			HostFiles: map[string]string{},
-			Timeout:   30 * time.Minute,
-			CPUs:      1,
-			MemoryMB:  768,
-			Logf:      t.Logf,
-		}
-		for _, c := range group {
-			opts.HostFiles["/payload/corpus/"+c+".sh"] = filepath.Join(corpusDir, c+".sh")
-		}
-		for _, f := range []string{"hosts", "services", "nsswitch.conf"} {
-			opts.HostFiles["/payload/etc/"+f] = filepath.Join(corpusDir, "etc", f)
-		}
-		for k, v := range bins {
-			opts.HostFiles[k] = v
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = Run(context.Background(), opts)
-		}()
-	}
-	wg.Wait()
-	res := &Result{Files: map[string][]byte{}}
-	for i, r := range results {
-		if errs[i] != nil {
-			t.Fatalf("guest %d: %v", i, errs[i])
-		}
-		if r.ExitCode != 0 {
-			t.Fatalf("guest %d: driver exit %d\nstderr:\n%s\nconsole:\n%s", i, r.ExitCode, r.Stderr(), tail(r.Console, 30))
-		}
-		if want := oursSize(t, bins); want != "" && strings.TrimSpace(string(r.Files["ours.size"])) != want {
-			t.Fatalf("guest %d: /ours/ipvsadm is %q bytes, the binary built from ./cmd/ipvsadm %s", i, r.Files["ours.size"], want)
-		}
-		t.Logf("guest %d ran %d corpus scripts in %s; per-case guest seconds (start end):\n%s", i, len(groups[i]), r.Elapsed.Round(time.Second), r.Files["timing.0"])
-		for k, v := range r.Files {
-			res.Files[k] = v
-		}
-	}
+	t.Logf("%d corpus scripts; per-case guest seconds (start end):\n%s", len(cases), files["timing.0"])
 
 	var table []string
 	for _, c := range cases {
-		files := caseFiles(res.Files, c)
+		files := caseFiles(files, c)
 		problems := compareCase(c, files)
 		goldenPath := filepath.Join(corpusDir, c+".golden")
 		oracle := oracleFiles(files)
@@ -164,9 +113,8 @@ func TestOracleIpvsadm(t *testing.T) {
 
 // oursSize is the size of the ipvsadm built for the "ours" seat ("" when
 // 1.31 sits in both seats), so the test knows the guest ran ours.
-func oursSize(t *testing.T, bins map[string]string) string {
-	p, ok := bins["/ours/ipvsadm"]
-	if !ok {
+func oursSize(t *testing.T, p string) string {
+	if p == "" {
 		return ""
 	}
 	st, err := os.Stat(p)
@@ -181,13 +129,6 @@ func seatNames() string {
 		return "1.31 vs 1.31"
 	}
 	return "ours vs 1.31"
-}
-
-func boolEnv(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
 }
 
 // corpusCases lists the corpus scripts, optionally filtered by a regexp.
@@ -321,7 +262,7 @@ func compareCase(c string, files map[string][]byte) []string {
 func compareGolden(path string, oracle map[string][]byte) []string {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return []string{fmt.Sprintf("golden: %v (run go test ./vmtest -run TestOracleIpvsadm -update)", err)}
+		return []string{fmt.Sprintf("golden: %v (run go test ./vmtest -run TestVMSuite/vmtest/oracle -update)", err)}
 	}
 	golden, err := DecodeFiles(data)
 	if err != nil {

@@ -17,19 +17,17 @@ var updateVM = flag.Bool("update-vm", false, "rewrite compat/ipvsadm/testdata/{s
 const testdataDir = "../../compat/ipvsadm/testdata"
 
 // TestVMSessions runs the session scripts and the -c samples with ipvsadm 1.31 and with
-// ours on Debian's kernel in the VM (root and qemu needed; one boot), and requires the
-// same transcripts byte for byte. With -update-vm it also stores 1.31's transcripts as
-// the golden files TestSessionsAgainstFake replays.
+// ours on Debian's kernel, inside the VM of go test ./vmtest -run TestVMSuite (it skips
+// elsewhere), and requires the same transcripts byte for byte. With -update-vm (the
+// suite's -update) it also stores 1.31's transcripts as the golden files
+// TestSessionsAgainstFake replays.
 func TestVMSessions(t *testing.T) {
-	if err := vmtest.Available(); err != nil {
-		t.Skip(err)
-	}
+	vmtest.RequireGuest(t)
 	guest, err := os.ReadFile("testdata/vm-guest.sh")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Generous: two cores shared with other VM tests make the guest slow.
-	opts := vmtest.Options{Script: string(guest), HostFiles: map[string]string{}, Timeout: 25 * time.Minute}
+	opts := vmtest.Options{Script: string(guest), HostFiles: map[string]string{}, Timeout: 14 * time.Minute}
 	cmds, _ := filepath.Glob(filepath.Join(testdataDir, "sessions", "*.cmds"))
 	samples, _ := filepath.Glob(filepath.Join(testdataDir, "conn", "*.txt"))
 	if len(cmds) == 0 || len(samples) == 0 {
@@ -44,15 +42,7 @@ func TestVMSessions(t *testing.T) {
 	for _, f := range []string{"hosts", "services", "nsswitch.conf"} {
 		opts.HostFiles["/payload/etc/"+f] = filepath.Join(testdataDir, "etc", f)
 	}
-	bins, cleanup, err := vmtest.BuildCommands("ipvsadm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
-	for k, v := range bins {
-		opts.HostFiles[k] = v
-	}
-	res := vmtest.Boot(t, opts)
+	res := vmtest.RunInGuest(t, opts)
 	if res.ExitCode != 0 || !strings.Contains(res.Stdout(), "vm-guest: done") {
 		t.Fatalf("guest exit %d\nstdout:\n%s\nstderr:\n%s", res.ExitCode, res.Stdout(), res.Stderr())
 	}

@@ -137,20 +137,11 @@ TCP  10.0.0.100:81 rr
 `
 
 // TestIntegrationKernel runs lvs-alert against a real IPVS (Debian's kernel under
-// qemu) and checks each step with the original ipvsadm's listing.
+// qemu, inside the VM of go test ./vmtest -run TestVMSuite; it skips elsewhere) and
+// checks each step with the original ipvsadm's listing.
 func TestIntegrationKernel(t *testing.T) {
-	if testing.Short() {
-		t.Skip("boots a VM")
-	}
-	if err := vmtest.Available(); err != nil {
-		t.Skip(err)
-	}
-	bins, cleanup, err := vmtest.BuildCommands("lvs-alert")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
-	res := vmtest.Boot(t, vmtest.Options{Script: guestScript, HostFiles: bins, Timeout: 3 * time.Minute})
+	vmtest.RequireGuest(t)
+	res := vmtest.RunInGuest(t, vmtest.Options{Script: guestScript, Timeout: 3 * time.Minute})
 	if res.ExitCode != 0 {
 		t.Fatalf("guest script exit %d\nstdout:\n%s\nstderr:\n%s", res.ExitCode, res.Stdout(), res.Stderr())
 	}

@@ -3,20 +3,13 @@ package director
 import (
 	"context"
 	"net/netip"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lvskit/lvskit/internal/ipvs"
 	"github.com/lvskit/lvskit/vmtest"
 )
-
-// inVM is set in the guest, where this test binary runs against the real kernel.
-const inVM = "LVSKIT_DIRECTOR_IN_VM"
 
 // guestSetup builds, with the original ipvsadm 1.31, a table the way a site would.
 const guestSetup = `
@@ -55,37 +48,17 @@ func siteConfig() Desired {
 	}}
 }
 
-// TestIntegrationKernelAdopt runs this test binary in the IPVS VM: it reads a table
-// made by ipvsadm 1.31, plans nothing for the same configuration, then applies a
-// changed one and checks that the kernel's entries were edited, not replaced.
+// TestIntegrationKernelAdopt runs inside the IPVS VM (go test ./vmtest -run TestVMSuite;
+// it skips elsewhere): it reads a table made by ipvsadm 1.31, plans nothing for the same
+// configuration, then applies a changed one and checks that the kernel's entries were
+// edited, not replaced.
 func TestIntegrationKernelAdopt(t *testing.T) {
-	if os.Getenv(inVM) != "" {
-		guestAdopt(t)
-		return
+	vmtest.RequireGuest(t)
+	setup := exec.Command("/bin/sh", "-c", "set -e\n"+guestSetup)
+	if out, err := setup.CombinedOutput(); err != nil || len(out) > 0 {
+		t.Fatalf("ipvsadm 1.31 building the table: %v\n%s", err, out)
 	}
-	if testing.Short() {
-		t.Skip("boots a VM")
-	}
-	if err := vmtest.Available(); err != nil {
-		t.Skip(err)
-	}
-	bin := filepath.Join(t.TempDir(), "director.test")
-	build := exec.Command("go", "test", "-c", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go test -c: %v\n%s", err, out)
-	}
-	script := guestSetup + inVM + "=1 /ours/director.test -test.run '^TestIntegrationKernelAdopt$' -test.v -test.count=1\n"
-	res := vmtest.Boot(t, vmtest.Options{
-		Script:    script,
-		HostFiles: map[string]string{"/ours/director.test": bin},
-		Timeout:   3 * time.Minute,
-	})
-	out := res.Stdout() + res.Stderr()
-	if res.ExitCode != 0 || !strings.Contains(out, "--- PASS: TestIntegrationKernelAdopt") {
-		t.Fatalf("guest test failed (exit %d):\n%s", res.ExitCode, out)
-	}
-	t.Logf("guest:\n%s", out)
+	guestAdopt(t)
 }
 
 func guestAdopt(t *testing.T) {

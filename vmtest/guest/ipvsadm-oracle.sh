@@ -3,7 +3,10 @@
 # /payload/corpus/NAME.sh it runs side.sh twice, each in a fresh network
 # namespace (so a fresh IPVS table, timeouts and sync daemons): once applying
 # the script with 1.31 ("theirs"), once with ours. Results land in
-# /results/NAME/. Two workers share the cases, one per guest CPU.
+# /results/NAME/. JOBS workers share the cases (default one per guest CPU);
+# the suite runs one, since a table changing in one namespace can corrupt a
+# listing in another (doc.go), and side.sh runs the two tools' listings side
+# by side instead.
 # ORACLE_BOTH=1 puts 1.31 in both seats (to prove the harness itself).
 if [ "${ORACLE_BOTH:-0}" = 1 ]; then
 	mkdir -p /ours && ln -sf /sbin/ipvsadm /ours/ipvsadm
