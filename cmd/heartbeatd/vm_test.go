@@ -44,20 +44,11 @@ echo "cannot open: $(grep -c 'Cannot open watchdog' /tmp/hb/ha-log)"
 `
 
 // TestVMWatchdog proves heartbeatd's watchdog against the kernel's softdog, in the qemu
-// VM: the host's kernel must not be asked to reboot.
+// VM (go test ./vmtest -run TestVMSuite runs it there; it skips elsewhere): the host's
+// kernel must not be asked to reboot.
 func TestVMWatchdog(t *testing.T) {
-	if testing.Short() {
-		t.Skip("boots a VM")
-	}
-	if err := vmtest.Available(); err != nil {
-		t.Skip(err)
-	}
-	bins, cleanup, err := vmtest.BuildCommands("heartbeatd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
-	res := vmtest.Boot(t, vmtest.Options{Script: watchdogScript, HostFiles: bins, Modules: []string{"softdog"}, Timeout: 3 * time.Minute})
+	vmtest.RequireGuest(t)
+	res := vmtest.RunInGuest(t, vmtest.Options{Script: watchdogScript, Modules: []string{"softdog"}, Timeout: 3 * time.Minute})
 	want := "running 5s: fired 0\nstopped (-k) rc=0\n4s after -k: fired 0\nkilled\n4s after kill -9: fired 1\ncannot open: 0\n"
 	if res.ExitCode != 0 || res.Stdout() != want {
 		t.Fatalf("exit %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", res.ExitCode, res.Stdout(), want, res.Stderr())
