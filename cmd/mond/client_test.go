@@ -145,6 +145,9 @@ func waitFor(t *testing.T, what string, f func() bool) {
 }
 
 func TestRealMoncmdAndMonshow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the original moncmd and monshow; not with -short")
+	}
 	for _, p := range []string{"/usr/bin/moncmd", "/usr/bin/monshow"} {
 		if _, err := os.Stat(p); err != nil {
 			t.Skipf("%s not installed (Debian's mon package)", p)

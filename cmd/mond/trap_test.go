@@ -47,6 +47,9 @@ $c->send_trap(group => %q, service => %q, retval => %d, opstatus => %q, summary 
 // and compares the alerts: -T trap alerts, the upalert, the "default" watch catching a
 // trap for an unknown group (MON_TRAP_INTENDED), and a trap with a bad password dropped.
 func TestTrapsAgainstMon(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the original mon 1.3.6; not with -short")
+	}
 	if _, err := os.Stat(monBin); err != nil {
 		t.Skip("mon 1.3.6 not installed")
 	}

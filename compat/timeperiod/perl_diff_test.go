@@ -216,6 +216,9 @@ func genTime(r *rand.Rand) int64 {
 }
 
 func TestDifferentialPerl(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs perl's Time::Period, the original; not with -short")
+	}
 	requirePerlTimePeriod(t)
 	r := rand.New(rand.NewSource(1))
 	var specs []string
