@@ -92,12 +92,14 @@ func bootContainer(t *testing.T, lower string, prepare func(root string) error, 
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	// systemctl fails until systemd has opened its socket; then it waits for the
-	// boot. "degraded" is up as well, with a failed unit: logged.
+	// Early in the boot systemctl says "offline" (no /run/systemd/system yet: it
+	// does not take PID 1 for systemd) or fails to connect (no socket yet); then
+	// it waits for the boot. "degraded" is up as well, with a failed unit: logged.
 	var out string
 	for deadline = time.Now().Add(90 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 		out, _ = c.run(time.Until(deadline)+time.Second, "systemctl is-system-running --wait")
-		if !strings.Contains(out, "Failed to connect") || time.Now().After(deadline) {
+		early := strings.Contains(out, "Failed to connect") || strings.TrimSpace(out) == "offline"
+		if !early || time.Now().After(deadline) {
 			break
 		}
 	}
