@@ -309,22 +309,44 @@ func b2i(b bool) int {
 	return 0
 }
 
-// Info is a service's state for metrics.
+// Info is a service's state for metrics and mond's JSON status.
 type Info struct {
 	Group, Service string
 	OpStatus       int
-	LastCheck      int64
-	Alerts         int
-	Failures       int
-	Running        bool
+	// LastCheck is the Unix time the last check started, 0 for never.
+	LastCheck int64
+	// NextCheck is when the next check is due (Unix nanoseconds), 0 while the
+	// monitor runs or for a service without an interval.
+	NextCheck int64
+	// Interval is the check interval in seconds (the failure interval while failing).
+	Interval int64
+	// LastSuccess and LastFailure are Unix times, 0 for none (a success clears the
+	// last failure, as in mon).
+	LastSuccess, LastFailure int64
+	// LastSummary is the first line of the last check's output.
+	LastSummary string
+	// Alerts and Failures are mon's alert and failure counts.
+	Alerts   int
+	Failures int
+	Running  bool
+	// Disabled: the service or its watch is disabled. Acked: its failure is
+	// acknowledged.
+	Disabled, Acked bool
+	Counts
 }
 
 // Infos returns every service's Info, in config order.
 func (e *Engine) Infos() []Info {
-	var l []Info
+	l := make([]Info, 0, len(e.svcs))
 	for _, st := range e.svcs {
-		l = append(l, Info{Group: st.group, Service: st.cfg.Name, OpStatus: st.opStatus, LastCheck: st.lastCheck.v,
-			Alerts: st.alertCount, Failures: st.failureCount, Running: st.running})
+		i := Info{Group: st.group, Service: st.cfg.Name, OpStatus: st.opStatus, LastCheck: st.lastCheck.v,
+			Interval: st.interval, LastSuccess: st.lastSuccess.v, LastFailure: st.lastFailure.v,
+			LastSummary: st.lastSummary.v, Alerts: st.alertCount, Failures: st.failureCount, Running: st.running,
+			Disabled: st.disabled || e.watchDisabled[st.group], Acked: st.ack != 0, Counts: st.counts}
+		if st.interval != 0 && !st.running {
+			i.NextCheck = st.due
+		}
+		l = append(l, i)
 	}
 	return l
 }

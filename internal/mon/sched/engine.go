@@ -164,7 +164,41 @@ type ServiceState struct {
 	disabled               bool
 	hasUpalert             bool
 	periods                []*periodState
+
+	// counts are mond's own per-service counters (mon keeps only alertCount and
+	// failureCount); like those, they start at zero with the engine, so at start and
+	// at every reset.
+	counts Counts
+	// held is set while a due check is held back on purpose (the scheduler stopped,
+	// an exclude_period, a monitor dependency): its start is not counted late.
+	held bool
 }
+
+// Counts are a service's event counters, from the engine's start (mond's start or its
+// last reset) on.
+type Counts struct {
+	// Checks the scheduler started: monitors it asked the daemon to run (MonitorNotRun
+	// ones included) and checks failed at once because the monitor line cannot be run.
+	Checks int
+	// Late is the checks of Checks started more than LateAfter after they were due,
+	// not counting those held back on purpose (the scheduler stopped, an exclude
+	// period, a monitor dependency) or asked for by "test monitor".
+	Late int
+	// UpAlerts is the upalerts called (a subset of the service's alert count).
+	UpAlerts int
+	// MonitorTimeouts is the monitors killed by mond's monitor timeout
+	// (MonitorTimedOut).
+	MonitorTimeouts int
+	// AlertFailures is the alert programs that failed (AlertFailed).
+	AlertFailures int
+	// NotRun is the monitors the daemon could not start (MonitorNotRun).
+	NotRun int
+}
+
+// LateAfter is how long after its due time a check may start before it counts as
+// late: the daemon's loop starts a due check within a tenth of a second, so a second
+// means the daemon was busy or blocked (maxprocs throttling, a stalled loop).
+const LateAfter = time.Second
 
 type key struct{ g, s string }
 
@@ -272,9 +306,11 @@ func (e *Engine) Tick(now time.Time) Actions {
 	var a Actions
 	t, tn := now.Unix(), now.UnixNano()
 	if e.stopped {
+		e.hold(tn)
 		return a
 	}
 	if g := &e.cfg.Cf.Globals; g.ExcludePeriod != "" && within(g.ExcludePeriodParsed, t) {
+		e.hold(tn)
 		return a
 	}
 	for _, st := range e.svcs {
@@ -288,16 +324,36 @@ func (e *Engine) Tick(now time.Time) Actions {
 		}
 		s := st.cfg
 		if s.ExcludePeriod != "" && within(s.ExcludePeriodParsed, t) {
+			st.held = true
 			continue
 		}
 		if (s.DepBehavior == "m" && s.Depend != "") || s.MonitorDepend != "" {
 			if ok, _ := e.depOK(st, "m", t); !ok {
+				st.held = true
 				continue
 			}
 		}
 		e.runMonitor(&a, st, tn)
 	}
 	return a
+}
+
+// hold marks every due check as held back on purpose.
+func (e *Engine) hold(tn int64) {
+	for _, st := range e.svcs {
+		if st.interval != 0 && !st.running && st.due <= tn {
+			st.held = true
+		}
+	}
+}
+
+// started counts a check that starts at tn.
+func (st *ServiceState) started(tn int64) {
+	st.counts.Checks++
+	if st.due != 0 && !st.held && tn-st.due > int64(LateAfter) {
+		st.counts.Late++
+	}
+	st.held = false
 }
 
 // NextDue returns the earliest time a monitor may become due (for the daemon's sleep).
@@ -380,6 +436,7 @@ func (e *Engine) runMonitor(a *Actions, st *ServiceState, tn int64) {
 		// output. mond runs nothing and fails the check the same way.
 		e.log("err", "could not exec monitor %s for %s/%s: unbalanced quote in its arguments [%s]",
 			cmd.Program, st.group, s.Name, cmd.ArgText)
+		st.started(tn)
 		st.lastCheck = someInt(t)
 		st.monitorDuration = 0
 		failed = true
@@ -407,6 +464,7 @@ func (e *Engine) runMonitor(a *Actions, st *ServiceState, tn int64) {
 		args = append(append(args, cmd.Args...), hosts...)
 		a.Monitors = append(a.Monitors, RunMonitor{Group: st.group, Service: s.Name, Name: cmd.Program, Path: path,
 			Args: args, Env: env})
+		st.started(tn)
 		st.lastCheck = someInt(t)
 		st.running = true
 		e.procs++
@@ -871,6 +929,9 @@ func (e *Engine) callAlert(a *Actions, st *ServiceState, p *periodState, output 
 		p.lastAlert = t
 	}
 	st.alertCount++
+	if flags&FlUpAlert != 0 {
+		st.counts.UpAlerts++
+	}
 	e.alertHist = pushHist(e.alertHist, fmt.Sprintf("%s %s %s %d %s (%s) %s", logType, st.group, s.Name, t, path, args, summary), e.maxKeep)
 	return true
 }

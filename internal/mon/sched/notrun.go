@@ -12,7 +12,9 @@ func (e *Engine) MonitorNotRun(group, service string, now time.Time) {
 	if st == nil || !st.running {
 		return
 	}
+	st.counts.NotRun++
 	st.running = false
 	e.procs--
 	e.resetTimer(st, now.UnixNano())
 }
+

@@ -41,9 +41,13 @@ func TestMonitorNotRun(t *testing.T) {
 			}
 			e.MonitorNotRun("g", "s", now)
 			got := e.Infos()[0]
-			// The attempt's time stays in LastCheck; everything the check would decide
-			// is unchanged.
-			got.LastCheck = want.LastCheck
+			// The attempt is counted as a check that was not run; its time stays in
+			// LastCheck and the next check is an interval on. Everything the check
+			// would decide is unchanged.
+			if got.Checks != want.Checks+1 || got.NotRun != want.NotRun+1 {
+				t.Errorf("counts %+v after %+v: want one more check and one more not run", got.Counts, want.Counts)
+			}
+			got.LastCheck, got.NextCheck, got.Counts = want.LastCheck, want.NextCheck, want.Counts
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("state changed (-want +got):\n%s", diff)
 			}
