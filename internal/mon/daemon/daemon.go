@@ -99,12 +99,19 @@ type Daemon struct {
 	// lastLoop is when the main loop last stepped the engine (Unix nanoseconds, real
 	// time), for the service manager's watchdog.
 	lastLoop atomic.Int64
-	eng      *sched.Engine
-	gen      int // bumped on reset: results from older monitors are dropped
-	watches  int // watch blocks of the running configuration
-	pids     map[int]string
-	running  map[string]context.CancelFunc
-	started  time.Time
+	// schedRunning mirrors the engine's scheduler state (mon's stop and start) for
+	// Ready, which takes no lock.
+	schedRunning atomic.Bool
+	// resets and resetsRefused count Reset's outcomes since start; loaded is when
+	// the running configuration was installed (under mu).
+	resets, resetsRefused atomic.Int64
+	loaded                time.Time
+	eng                   *sched.Engine
+	gen                   int // bumped on reset: results from older monitors are dropped
+	watches               int // watch blocks of the running configuration
+	pids                  map[int]string
+	running               map[string]context.CancelFunc
+	started               time.Time
 
 	results chan monResult
 	wake    chan struct{}
@@ -129,6 +136,8 @@ type monResult struct {
 	group, service string
 	exit           int
 	output         string
+	// timedOut: the monitor was killed by the monitor timeout.
+	timedOut bool
 }
 
 // ErrConfig wraps a configuration that failed to parse.
@@ -160,6 +169,7 @@ func New(opt Options) (*Daemon, error) {
 	if opt.Stopped {
 		d.eng.Stop(d.started)
 	}
+	d.schedRunning.Store(!opt.Stopped)
 	return d, nil
 }
 
@@ -169,6 +179,7 @@ func (d *Daemon) install(cf *monconf.Config, now time.Time) {
 	d.paths = ResolvePaths(&cf.Globals, d.opt.Overrides)
 	d.gen++
 	d.watches = len(cf.Watches)
+	d.loaded = now
 	// The engine reads cf as it is (no copy); nothing changes it, so the client
 	// server reads the same one.
 	d.eng = sched.New(SchedConfig(cf, d.paths, d.opt.Overrides), sched.Options{
@@ -230,6 +241,8 @@ func (d *Daemon) WithEngine(f func(e *sched.Engine, now time.Time) sched.Actions
 	now := d.opt.Clock.Now()
 	a := f(d.eng, now)
 	d.execute(a)
+	stopped, _ := d.eng.Stopped()
+	d.schedRunning.Store(!stopped)
 	d.mu.Unlock()
 	d.poke()
 }
@@ -282,6 +295,7 @@ func (d *Daemon) Reset(keepState bool) error {
 	cf, err := d.readReplacement()
 	if err != nil {
 		d.opt.Log("err", "error reading config file: "+err.Error()+"; the running configuration is kept")
+		d.resetsRefused.Add(1)
 		return fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	d.mu.Lock()
@@ -301,6 +315,7 @@ func (d *Daemon) Reset(keepState bool) error {
 	if cf.Globals.StartupAlertsOnReset {
 		d.execute(d.eng.Startup(now))
 	}
+	d.resets.Add(1)
 	d.mu.Unlock()
 	d.poke()
 	return nil
@@ -388,6 +403,9 @@ func (d *Daemon) finish(r monResult) {
 		return
 	}
 	delete(d.running, r.group+"/"+r.service)
+	if r.timedOut {
+		d.eng.MonitorTimedOut(r.group, r.service)
+	}
 	d.execute(d.eng.MonitorExited(r.group, r.service, r.exit, r.output, d.opt.Clock.Now()))
 }
 

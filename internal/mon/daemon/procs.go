@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -111,6 +112,7 @@ func (d *Daemon) startMonitor(m sched.RunMonitor) {
 		defer cancel()
 		var exit int
 		var out string
+		var timedOut bool
 		if name, ok := strings.CutPrefix(m.Path, builtinPrefix); ok {
 			f, _ := monitors.Lookup(name)
 			mctx := ctx
@@ -121,6 +123,7 @@ func (d *Daemon) startMonitor(m sched.RunMonitor) {
 			}
 			r := f(mctx, m.Args)
 			exit, out = r.Exit, r.Output
+			timedOut = ctx.Err() == nil && errors.Is(mctx.Err(), context.DeadlineExceeded)
 			if exit != 0 && ctx.Err() == nil {
 				// A built-in's connect fails like a dead host when mond itself is out
 				// of descriptors or memory; a socket of its own tells the two apart.
@@ -163,7 +166,7 @@ func (d *Daemon) startMonitor(m sched.RunMonitor) {
 				exit, out = 1, ""
 				d.opt.Log("err", fmt.Sprintf("could not exec '%s': %v", m.Path, res.Err))
 			case res.TimedOut:
-				exit = 1
+				exit, timedOut = 1, true
 				out = fmt.Sprintf("monitor timed out after %s\n", timeout) + out
 			case res.Signal != 0:
 				// mon takes $? >> 8, which is 0 for a program killed by a signal.
@@ -173,7 +176,7 @@ func (d *Daemon) startMonitor(m sched.RunMonitor) {
 			}
 		}
 		select {
-		case d.results <- monResult{gen, m.Group, m.Service, exit, out}:
+		case d.results <- monResult{gen, m.Group, m.Service, exit, out, timedOut}:
 		case <-d.done:
 		}
 	}()
@@ -211,6 +214,7 @@ func (d *Daemon) startAlert(al sched.Alert) {
 		return
 	}
 	timeout := d.opt.AlertTimeout
+	gen := d.gen
 	d.alertsWG.Add(1)
 	go func() {
 		defer d.alertsWG.Done()
@@ -220,6 +224,14 @@ func (d *Daemon) startAlert(al sched.Alert) {
 		})
 		if prio, msg := alertTrouble(al, res, timeout, life.Err() != nil); msg != "" {
 			d.opt.Log(prio, msg)
+			if prio == "err" {
+				// Counted against the configuration that called it, not a newer one.
+				d.mu.Lock()
+				if gen == d.gen {
+					d.eng.AlertFailed(al.Group, al.Service)
+				}
+				d.mu.Unlock()
+			}
 		}
 	}()
 }

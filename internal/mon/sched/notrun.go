@@ -17,4 +17,3 @@ func (e *Engine) MonitorNotRun(group, service string, now time.Time) {
 	e.procs--
 	e.resetTimer(st, now.UnixNano())
 }
-
