@@ -48,7 +48,11 @@ type Server struct {
 	busyLogged time.Time        // when "too many clients" was last logged
 	clients    map[*client]bool // connected clients, for evictIdle
 	logins     loginLimiter
+	open       atomic.Int64 // connections being served
 }
+
+// Clients returns the number of client connections open, for mond's metrics.
+func (s *Server) Clients() int { return int(s.open.Load()) }
 
 // New builds a server and loads auth.cf; a missing auth.cf is an error, as in mon.
 func New(d *daemon.Daemon, logf func(prio, msg string)) (*Server, error) {
@@ -161,7 +165,8 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 }
 
 func (s *Server) serveOne(c net.Conn, slots chan struct{}) {
-	defer func() { <-slots }()
+	s.open.Add(1)
+	defer func() { s.open.Add(-1); <-slots }()
 	s.handle(c)
 }
 

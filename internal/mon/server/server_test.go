@@ -358,3 +358,27 @@ func TestIdleClientsGiveWay(t *testing.T) {
 		t.Errorf("the other idle client: %q", got)
 	}
 }
+
+// Clients counts the connections being served, for mond's metrics.
+func TestClientsCounted(t *testing.T) {
+	s, _ := newTestServer(t)
+	addr := serve(t, s)
+	waitClients := func(want int) {
+		t.Helper()
+		for i := 0; s.Clients() != want; i++ {
+			if i == 250 {
+				t.Fatalf("Clients() = %d, want %d", s.Clients(), want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitClients(0)
+	a, b := dial(t, addr), dial(t, addr)
+	a.cmd("version")
+	b.cmd("version")
+	waitClients(2)
+	a.cmd("quit")
+	waitClients(1)
+	b.c.Close()
+	waitClients(0)
+}
