@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lvskit/lvskit/internal/statushttp/statushttptest"
 )
 
 // mondInstance is mond (this test binary) running a config in a temp dir.
@@ -279,6 +281,7 @@ func TestCheckFlag(t *testing.T) {
 func TestMetricsListener(t *testing.T) {
 	mp := freePort(t)
 	m := startMond(t, clientCfg, "--metrics-listen", "127.0.0.1:"+strconv.Itoa(mp))
+	base := "http://127.0.0.1:" + strconv.Itoa(mp)
 	var body string
 	waitFor(t, "metrics with a failure", func() bool {
 		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(mp))
@@ -293,10 +296,23 @@ func TestMetricsListener(t *testing.T) {
 		return strings.Contains(body, `mond_service_failures_total{group="web",service="http"} `) &&
 			!strings.Contains(body, `mond_service_failures_total{group="web",service="http"} 0`)
 	})
-	for _, want := range []string{`mond_service_up{group="web",service="http"} 0`, `mond_service_opstatus{group="solo",service="ping"} 7`} {
+	for _, want := range []string{`mond_service_up{group="web",service="http"} 0`, `mond_service_opstatus{group="solo",service="ping"} 7`,
+		`mond_service_checks_total{group="web",service="http"} `, "mond_scheduler_running 1", `lvskit_build_info{commit=`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q:\n%s", want, body)
 		}
+	}
+	_, exposition := statushttptest.Get(t, base+"/metrics")
+	statushttptest.CheckMetrics(t, exposition)
+	if code, b := statushttptest.Get(t, base+"/healthz"); code != 200 {
+		t.Errorf("/healthz: %d %q", code, b)
+	}
+	if code, b := statushttptest.Get(t, base+"/readyz"); code != 200 {
+		t.Errorf("/readyz: %d %q", code, b)
+	}
+	if code, b := statushttptest.Get(t, base+"/status"); code != 200 || !strings.Contains(string(b), `"daemon": "mond"`) ||
+		!strings.Contains(string(b), `"opstatus_name": "fail"`) {
+		t.Errorf("/status: %d %s", code, b)
 	}
 	_ = m
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/lvskit/lvskit/internal/sdnotify"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	rdebug "runtime/debug"
@@ -23,8 +22,8 @@ import (
 	"github.com/lvskit/lvskit/internal/daemonize"
 	"github.com/lvskit/lvskit/internal/mon/daemon"
 	"github.com/lvskit/lvskit/internal/mon/metrics"
-	"github.com/lvskit/lvskit/internal/mon/sched"
 	"github.com/lvskit/lvskit/internal/mon/server"
+	"github.com/lvskit/lvskit/internal/statushttp"
 )
 
 // Config is mond's command line, parsed.
@@ -166,7 +165,7 @@ func Run(c Config, stderr io.Writer) int {
 	defer cancel()
 	srv.Terminate = cancel
 	if c.MetricsListen != "" {
-		stop, err := serveMetrics(c.MetricsListen, d)
+		stop, err := serveMetrics(c.MetricsListen, d, srv)
 		if err != nil {
 			fmt.Fprintf(stderr, "metrics listener: %v\n", err)
 			return 1
@@ -240,23 +239,11 @@ func handleSignals(d *daemon.Daemon, srv *server.Server, cfgPath string, logf fu
 	}()
 }
 
-// serveMetrics serves the services' states as Prometheus metrics on addr until the
-// returned stop is called.
-func serveMetrics(addr string, d *daemon.Daemon) (stop func() error, err error) {
-	ml, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	hs := &http.Server{Handler: metrics.Handler(func() []sched.Info {
-		var infos []sched.Info
-		d.WithEngine(func(e *sched.Engine, now time.Time) sched.Actions { infos = e.Infos(); return sched.Actions{} })
-		return infos
-	}),
-		// A scrape is one small request: slow or idle clients are dropped.
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 16 << 10}
-	go hs.Serve(ml)
-	return hs.Close, nil
+// serveMetrics serves mond's metrics, probes and JSON status (internal/mon/metrics)
+// on addr until the returned stop is called.
+func serveMetrics(addr string, d *daemon.Daemon, srv *server.Server) (stop func() error, err error) {
+	stop, _, err = statushttp.Listen(addr, metrics.Handler(d, srv.Clients))
+	return stop, err
 }
 
 // clientsWithin keeps the client limit below half the descriptors mond may open (less
