@@ -44,8 +44,10 @@
 package core
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/lvskit/lvskit/compat/hacf"
@@ -129,21 +131,61 @@ type Core struct {
 	// not hear, has most likely taken them.
 	rejoinAt time.Time
 
-	stats Counters
+	// execs are the group starts (true) and stops under way, by key, so that Done
+	// can count what it reports.
+	execs map[string]bool
+	// negotiated: a stable resource announcement has been made since resource
+	// management (re)started: the initial negotiation with the peer is over.
+	negotiated bool
+	// lastChange is when this node's view of the cluster last changed (see
+	// Snapshot.LastChange).
+	lastChange time.Time
+
+	stats stats
 }
 
-// Counters are what the metrics listener exports.
+// stats are the event counters, counted where the events happen.
+type stats struct {
+	sent, sendErrors, received, lateHBs, nodeDeaths, failedStops uint64
+	byType                                                       map[string]uint64
+	groups                                                       map[string]*GroupCounters
+}
+
+// Counters are the core's event counters since the daemon started (what the metrics
+// listener exports). JSON keys are in the comments.
 type Counters struct {
-	Sent         uint64
-	SendErrors   uint64
-	Received     uint64
-	ByType       map[string]uint64
-	Takeovers    uint64 // groups started
-	Releases     uint64 // groups stopped
-	FailedStarts uint64
-	FailedStops  uint64
-	LateHBs      uint64
-	NodeDeaths   uint64
+	Sent       uint64 `json:"sent"`        // messages sent
+	SendErrors uint64 `json:"send_errors"` // messages no medium could send
+	Received   uint64 `json:"received"`    // authenticated messages received
+	// ByType counts the received messages by their t= field, sorted by type.
+	ByType      []TypeCount `json:"received_by_type"`
+	LateHBs     uint64      `json:"late_heartbeats"` // heartbeats later than warntime
+	NodeDeaths  uint64      `json:"node_deaths"`     // nodes (peer, ping nodes) declared dead
+	FailedStops uint64      `json:"failed_stops"`    // group stops that failed (reboot required)
+	// Groups has one entry per haresources group, in haresources' order.
+	Groups []GroupCounters `json:"groups"`
+}
+
+// TypeCount is the number of received messages of one type.
+type TypeCount struct {
+	Type  string `json:"type"`  // the message's t= field
+	Count uint64 `json:"count"` // messages received
+}
+
+// GroupCounters are one resource group's events on this node.
+type GroupCounters struct {
+	Group string `json:"group"` // the group's key (its first resource)
+	// Takeovers: the group was acquired here (a start that succeeded: at start-up, on
+	// failover, on failback, at a standby or takeover handshake).
+	Takeovers uint64 `json:"takeovers"`
+	// Releases: the group was stopped here (a stop that succeeded).
+	Releases uint64 `json:"releases"`
+	// FailedStarts: a start of the group failed (it is stopped again, and the node goes
+	// standby for its share later).
+	FailedStarts uint64 `json:"failed_starts"`
+	// DualActive: the peer announced holding the group (its rsc_hold covered the
+	// group's share) while this node ran it: both nodes claim it.
+	DualActive uint64 `json:"dual_active"`
 }
 
 // New checks the configuration and makes the state at time now.
@@ -161,9 +203,11 @@ func New(cfg Config, now time.Time) (*Core, error) {
 		return nil, fmt.Errorf("ha.cf: %d nodes (this node %q among them?): heartbeatd only implements two-node clusters with this node listed: clusters of other sizes are not implemented", len(cfg.HA.Nodes), cfg.Node)
 	}
 	c := &Core{cfg: cfg, peer: peers[0], groups: map[string]haresources.Group{}, repnodes: map[string]bool{},
-		localStatus: membership.StatusInit, stats: Counters{ByType: map[string]uint64{}}}
+		localStatus: membership.StatusInit, execs: map[string]bool{}, lastChange: now,
+		stats: stats{byType: map[string]uint64{}, groups: map[string]*GroupCounters{}}}
 	for _, g := range cfg.Groups {
 		c.groups[g.Key()] = g
+		c.stats.groups[g.Key()] = &GroupCounters{Group: g.Key()}
 	}
 	links := []string{}
 	seen := map[string]bool{}
@@ -203,9 +247,9 @@ func New(cfg Config, now time.Time) (*Core, error) {
 func (c *Core) Peer() string { return c.peer }
 
 func (c *Core) send(m *hbwire.Message) {
-	c.stats.Sent++
+	c.stats.sent++
 	if err := c.cfg.Net.Send(m); err != nil {
-		c.stats.SendErrors++
+		c.stats.sendErrors++
 		c.cfg.Log.Logf("ERROR", "write failure on %s: %v", m.Value(hbwire.FType), err)
 	}
 }
@@ -248,10 +292,13 @@ func (c *Core) checkIsolation(now time.Time) {
 	switch {
 	case iso && !c.isolated && c.started:
 		c.isolated = true
+		c.changed(now)
 		c.cfg.Log.Logf("WARN", "No ping node and not %s answer: this node is cut off; releasing all resources", c.peer)
 		c.resource(now, resources.Shutdown{})
 	case !iso && c.isolated && c.retired:
 		c.isolated, c.retired = false, false
+		c.negotiated = false
+		c.changed(now)
 		c.cfg.Log.Logf("info", "Reachable again: rejoining the cluster")
 		c.res = resources.New(resources.Config{Local: c.cfg.Node, Groups: c.cfg.Groups, AutoFailback: c.cfg.HA.AutoFailback})
 		c.started = false
@@ -295,7 +342,49 @@ func (c *Core) Done(now time.Time, key string, err error) {
 	if err != nil {
 		c.cfg.Log.Logf("ERROR", "resource group %s: %v", key, err)
 	}
+	if start, ok := c.execs[key]; ok {
+		delete(c.execs, key)
+		if g := c.stats.groups[key]; g != nil {
+			switch {
+			case start && err == nil:
+				g.Takeovers++
+			case start:
+				g.FailedStarts++
+			case err == nil:
+				g.Releases++
+			}
+		}
+		c.changed(now)
+	}
 	c.resource(now, resources.Done{Key: key, Err: err})
+}
+
+// changed notes that this node's view of the cluster changed at now.
+func (c *Core) changed(now time.Time) {
+	if now.After(c.lastChange) {
+		c.lastChange = now
+	}
+}
+
+// countDualActive counts, for every group this node runs, a peer's claim (its rsc_hold
+// h, from its point of view) that covers the group's share: both nodes then say they
+// hold it. The R1 handshakes never overlap a group this way: a group is stopped on one
+// node before the other starts it.
+func (c *Core) countDualActive(h hbwire.Hold) {
+	ours := h.Mirror()
+	for _, g := range c.cfg.Groups {
+		if !c.res.Running(g.Key()) {
+			continue
+		}
+		claimed := ours.Foreign()
+		if g.Node == c.cfg.Node {
+			claimed = ours.Local()
+		}
+		if claimed {
+			c.stats.groups[g.Key()].DualActive++
+			c.cfg.Log.Logf("WARN", "%s claims resource group %s, which this node runs", c.peer, g.Key())
+		}
+	}
 }
 
 // Standby gives the peer our share which ("all", "local", "foreign"), as hb_standby.
@@ -346,6 +435,7 @@ func (c *Core) Shutdown(now time.Time) {
 		return
 	}
 	c.shutdown = true
+	c.changed(now)
 	c.cfg.Log.Logf("info", "Heartbeat shutdown in progress. (%d)", 0)
 	if !c.started || c.retired {
 		// Nothing was ever started, or everything is released already.
@@ -369,9 +459,9 @@ func (c *Core) finish() {
 
 // Receive handles a message accepted by the transport from node from on link.
 func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
-	c.stats.Received++
+	c.stats.received++
 	t := m.Value(hbwire.FType)
-	c.stats.ByType[t]++
+	c.stats.byType[t]++
 	if from != c.peer {
 		return
 	}
@@ -402,6 +492,7 @@ func (c *Core) Receive(now time.Time, from, link string, m *hbwire.Message) {
 		h := hbwire.Hold(m.Value(hbwire.FRscHold))
 		stable := m.Value(hbwire.FIsStable) == "1"
 		info := m.Value(hbwire.FInfo)
+		c.countDualActive(h)
 		if c.failback && info == "" {
 			// The original takes its resources back only through the standby
 			// handshake, and ignores it while we are unstable: keep the foreign
@@ -450,6 +541,7 @@ func (c *Core) maybeStart(now time.Time) {
 	if c.mem.Status(c.peer) == membership.StatusDead && c.pingNodesAllDead() {
 		// Cut off from the start: take nothing (see checkIsolation).
 		c.isolated, c.retired = true, true
+		c.changed(now)
 		c.cfg.Log.Logf("WARN", "No ping node and not %s answer: this node is cut off; not acquiring resources", c.peer)
 		return
 	}
@@ -493,7 +585,11 @@ func (c *Core) member(now time.Time, outs []membership.Output) {
 		switch o := o.(type) {
 		case membership.SendKeepalive:
 			if !c.down {
+				before := c.localStatus
 				c.send(c.statusMessage())
+				if c.localStatus != before {
+					c.changed(now)
+				}
 			}
 			// Also while shutting down: releasing the resources may take long, and the
 			// clean stop disarms the device afterwards.
@@ -504,15 +600,17 @@ func (c *Core) member(now time.Time, outs []membership.Output) {
 				}
 			}
 		case membership.LinkStatus:
+			c.changed(now)
 			c.cfg.Log.Logf("info", "Link %s:%s %s.", o.Node, o.Link, o.New)
 			if o.New == membership.LinkDead && o.Node == c.peer {
 				c.ipfail(now, ipfail.LinkDead{})
 			}
 		case membership.LateHeartbeat:
-			c.stats.LateHBs++
+			c.stats.lateHBs++
 			c.cfg.Log.Logf("WARN", "Late heartbeat: Node %s: interval %d ms", o.Node, o.Interval.Milliseconds())
 		case membership.InitDeadPassed:
 		case membership.NodeStatus:
+			c.changed(now)
 			if o.Ping {
 				c.cfg.Log.Logf("info", "Status update for node %s: status %s", o.Node, o.New)
 				switch o.New {
@@ -527,7 +625,7 @@ func (c *Core) member(now time.Time, outs []membership.Output) {
 			}
 			switch {
 			case o.New == membership.StatusDead:
-				c.stats.NodeDeaths++
+				c.stats.nodeDeaths++
 				c.cfg.Log.Logf("WARN", "node %s: is dead", o.Node)
 				c.repnodes[o.Node] = false
 				c.gave, c.took = "", ""
@@ -582,12 +680,18 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 		switch a := a.(type) {
 		case resources.StartGroup:
 			// (the executor logs "Acquiring resource group", as ResourceManager does)
+			c.execs[a.Key] = true
 			c.cfg.Exec(a.Key, true)
 		case resources.StopGroup:
+			c.execs[a.Key] = false
 			c.cfg.Exec(a.Key, false)
 		case resources.Announce:
 			aa := a
 			c.lastAnnounce = &aa
+			c.changed(now)
+			if a.Info == hbwire.InfoReqOurResources {
+				c.negotiated = true // settled with a known peer (see Snapshot.Negotiated)
+			}
 			c.send(hbwire.ResourceMessage(c.wireHold(a.Hold), a.Stable, a.Info))
 			if c.localStatus != membership.StatusActive {
 				c.localStatus = membership.StatusActive
@@ -617,7 +721,8 @@ func (c *Core) resource(now time.Time, ev resources.Event) {
 			c.gave = ""
 			c.send(hbwire.TakeoverMessage(a.Hold))
 		case resources.FailedStop:
-			c.stats.FailedStops++
+			c.stats.failedStops++
+			c.changed(now)
 			c.broken = true
 			c.cfg.Log.Logf("CRIT", "Resource STOP failure of %s: %v. Reboot required!", a.Key, a.Err)
 		case resources.ShutdownDone:
@@ -677,67 +782,119 @@ func (c *Core) wireHold(h hbwire.Hold) hbwire.Hold {
 	return hbwire.HoldOf(local, foreign)
 }
 
-// Snapshot is the state queries see.
+// Snapshot is the state queries see: cl_status's answers, the --http listener's JSON
+// status (its keys, all snake_case, are in the field comments) and its metrics.
 type Snapshot struct {
-	Node        string            `json:"node"`
-	Status      string            `json:"status"`
-	RscStatus   string            `json:"rscstatus"`
-	Nodes       []NodeSnapshot    `json:"nodes"`
-	Running     []string          `json:"running_groups"`
-	Groups      []string          `json:"groups"`
-	PingNodesUp int               `json:"ping_nodes_up"`
-	Counters    Counters          `json:"counters"`
-	Config      map[string]string `json:"parameters"`
-	Shutdown    bool              `json:"shutting_down"`
+	Node string `json:"node"` // this node's name
+	// Status is this node's own status: init (just started), up (sending
+	// heartbeats), active (managing resources, announced what it holds).
+	Status string `json:"status"`
+	// RscStatus is cl_status rscstatus: none, local, foreign, all, or transition
+	// while a group starts or stops.
+	RscStatus string `json:"rscstatus"`
+	// Member: this node has joined the cluster: its status is active and its initial
+	// resource negotiation with the peer (or the peer's death) is over; it is not
+	// shutting down or cut off.
+	Member bool `json:"member"`
+	// Negotiated: since resource management (re)started, the node has settled what it
+	// holds with the peer (it sent its stable announcement with req_our_resources).
+	Negotiated bool `json:"negotiated"`
+	// Isolated: neither the peer nor any ping node answers; the node released (or
+	// never took) its resources and waits to rejoin.
+	Isolated bool `json:"cut_off"`
+	// Broken: a group failed to stop; the node claims it until it is rebooted.
+	Broken   bool           `json:"stop_failed"`
+	Shutdown bool           `json:"shutting_down"`  // a clean stop is under way
+	Nodes    []NodeSnapshot `json:"nodes"`          // ha.cf's nodes and ping nodes
+	Running  []string       `json:"running_groups"` // groups this node runs
+	Groups   []string       `json:"groups"`         // every haresources group, by key
+	// PingNodesUp is the number of ping nodes (a ping_group counts as one) that answer.
+	PingNodesUp int      `json:"ping_nodes_up"`
+	Counters    Counters `json:"counters"`
+	// Config answers cl_status parameter: keepalive, deadtime, warntime, initdead,
+	// deadping, udpport, auto_failback, hopfudge, debug, logfile, debugfile,
+	// logfacility, hbversion, node.
+	Config map[string]string `json:"parameters"`
+	// LastChange is when this node's view of the cluster last changed: its own status,
+	// a node's or link's status, what it holds (a group started or stopped, an
+	// announcement), a failed stop, isolation, the start of a shutdown; the daemon's
+	// start before any of those. JSON: last_state_change, RFC 3339 in UTC.
+	LastChange time.Time `json:"-"`
+}
+
+// MarshalJSON writes the snapshot with its times as RFC 3339 strings in UTC.
+func (s Snapshot) MarshalJSON() ([]byte, error) {
+	type plain Snapshot
+	return json.Marshal(struct {
+		plain
+		LastChange string `json:"last_state_change"`
+	}{plain(s), s.LastChange.UTC().Format(time.RFC3339)})
 }
 
 // NodeSnapshot is one node with its links.
 type NodeSnapshot struct {
-	Name   string            `json:"name"`
-	Type   string            `json:"type"`
-	Status string            `json:"status"`
-	Links  map[string]string `json:"links,omitempty"`
-	// LinkOrder keeps ha.cf's order for listhblinks.
-	LinkOrder []string `json:"-"`
+	Name string `json:"name"`
+	Type string `json:"type"` // normal (a cluster node) or ping (a ping node or ping_group)
+	// Status: init, up, active or dead for a cluster node; ping or dead for a ping node.
+	Status string `json:"status"`
+	// Links are the heartbeat links to the node in ha.cf's order (a ping node's one
+	// link is named after it).
+	Links []LinkSnapshot `json:"links"`
+}
+
+// LinkSnapshot is one heartbeat link to a node.
+type LinkSnapshot struct {
+	Name   string `json:"name"`   // the interface (ha.cf's medium)
+	Status string `json:"status"` // up or dead
+}
+
+// Link returns the status of the node's link name.
+func (n NodeSnapshot) Link(name string) (string, bool) {
+	for _, l := range n.Links {
+		if l.Name == name {
+			return l.Status, true
+		}
+	}
+	return "", false
 }
 
 // Snapshot returns the current state.
 func (c *Core) Snapshot() Snapshot {
 	s := Snapshot{Node: c.cfg.Node, Status: c.localStatus, RscStatus: c.RscStatus(), PingNodesUp: c.mem.PingNodesUp(),
-		Shutdown: c.shutdown}
+		Shutdown: c.shutdown, Negotiated: c.negotiated, Isolated: c.isolated, Broken: c.broken, LastChange: c.lastChange}
+	s.Member = c.localStatus == membership.StatusActive && c.started && c.negotiated && !c.shutdown && !c.isolated
 	for _, n := range c.mem.Nodes() {
-		ns := NodeSnapshot{Name: n.Name, Type: n.Type, Status: n.Status}
+		ns := NodeSnapshot{Name: n.Name, Type: n.Type, Status: n.Status, Links: []LinkSnapshot{}}
 		if n.Name == c.cfg.Node {
 			ns.Status = c.localStatus
 			for i := range n.Links {
 				n.Links[i].Status = c.ownLinkStatus(n.Links[i].Name)
 			}
 		}
-		if len(n.Links) > 0 {
-			ns.Links = map[string]string{}
-			for _, l := range n.Links {
-				ns.Links[l.Name] = l.Status
-				ns.LinkOrder = append(ns.LinkOrder, l.Name)
-			}
+		for _, l := range n.Links {
+			ns.Links = append(ns.Links, LinkSnapshot{Name: l.Name, Status: l.Status})
 		}
 		if n.Type == "ping" {
 			// cl_status lists a ping node's only link, named after the node.
-			ns.Links = map[string]string{n.Name: linkOfPing(n.Status)}
-			ns.LinkOrder = []string{n.Name}
+			ns.Links = []LinkSnapshot{{Name: n.Name, Status: linkOfPing(n.Status)}}
 		}
 		s.Nodes = append(s.Nodes, ns)
 	}
+	s.Running, s.Groups = []string{}, []string{}
+	s.Counters = Counters{Sent: c.stats.sent, SendErrors: c.stats.sendErrors, Received: c.stats.received,
+		LateHBs: c.stats.lateHBs, NodeDeaths: c.stats.nodeDeaths, FailedStops: c.stats.failedStops,
+		ByType: make([]TypeCount, 0, len(c.stats.byType)), Groups: make([]GroupCounters, 0, len(c.cfg.Groups))}
 	for _, g := range c.cfg.Groups {
 		s.Groups = append(s.Groups, g.Key())
 		if c.res.Running(g.Key()) {
 			s.Running = append(s.Running, g.Key())
 		}
+		s.Counters.Groups = append(s.Counters.Groups, *c.stats.groups[g.Key()])
 	}
-	s.Counters = c.stats
-	s.Counters.ByType = make(map[string]uint64, len(c.stats.ByType))
-	for k, v := range c.stats.ByType {
-		s.Counters.ByType[k] = v
+	for t, n := range c.stats.byType {
+		s.Counters.ByType = append(s.Counters.ByType, TypeCount{Type: t, Count: n})
 	}
+	sort.Slice(s.Counters.ByType, func(i, j int) bool { return s.Counters.ByType[i].Type < s.Counters.ByType[j].Type })
 	s.Config = parameters(c.cfg.HA)
 	return s
 }

@@ -32,6 +32,8 @@ type sim struct {
 	cfg   [2]*hacf.Config
 	grps  []haresources.Group
 	wd    [2]Tickler
+	// startErr, when set, is what node i's group starts fail with.
+	startErr [2]error
 }
 
 type simNet struct {
@@ -136,8 +138,13 @@ func (s *sim) drain() {
 			if len(s.execs[i]) > 0 {
 				e := s.execs[i][0]
 				s.execs[i] = s.execs[i][1:]
-				s.run[i][e.key] = e.start
-				s.core[i].Done(s.now, e.key, nil)
+				var err error
+				if e.start && s.startErr[i] != nil {
+					err = s.startErr[i]
+				} else {
+					s.run[i][e.key] = e.start
+				}
+				s.core[i].Done(s.now, e.key, err)
 				moved = true
 			}
 			if len(s.queue[i]) > 0 {

@@ -80,8 +80,8 @@ func ClStatus(s core.Snapshot, args []string) (string, int) {
 		if !ok {
 			return fmt.Sprintf("Failed to get links of %s\n", words[1]), 1
 		}
-		for _, l := range n.LinkOrder {
-			fmt.Fprintf(&b, "\t%s\n", l)
+		for _, l := range n.Links {
+			fmt.Fprintf(&b, "\t%s\n", l.Name)
 		}
 		return b.String(), 0
 	case "hblinkstatus":
@@ -89,7 +89,7 @@ func ClStatus(s core.Snapshot, args []string) (string, int) {
 			return "cl_status hblinkstatus: NODE LINK\n", 2
 		}
 		n, ok := node(words[1])
-		st, lok := n.Links[words[2]]
+		st, lok := n.Link(words[2])
 		if !ok || !lok {
 			return fmt.Sprintf("Failed to get link status of %s:%s\n", words[1], words[2]), 1
 		}

@@ -8,9 +8,9 @@ import (
 
 func TestClStatus(t *testing.T) {
 	s := core.Snapshot{Node: "lvs1", RscStatus: "all", Nodes: []core.NodeSnapshot{
-		{Name: "lvs1", Type: "normal", Status: "active", Links: map[string]string{"eth0": "up"}, LinkOrder: []string{"eth0"}},
-		{Name: "lvs2", Type: "normal", Status: "dead", Links: map[string]string{"eth0": "dead"}, LinkOrder: []string{"eth0"}},
-		{Name: "10.0.0.254", Type: "ping", Status: "ping", Links: map[string]string{"10.0.0.254": "up"}, LinkOrder: []string{"10.0.0.254"}},
+		{Name: "lvs1", Type: "normal", Status: "active", Links: []core.LinkSnapshot{{Name: "eth0", Status: "up"}}},
+		{Name: "lvs2", Type: "normal", Status: "dead", Links: []core.LinkSnapshot{{Name: "eth0", Status: "dead"}}},
+		{Name: "10.0.0.254", Type: "ping", Status: "ping", Links: []core.LinkSnapshot{{Name: "10.0.0.254", Status: "up"}}},
 	}, Config: map[string]string{"deadtime": "2"}}
 	for _, c := range []struct {
 		args []string

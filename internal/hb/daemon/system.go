@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -25,7 +24,7 @@ import (
 	"github.com/lvskit/lvskit/internal/hb/transport"
 	"github.com/lvskit/lvskit/internal/hostnet"
 	"github.com/lvskit/lvskit/internal/runner"
-	"golang.org/x/net/netutil"
+	"github.com/lvskit/lvskit/internal/statushttp"
 )
 
 // Options are what the command line and the configuration files give the daemon.
@@ -55,7 +54,7 @@ type Daemon struct {
 	pinger    *pingnode.Pinger
 	pings     chan string
 	ctl       net.Listener
-	http      *http.Server
+	stopHTTP  func() error // the --http listener's
 	agents    []*ipaddr.Agent
 	pingAddrs []netip.Addr
 	watchdog  *watchdogDev
@@ -187,12 +186,11 @@ func Open(o Options) (*Daemon, error) {
 		}
 	}
 	if o.HTTPAddr != "" {
-		ln, err := net.Listen("tcp", o.HTTPAddr)
+		stop, _, err := statushttp.Listen(o.HTTPAddr, StatusHandler(d.loop.Snapshot))
 		if err != nil {
 			return nil, fmt.Errorf("status listener: %w", err)
 		}
-		d.http = NewStatusServer(d.loop.Snapshot)
-		go func() { _ = d.http.Serve(netutil.LimitListener(ln, maxHTTPConns)) }()
+		d.stopHTTP = stop
 	}
 	o.Log.Logf("info", "Configuration validated. Starting heartbeat 3.0.6 (lvskit heartbeatd)")
 	o.Log.Logf("info", "heartbeat: node %s generation %d; %d media, %d resource groups", o.Node, gen, len(links), len(o.Groups))
@@ -281,8 +279,8 @@ func (d *Daemon) close() {
 		d.ctl.Close()
 		_ = os.Remove(d.opts.Socket)
 	}
-	if d.http != nil {
-		d.http.Close()
+	if d.stopHTTP != nil {
+		_ = d.stopHTTP()
 	}
 	if d.pinger != nil {
 		d.pinger.Close()
