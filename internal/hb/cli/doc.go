@@ -16,8 +16,8 @@
 // Called through a link named hb_standby, hb_takeover or cl_status it acts as that
 // program. The running daemon answers those on a unix socket
 // (/var/run/heartbeat/heartbeatd.sock, mode 0660: root and the socket's group; anyone
-// else is told permission denied); --http ADDR adds a JSON status and Prometheus
-// metrics listener. Logs go to ha.cf's logfile, debugfile and logfacility in heartbeat's
+// else is told permission denied); --http ADDR adds an HTTP listener (Prometheus
+// metrics, /healthz, /readyz, a JSON status; internal/hb/daemon documents them). Logs go to ha.cf's logfile, debugfile and logfacility in heartbeat's
 // line format. internal/hb/core decides what the node does, internal/hb/daemon runs it.
 //
 // A reload (-r, or SIGHUP to the daemon) checks the files as --check does; with errors

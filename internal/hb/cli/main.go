@@ -60,7 +60,9 @@ const usage = `usage: heartbeatd [-f] [-d]... [--node NAME] [--config-dir DIR] [
   --state-dir    hb_generation and hb_uuid (default /var/lib/heartbeat)
   --run-dir      heartbeat.pid and heartbeat/heartbeatd.sock (default /var/run, or
                  $HEARTBEATD_RUN_DIR)
-  --http ADDR    serve JSON status (/status) and Prometheus metrics (/metrics) on ADDR
+  --http ADDR    serve HTTP on ADDR (off by default): /metrics (Prometheus), /healthz,
+                 /readyz (200 once this node has joined the cluster, else 503 and
+                 why), /status and / (JSON); see heartbeatd(8)
   --directives   list every ha.cf directive of heartbeat 3.0.6 and what heartbeatd
                  does with it
 Installed as hb_standby, hb_takeover or cl_status (a link named so), heartbeatd acts as
