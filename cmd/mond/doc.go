@@ -15,7 +15,9 @@
 //	--alert-timeout DURATION     kill alerts running longer, with their process group,
 //	                             and log it (default 5m; 0: never, as mon). Not a mon.cf
 //	                             keyword: mon 1.3.6 rejects unknown ones
-//	--metrics-listen ADDR        Prometheus metrics on ADDR/metrics (off by default)
+//	--metrics-listen ADDR        HTTP status on ADDR (off by default): /metrics
+//	                             (Prometheus), /healthz, /readyz, /status and / (JSON);
+//	                             internal/mon/metrics documents every metric and key
 //	--max-clients NUM            most concurrent clients on the client port (64)
 //
 // # Where mond departs from mon 1.3.6 on purpose (mond --help lists these too)
@@ -30,7 +32,8 @@
 //     clients"), failed logins answered after a growing delay (0.5 s more per failure
 //     of the connection, at most 4 s) and at most 5 a second over all clients. Accept
 //     errors (out of descriptors) are retried with a growing pause up to 1 s, so the
-//     port never dies. The metrics listener drops clients that are slow to send.
+//     port never dies. The status listener (--metrics-listen) serves at most 32
+//     connections and drops clients that are slow to send.
 //   - An ack of an unknown group or service is answered once ("520 unknown group" or
 //     "520 unknown service"); mon answers a second time and creates the service.
 //

@@ -39,7 +39,10 @@ mond's own:
   --alert-timeout DURATION      kill alerts running longer, with their process group
                                 (default 5m; 0: never, as mon)
   --max-clients NUM             most concurrent clients on the client port (64)
-  --metrics-listen ADDR         Prometheus metrics on ADDR/metrics (off)
+  --metrics-listen ADDR         HTTP status on ADDR (e.g. 127.0.0.1:9583; off):
+                                /metrics Prometheus mond_* metrics, /healthz,
+                                /readyz (503 while the scheduler is stopped),
+                                /status and / JSON status (snake_case keys)
 
 Where mond departs from mon 1.3.6 on purpose:
   - A reset (SIGHUP, "moncmd reset") keeps the running configuration when the new
