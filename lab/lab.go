@@ -232,7 +232,10 @@ func vmOptions(st *staged, opts Options) (vmtest.Options, error) {
 		HostFiles: host,
 		Modules:   []string{"overlay"}, // here.sh's overlays
 		Timeout:   timeout,
-		Logf:      opts.Logf,
+		// The lab's bounds are the scenario's timings (deadtime + 1 s to the whole
+		// group) on emulated CPUs: the host's other work must not starve them.
+		Nice: -10,
+		Logf: opts.Logf,
 	}, nil
 }
 
