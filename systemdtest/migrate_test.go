@@ -34,7 +34,11 @@ var (
 // Expected to change while lvskit is installed: the three init scripts are package
 // code (conffiles that dpkg hands from the original to lvskit and back), and
 // lvskit-mon's lvs.alert takes the place of the manual's.
-var lvskitOwn = []string{"/etc/init.d/ipvsadm", "/etc/init.d/mon", "/etc/init.d/heartbeat", "/usr/lib/mon/alert.d/lvs.alert"}
+var lvskitOwn = append([]string{"/etc/init.d/ipvsadm", "/etc/init.d/mon", "/etc/init.d/heartbeat", "/usr/lib/mon/alert.d/lvs.alert"},
+	lvskitConffiles...)
+
+// lvskit's own defaults files: conffiles, which dpkg keeps after the removal until a purge.
+var lvskitConffiles = []string{"/etc/default/lvskit-mon", "/etc/default/lvskit-heartbeat"}
 
 // The site's files outside /etc, compared as /etc is.
 var siteFilesOutsideEtc = []string{"/usr/lib/mon/alert.d/lvs.alert", "/usr/lib/mon/alert.d/heartbeat.alert", "/root/conf/data"}
@@ -196,6 +200,11 @@ func TestMigration(t *testing.T) {
 			t.Errorf("reload: before %s\nafter %s", s0, s1)
 		}
 	})
+	tl.step("lvskit: the HTTP listeners turned on in /etc/default/lvskit-{mon,heartbeat}", func() {
+		c.sh(cmdTimeout, `sed -i 's/^MOND_OPTS=""$/MOND_OPTS="--metrics-listen 127.0.0.1:9583"/' /etc/default/lvskit-mon &&
+			sed -i 's/^HEARTBEATD_OPTS=""$/HEARTBEATD_OPTS="--http 127.0.0.1:9694"/' /etc/default/lvskit-heartbeat &&
+			grep -q 9583 /etc/default/lvskit-mon && grep -q 9694 /etc/default/lvskit-heartbeat`)
+	})
 	tl.step("lvskit: systemctl restart mon", func() {
 		s0 := c.state()
 		c.sh(cmdTimeout, "systemctl restart mon")
@@ -222,6 +231,17 @@ func TestMigration(t *testing.T) {
 			t.Errorf("restart heartbeat: same process %s", s1.hb.pid)
 		}
 	})
+	tl.step("lvskit: mond's and heartbeatd's listeners answer /readyz and /metrics", func() {
+		for _, port := range []string{"9583", "9694"} {
+			for _, path := range []string{"/readyz", "/metrics"} {
+				// bash's /dev/tcp: the root has no curl.
+				out := c.sh(cmdTimeout, `bash -c 'exec 3<>/dev/tcp/127.0.0.1/`+port+` && printf "GET `+path+` HTTP/1.0\r\n\r\n" >&3 && cat <&3'`)
+				if !strings.HasPrefix(out, "HTTP/1.0 200 OK") || !strings.Contains(out, map[string]string{"/readyz": "\r\n\r\nready\n", "/metrics": "lvskit_build_info{"}[path]) {
+					t.Errorf("port %s %s:\n%.2000s", port, path, out)
+				}
+			}
+		}
+	})
 	c.checkIpvsadmService(t, true)
 	during := c.snapshot(t)
 	c.compare(t, "with lvskit", before, during, lvskitOwn)
@@ -242,7 +262,7 @@ func TestMigration(t *testing.T) {
 	})
 	c.checkIpvsadmService(t, false)
 	after := c.snapshot(t)
-	c.compare(t, "back on the originals", before, after, nil)
+	c.compare(t, "back on the originals", before, after, lvskitConffiles)
 }
 
 // timeline logs the steps with their durations, and all of them again at the end.

@@ -15,8 +15,8 @@ import (
 	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
-// heartbeatdBin is built once by TestMain when the tests can run.
-var heartbeatdBin string
+// heartbeatdBin and mondBin are built once by TestMain when the tests can run.
+var heartbeatdBin, mondBin string
 
 func TestMain(m *testing.M) {
 	code := func() int {
@@ -28,15 +28,16 @@ func TestMain(m *testing.M) {
 			}
 			defer os.RemoveAll(dir)
 			_ = os.Chmod(dir, 0o755)
-			heartbeatdBin = filepath.Join(dir, "heartbeatd")
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, "go", "build", "-o", heartbeatdBin, "github.com/lvskit/lvskit/cmd/heartbeatd")
+			// One go build for both: -o names a directory.
+			cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+"/", "github.com/lvskit/lvskit/cmd/heartbeatd", "github.com/lvskit/lvskit/cmd/mond")
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 			if out, err := cmd.CombinedOutput(); err != nil {
-				fmt.Fprintf(os.Stderr, "go build heartbeatd: %v\n%s", err, out)
+				fmt.Fprintf(os.Stderr, "go build heartbeatd mond: %v\n%s", err, out)
 				return 1
 			}
+			heartbeatdBin, mondBin = filepath.Join(dir, "heartbeatd"), filepath.Join(dir, "mond")
 		}
 		return m.Run()
 	}()
@@ -76,7 +77,8 @@ type ourNode struct {
 	t    *testing.T
 	name string
 	ns   *netnstest.NS
-	dir  string // conf/ (config dir), state/, run/, ha-log, out
+	dir  string   // conf/ (config dir), state/, run/, ha-log, out
+	more []string // more heartbeatd arguments (e.g. --http)
 	cmd  *exec.Cmd
 	done chan struct{}
 }
@@ -128,7 +130,7 @@ func (n *ourNode) start() {
 		n.t.Fatal(err)
 	}
 	defer out.Close()
-	n.cmd = n.ns.Command(heartbeatdBin, append([]string{"-f"}, n.args()...)...)
+	n.cmd = n.ns.Command(heartbeatdBin, append([]string{"-f"}, n.args(n.more...)...)...)
 	n.cmd.Stdout, n.cmd.Stderr = out, out
 	if err := n.cmd.Start(); err != nil {
 		n.t.Fatal(err)
