@@ -4,28 +4,41 @@ import "github.com/prometheus/client_golang/prometheus"
 
 const prefix = "lvskit_ipvs_"
 
-// Label names. Series of a service carry svcLabels; those of a real server
-// rsLabels (in this order: the values are passed so).
+// Label names, sorted: the samples' label pairs are in this order (the registry
+// wants them sorted by name). Series of a service carry svcLabels, those of a real
+// server rsLabels.
 var (
 	svcLabels  = []string{"af", "protocol", "service"}
-	rsLabels   = []string{"af", "protocol", "service", "real", "forward"}
-	infoLabels = []string{"af", "protocol", "service", "scheduler", "flags", "persistent", "pe"}
+	rsLabels   = []string{"af", "forward", "protocol", "real", "service"}
+	infoLabels = []string{"af", "flags", "pe", "persistent", "protocol", "scheduler", "service"}
+
+	svcNames, rsNames, infoNames = ptrs(svcLabels), ptrs(rsLabels), ptrs(infoLabels)
 )
+
+// ptrs returns pointers to copies of names, for dto.LabelPair.Name; shared by
+// every label pair and never written.
+func ptrs(names []string) []*string {
+	out := make([]*string, len(names))
+	for i := range names {
+		n := names[i]
+		out[i] = &n
+	}
+	return out
+}
 
 // descs are every descriptor the collector sends, made once in New.
 type descs struct {
-	up, scrapeErrors, duration                  *prometheus.Desc
-	version, connTab, services, realServers     *prometheus.Desc
-	daemon                                      *prometheus.Desc
-	svcInfo                                     *prometheus.Desc
-	svcConns, svcInPkts, svcOutPkts             *prometheus.Desc
-	svcInBytes, svcOutBytes                     *prometheus.Desc
-	svcCPS, svcInPPS, svcOutPPS, svcInBPS       *prometheus.Desc
-	svcOutBPS                                   *prometheus.Desc
-	rsWeight, rsActive, rsInact, rsPersist      *prometheus.Desc
-	rsConns, rsInPkts, rsOutPkts, rsInBytes     *prometheus.Desc
-	rsOutBytes                                  *prometheus.Desc
-	rsCPS, rsInPPS, rsOutPPS, rsInBPS, rsOutBPS *prometheus.Desc
+	up, scrapeErrors, duration              *prometheus.Desc
+	version, connTab, services, realServers *prometheus.Desc
+	daemon                                  *prometheus.Desc
+	svcInfo                                 *prometheus.Desc
+	svcConns, svcInPkts, svcOutPkts         *prometheus.Desc
+	svcInBytes, svcOutBytes                 *prometheus.Desc
+	svcCPS, svcInPPS, svcOutPPS, svcInBPS   *prometheus.Desc
+	svcOutBPS                               *prometheus.Desc
+	rsWeight, rsActive, rsInact, rsPersist  *prometheus.Desc
+	rsConns, rsInPkts, rsOutPkts, rsInBytes *prometheus.Desc
+	rsOutBytes                              *prometheus.Desc
 }
 
 func newDescs() descs {
@@ -35,7 +48,6 @@ func newDescs() descs {
 	const svcSuffix = " (ipvsadm -Ln --stats --exact, the service's line)."
 	const rsSuffix = " (ipvsadm -Ln --stats --exact, the real server's line)."
 	const svcRate = " (ipvsadm -Ln --rate, the service's line)."
-	const rsRate = " (ipvsadm -Ln --rate, the real server's line)."
 	return descs{
 		up:           n("up", "1 if the IPVS table was read in this scrape, 0 if not (no ip_vs module, no CAP_NET_ADMIN, or the deadline passed); when 0 no series of the table is exported.", nil),
 		scrapeErrors: n("scrape_errors_total", "Scrapes that could not read the IPVS table.", nil),
@@ -68,11 +80,6 @@ func newDescs() descs {
 		rsOutPkts:  n("real_server_outgoing_packets_total", "Packets from the real server to clients, 64-bit (OutPkts)"+rsSuffix, rsLabels),
 		rsInBytes:  n("real_server_incoming_bytes_total", "Bytes from clients forwarded to the real server, 64-bit (InBytes)"+rsSuffix, rsLabels),
 		rsOutBytes: n("real_server_outgoing_bytes_total", "Bytes from the real server to clients, 64-bit (OutBytes)"+rsSuffix, rsLabels),
-		rsCPS:      n("real_server_connections_per_second", "The kernel's estimate of new connections per second (CPS)"+rsRate, rsLabels),
-		rsInPPS:    n("real_server_incoming_packets_per_second", "The kernel's estimate of incoming packets per second (InPPS)"+rsRate, rsLabels),
-		rsOutPPS:   n("real_server_outgoing_packets_per_second", "The kernel's estimate of outgoing packets per second (OutPPS)"+rsRate, rsLabels),
-		rsInBPS:    n("real_server_incoming_bytes_per_second", "The kernel's estimate of incoming bytes per second (InBPS)"+rsRate, rsLabels),
-		rsOutBPS:   n("real_server_outgoing_bytes_per_second", "The kernel's estimate of outgoing bytes per second (OutBPS)"+rsRate, rsLabels),
 	}
 }
 
@@ -83,6 +90,5 @@ func (d *descs) all() []*prometheus.Desc {
 		d.svcCPS, d.svcInPPS, d.svcOutPPS, d.svcInBPS, d.svcOutBPS,
 		d.rsWeight, d.rsActive, d.rsInact, d.rsPersist,
 		d.rsConns, d.rsInPkts, d.rsOutPkts, d.rsInBytes, d.rsOutBytes,
-		d.rsCPS, d.rsInPPS, d.rsOutPPS, d.rsInBPS, d.rsOutBPS,
 	}
 }

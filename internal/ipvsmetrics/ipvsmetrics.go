@@ -14,6 +14,7 @@ import (
 
 	"github.com/lvskit/lvskit/internal/ipvs"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // DefaultTimeout bounds a scrape's read of IPVS when New is given 0.
@@ -219,14 +220,14 @@ func readTable(ctx context.Context, cl ipvs.Client) (*table, error) {
 	return t, nil
 }
 
-// emit sends the table's metrics.
+// emit sends the table's metrics. The few table-level series are const metrics;
+// the per-service and per-real-server series (tens of thousands on a large
+// director) are samples over slabs allocated once per scrape, sharing one label
+// set per service or real server (see sample).
 func (c *Collector) emit(ch chan<- prometheus.Metric, t *table) {
 	d := &c.d
 	gauge := func(desc *prometheus.Desc, v float64, lv ...string) {
 		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, lv...)
-	}
-	counter := func(desc *prometheus.Desc, v uint64, lv ...string) {
-		ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(v), lv...)
 	}
 	gauge(d.version, 1, versionString(t.info.Version))
 	gauge(d.connTab, float64(t.info.ConnTabSize))
@@ -239,42 +240,108 @@ func (c *Collector) emit(ch chan<- prometheus.Metric, t *table) {
 	for _, sd := range t.daemons {
 		gauge(d.daemon, 1, sd.State.String(), sd.McastIfn, strconv.FormatUint(uint64(sd.SyncID), 10))
 	}
+
+	nsvc := len(t.services)
+	var (
+		samples  = make([]sample, 0, nsvc*svcSeries+nreal*rsSeries)
+		counters = make([]dto.Counter, nsvc*svcCounters+nreal*rsCounters)
+		gauges   = make([]dto.Gauge, nsvc*svcGauges+nreal*rsGauges)
+		values   = make([]string, 0, nsvc*len(infoLabels)+nreal*len(rsLabels))
+		pairs    = make([]dto.LabelPair, 0, nsvc*(len(infoLabels)+len(svcLabels))+nreal*len(rsLabels))
+		ptrs     = make([]*dto.LabelPair, 0, cap(pairs))
+	)
+	// labels makes a label set from names and values, both in label name order.
+	labels := func(names []*string, vals ...string) []*dto.LabelPair {
+		start := len(ptrs)
+		for i, n := range names {
+			values = append(values, vals[i])
+			pairs = append(pairs, dto.LabelPair{})
+			lp := &pairs[len(pairs)-1]
+			lp.Name, lp.Value = n, &values[len(values)-1]
+			ptrs = append(ptrs, lp)
+		}
+		return ptrs[start:len(ptrs):len(ptrs)]
+	}
+	add := func(desc *prometheus.Desc, lp []*dto.LabelPair, v float64, counter bool) {
+		samples = append(samples, sample{desc: desc, labels: lp, value: v})
+		m := &samples[len(samples)-1]
+		if counter {
+			m.counter = &counters[0]
+			counters = counters[1:]
+			m.counter.Value = &m.value
+		} else {
+			m.gauge = &gauges[0]
+			gauges = gauges[1:]
+			m.gauge.Value = &m.value
+		}
+	}
 	for i := range t.services {
 		s := &t.services[i]
 		af, proto, svc := serviceLabels(s.Key)
-		gauge(d.svcInfo, 1, af, proto, svc, s.Scheduler, flagsString(&s.Service), persistentString(&s.Service), s.PEName)
+		// Sorted by name: af, flags, pe, persistent, protocol, scheduler, service.
+		add(d.svcInfo, labels(infoNames, af, flagsString(&s.Service), s.PEName, persistentString(&s.Service), proto, s.Scheduler, svc), 1, false)
+		lp := labels(svcNames, af, proto, svc)
 		st := &s.Stats
-		counter(d.svcConns, st.Conns, af, proto, svc)
-		counter(d.svcInPkts, st.InPkts, af, proto, svc)
-		counter(d.svcOutPkts, st.OutPkts, af, proto, svc)
-		counter(d.svcInBytes, st.InBytes, af, proto, svc)
-		counter(d.svcOutBytes, st.OutBytes, af, proto, svc)
-		gauge(d.svcCPS, float64(st.CPS), af, proto, svc)
-		gauge(d.svcInPPS, float64(st.InPPS), af, proto, svc)
-		gauge(d.svcOutPPS, float64(st.OutPPS), af, proto, svc)
-		gauge(d.svcInBPS, float64(st.InBPS), af, proto, svc)
-		gauge(d.svcOutBPS, float64(st.OutBPS), af, proto, svc)
+		add(d.svcConns, lp, float64(st.Conns), true)
+		add(d.svcInPkts, lp, float64(st.InPkts), true)
+		add(d.svcOutPkts, lp, float64(st.OutPkts), true)
+		add(d.svcInBytes, lp, float64(st.InBytes), true)
+		add(d.svcOutBytes, lp, float64(st.OutBytes), true)
+		add(d.svcCPS, lp, float64(st.CPS), false)
+		add(d.svcInPPS, lp, float64(st.InPPS), false)
+		add(d.svcOutPPS, lp, float64(st.OutPPS), false)
+		add(d.svcInBPS, lp, float64(st.InBPS), false)
+		add(d.svcOutBPS, lp, float64(st.OutBPS), false)
 		for j := range t.dests[i] {
 			r := &t.dests[i][j]
-			real, fwd := addrPort(r.Key.Addr, r.Key.Port), forwardName(r.Forward)
-			lv := []string{af, proto, svc, real, fwd}
-			gauge(d.rsWeight, float64(r.Weight), lv...)
-			gauge(d.rsActive, float64(r.ActiveConns), lv...)
-			gauge(d.rsInact, float64(r.InactConns), lv...)
-			gauge(d.rsPersist, float64(r.PersistConns), lv...)
+			// Sorted by name: af, forward, protocol, real, service.
+			lp := labels(rsNames, af, forwardName(r.Forward), proto, addrPort(r.Key.Addr, r.Key.Port), svc)
+			add(d.rsWeight, lp, float64(r.Weight), false)
+			add(d.rsActive, lp, float64(r.ActiveConns), false)
+			add(d.rsInact, lp, float64(r.InactConns), false)
+			add(d.rsPersist, lp, float64(r.PersistConns), false)
 			st := &r.Stats
-			counter(d.rsConns, st.Conns, lv...)
-			counter(d.rsInPkts, st.InPkts, lv...)
-			counter(d.rsOutPkts, st.OutPkts, lv...)
-			counter(d.rsInBytes, st.InBytes, lv...)
-			counter(d.rsOutBytes, st.OutBytes, lv...)
-			gauge(d.rsCPS, float64(st.CPS), lv...)
-			gauge(d.rsInPPS, float64(st.InPPS), lv...)
-			gauge(d.rsOutPPS, float64(st.OutPPS), lv...)
-			gauge(d.rsInBPS, float64(st.InBPS), lv...)
-			gauge(d.rsOutBPS, float64(st.OutBPS), lv...)
+			add(d.rsConns, lp, float64(st.Conns), true)
+			add(d.rsInPkts, lp, float64(st.InPkts), true)
+			add(d.rsOutPkts, lp, float64(st.OutPkts), true)
+			add(d.rsInBytes, lp, float64(st.InBytes), true)
+			add(d.rsOutBytes, lp, float64(st.OutBytes), true)
 		}
 	}
+	for i := range samples {
+		ch <- &samples[i]
+	}
+}
+
+// Series per service and per real server, for the slabs.
+const (
+	svcCounters = 5
+	svcGauges   = 1 + 5 // info, rates
+	svcSeries   = svcCounters + svcGauges
+	rsCounters  = 5
+	rsGauges    = 4
+	rsSeries    = rsCounters + rsGauges
+)
+
+// sample is one series of a service or real server: a prometheus.Metric like a
+// const metric, but its label set is built once per service or real server and
+// shared by that object's series, and its dto values live in per-scrape slabs, so
+// a series costs no allocation of its own here. Label pairs are sorted by name,
+// as the registry expects, and never changed after the scrape built them.
+type sample struct {
+	desc    *prometheus.Desc
+	labels  []*dto.LabelPair
+	value   float64
+	counter *dto.Counter
+	gauge   *dto.Gauge
+}
+
+func (s *sample) Desc() *prometheus.Desc { return s.desc }
+
+func (s *sample) Write(m *dto.Metric) error {
+	m.Label = s.labels
+	m.Counter, m.Gauge = s.counter, s.gauge
+	return nil
 }
 
 // serviceLabels are the af, protocol and service labels of a virtual service, as
