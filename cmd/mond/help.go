@@ -43,6 +43,9 @@ mond's own:
                                 /metrics Prometheus mond_* metrics, /healthz,
                                 /readyz (503 while the scheduler is stopped),
                                 /status and / JSON status (snake_case keys)
+  --ipvs-metrics                with --metrics-listen, /metrics also has this host's
+                                IPVS table (lvskit_ipvs_*, as ipvsadm -Ln; for
+                                directors without heartbeatd)
 
 Where mond departs from mon 1.3.6 on purpose:
   - A reset (SIGHUP, "moncmd reset") keeps the running configuration when the new

@@ -54,6 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		monTimeout = fs.Duration("monitor-timeout", 0, "kill monitors running longer than this (0: never, as mon)")
 		alTimeout  = fs.Duration("alert-timeout", daemon.DefaultAlertTimeout, "kill alerts running longer than this (0: never, as mon)")
 		metricsAt  = fs.String("metrics-listen", "", "serve Prometheus metrics on this address")
+		ipvsAt     = fs.Bool("ipvs-metrics", false, "with --metrics-listen, export this host's IPVS table too")
 		maxClients = fs.Int("max-clients", server.DefaultMaxClients, "most concurrent clients on the client port")
 	)
 	fs.Lookup("loadstate").NoOptDefVal = "disabled"
@@ -103,6 +104,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Facility: *facility, Debug: *debug > 0, Fork: *fork, Stopped: *stopped,
 		LoadState: strings.Fields(*loadState), LoadStateSet: fs.Changed("loadstate"),
 		Builtins: mode, MonitorTimeout: *monTimeout, AlertTimeout: *alTimeout,
-		MetricsListen: *metricsAt, MaxClients: *maxClients,
+		MetricsListen: *metricsAt, IPVSMetrics: *ipvsAt, MaxClients: *maxClients,
 	}, stderr)
 }

@@ -32,7 +32,7 @@ func printDirectives(w io.Writer) {
 }
 
 const usage = `usage: heartbeatd [-f] [-d]... [--node NAME] [--config-dir DIR] [--state-dir DIR]
-                  [--run-dir DIR] [--http ADDR]      run the daemon (heartbeat's R1 mode)
+                  [--run-dir DIR] [--http ADDR] [--ipvs-metrics]  run the daemon (heartbeat's R1 mode)
        heartbeatd -k | -r | -s | -V                  stop / reload / status / version
        heartbeatd --check [-d DIR] [--node NAME]     check a configuration
        heartbeatd --directives
@@ -63,6 +63,8 @@ const usage = `usage: heartbeatd [-f] [-d]... [--node NAME] [--config-dir DIR] [
   --http ADDR    serve HTTP on ADDR (off by default): /metrics (Prometheus), /healthz,
                  /readyz (200 once this node has joined the cluster, else 503 and
                  why), /status and / (JSON); see heartbeatd(8)
+  --ipvs-metrics with --http, /metrics also has this host's IPVS table
+                 (lvskit_ipvs_*: per virtual service and real server, as ipvsadm -Ln)
   --directives   list every ha.cf directive of heartbeat 3.0.6 and what heartbeatd
                  does with it
 Installed as hb_standby, hb_takeover or cl_status (a link named so), heartbeatd acts as
@@ -83,7 +85,7 @@ func Main(name string, args []string, stdout, stderr io.Writer, host Host) int {
 	case "cl_status":
 		return query(p, prog, args, stdout, stderr)
 	}
-	check, dirSet, node, fg, debug, httpAddr := false, false, "", false, 0, ""
+	check, dirSet, node, fg, debug, httpAddr, ipvsMetrics := false, false, "", false, 0, "", false
 	mode := ""
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -132,6 +134,8 @@ func Main(name string, args []string, stdout, stderr io.Writer, host Host) int {
 		switch {
 		case a == "--check":
 			check = true
+		case a == "--ipvs-metrics":
+			ipvsMetrics = true
 		case a == "-d" && check:
 			v, ok := next()
 			if !ok {
@@ -223,7 +227,7 @@ func Main(name string, args []string, stdout, stderr io.Writer, host Host) int {
 	}
 	defer logger.Close()
 	o := daemon.Options{Node: node, HA: cfg, Keys: r.Keys, Groups: r.Resources.Groups, ConfigDir: p.configDir,
-		StateDir: p.stateDir, Socket: p.socket(), HTTPAddr: httpAddr, Log: logger}
+		StateDir: p.stateDir, Socket: p.socket(), HTTPAddr: httpAddr, IPVSMetrics: ipvsMetrics, Log: logger}
 	reread := func() checkResult { return checkDir(p.configDir, node, host) }
 	return foreground(o, p, logger, stderr, reread)
 }

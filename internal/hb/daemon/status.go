@@ -17,9 +17,12 @@ import (
 // collectors, /healthz, /readyz answered by Ready, and the JSON status (a core.Snapshot,
 // whose field comments document its keys) at /status and /. snap is the loop's
 // published snapshot (Loop.Snapshot): a request never waits for the loop.
-func StatusHandler(snap func() core.Snapshot) http.Handler {
+//
+// extra collectors (the IPVS table's, with --ipvs-metrics) are served beside.
+func StatusHandler(snap func() core.Snapshot, extra ...prometheus.Collector) http.Handler {
 	reg := statushttp.NewRegistry("heartbeatd")
 	reg.MustRegister(NewCollector(snap))
+	reg.MustRegister(extra...)
 	return statushttp.Handler(statushttp.Options{
 		Gatherer: reg,
 		Ready:    func() error { return Ready(snap()) },

@@ -17,8 +17,11 @@ import (
 	"github.com/lvskit/lvskit/internal/clock"
 	"github.com/lvskit/lvskit/internal/hb/core"
 	"github.com/lvskit/lvskit/internal/hb/transport"
+	"github.com/lvskit/lvskit/internal/ipvs"
+	"github.com/lvskit/lvskit/internal/ipvsmetrics"
 	"github.com/lvskit/lvskit/internal/statushttp"
 	"github.com/lvskit/lvskit/internal/statushttp/statushttptest"
+	"net/http/httptest"
 )
 
 // fakeRunner runs groups instantly; a start of a group in failStart fails.
@@ -343,4 +346,18 @@ func TestReady(t *testing.T) {
 			t.Errorf("Ready(%+v) = nil, want %q", c.s, c.want)
 		}
 	}
+}
+
+// TestStatusHandlerExtra: --ipvs-metrics's collector is served beside heartbeatd's.
+func TestStatusHandlerExtra(t *testing.T) {
+	f := ipvs.NewFake()
+	h := StatusHandler(func() core.Snapshot { return core.Snapshot{} },
+		ipvsmetrics.New(func() (ipvs.Client, error) { return f, nil }, 0))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	code, body := statushttptest.Get(t, srv.URL+"/metrics")
+	if code != 200 || statushttptest.Sample(body, "lvskit_ipvs_up ") != "1" || statushttptest.Sample(body, "heartbeat_member ") == "" {
+		t.Fatalf("/metrics with the IPVS collector: %d\n%s", code, body)
+	}
+	statushttptest.CheckMetrics(t, body)
 }

@@ -23,8 +23,10 @@ import (
 	"github.com/lvskit/lvskit/internal/hb/pingnode"
 	"github.com/lvskit/lvskit/internal/hb/transport"
 	"github.com/lvskit/lvskit/internal/hostnet"
+	"github.com/lvskit/lvskit/internal/ipvsmetrics"
 	"github.com/lvskit/lvskit/internal/runner"
 	"github.com/lvskit/lvskit/internal/statushttp"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Options are what the command line and the configuration files give the daemon.
@@ -37,7 +39,9 @@ type Options struct {
 	StateDir  string // /var/lib/heartbeat: hb_generation, hb_uuid
 	Socket    string // control socket for cl_status, standby, takeover
 	HTTPAddr  string // JSON status and metrics listener; "" for none
-	Log       core.Logger
+	// IPVSMetrics adds the IPVS table's metrics (internal/ipvsmetrics) to HTTPAddr's.
+	IPVSMetrics bool
+	Log         core.Logger
 	// ScriptTimeout bounds each resource script run (default groupexec's).
 	ScriptTimeout time.Duration
 }
@@ -186,7 +190,11 @@ func Open(o Options) (*Daemon, error) {
 		}
 	}
 	if o.HTTPAddr != "" {
-		stop, _, err := statushttp.Listen(o.HTTPAddr, StatusHandler(d.loop.Snapshot))
+		var extra []prometheus.Collector
+		if o.IPVSMetrics {
+			extra = append(extra, ipvsmetrics.New(ipvsmetrics.Kernel(0), 0))
+		}
+		stop, _, err := statushttp.Listen(o.HTTPAddr, StatusHandler(d.loop.Snapshot, extra...))
 		if err != nil {
 			return nil, fmt.Errorf("status listener: %w", err)
 		}

@@ -125,10 +125,12 @@ type Daemon interface {
 }
 
 // Handler serves the package's endpoints for d; clients (nil: none) counts the client
-// connections open.
-func Handler(d Daemon, clients func() int) http.Handler {
+// connections open; extra collectors (the IPVS table's, with --ipvs-metrics) are
+// served beside mond's.
+func Handler(d Daemon, clients func() int, extra ...prometheus.Collector) http.Handler {
 	reg := statushttp.NewRegistry("mond")
 	reg.MustRegister(NewCollector(d.State, clients))
+	reg.MustRegister(extra...)
 	return statushttp.Handler(statushttp.Options{
 		Gatherer: reg,
 		Ready:    d.Ready,

@@ -20,10 +20,12 @@ import (
 
 	"github.com/lvskit/lvskit/compat/monconf"
 	"github.com/lvskit/lvskit/internal/daemonize"
+	"github.com/lvskit/lvskit/internal/ipvsmetrics"
 	"github.com/lvskit/lvskit/internal/mon/daemon"
 	"github.com/lvskit/lvskit/internal/mon/metrics"
 	"github.com/lvskit/lvskit/internal/mon/server"
 	"github.com/lvskit/lvskit/internal/statushttp"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config is mond's command line, parsed.
@@ -52,6 +54,7 @@ type Config struct {
 	MonitorTimeout time.Duration
 	AlertTimeout   time.Duration
 	MetricsListen  string
+	IPVSMetrics    bool // the IPVS table's metrics beside mond's (internal/ipvsmetrics)
 	MaxClients     int
 }
 
@@ -165,7 +168,7 @@ func Run(c Config, stderr io.Writer) int {
 	defer cancel()
 	srv.Terminate = cancel
 	if c.MetricsListen != "" {
-		stop, err := serveMetrics(c.MetricsListen, d, srv)
+		stop, err := serveMetrics(c.MetricsListen, c.IPVSMetrics, d, srv)
 		if err != nil {
 			fmt.Fprintf(stderr, "metrics listener: %v\n", err)
 			return 1
@@ -241,8 +244,12 @@ func handleSignals(d *daemon.Daemon, srv *server.Server, cfgPath string, logf fu
 
 // serveMetrics serves mond's metrics, probes and JSON status (internal/mon/metrics)
 // on addr until the returned stop is called.
-func serveMetrics(addr string, d *daemon.Daemon, srv *server.Server) (stop func() error, err error) {
-	stop, _, err = statushttp.Listen(addr, metrics.Handler(d, srv.Clients))
+func serveMetrics(addr string, ipvsToo bool, d *daemon.Daemon, srv *server.Server) (stop func() error, err error) {
+	var extra []prometheus.Collector
+	if ipvsToo {
+		extra = append(extra, ipvsmetrics.New(ipvsmetrics.Kernel(0), 0))
+	}
+	stop, _, err = statushttp.Listen(addr, metrics.Handler(d, srv.Clients, extra...))
 	return stop, err
 }
 
