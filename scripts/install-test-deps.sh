@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(qemu-system-x86 busybox-static cpio iproute2 ipvsadm mon heartbeat tcpdump
       nftables m4 libtime-period-perl fping netcat-openbsd kmod
-      libcgi-pm-perl mmdebstrap systemd-container prometheus)
+      libcgi-pm-perl mmdebstrap systemd-container prometheus bird2)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
