@@ -62,6 +62,7 @@ var guestParts = []guestPart{
 	{Pkg: "internal/director", Tests: []string{"TestIntegrationKernelAdopt"}, Timeout: 3 * time.Minute, IPVS: true},
 	{Pkg: "internal/ipvs", Tests: []string{"TestIntegrationKernel"}, Timeout: 5 * time.Minute, IPVS: true},
 	{Pkg: "internal/ipvsmetrics", Tests: []string{"TestVMKernel"}, Timeout: 3 * time.Minute, IPVS: true},
+	{Pkg: "systemdtest", Tests: []string{"TestVMIpvsadmService"}, Cmds: []string{"ipvsadm"}, Data: []string{"packaging/files/libexec"}, Timeout: 3 * time.Minute, IPVS: true},
 	{Pkg: "cmd/heartbeatd", Tests: []string{"TestVMWatchdog"}, Cmds: []string{"heartbeatd"}, Modules: []string{"softdog"}, Timeout: 5 * time.Minute},
 }
 
