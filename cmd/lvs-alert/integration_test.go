@@ -46,7 +46,7 @@ $IP addr add 10.0.0.100/32 dev lo
 $IP -n cl addr add 10.0.0.2/24 dev c0
 $IP -n cl link set c0 up
 $IP -n cl link set lo up
-for p in 8080 8081; do ( while true; do sleep 60 | nc -l -p $p >/dev/null 2>&1; done ) & done
+LOOPS=; for p in 8080 8081; do ( while true; do sleep 60 | nc -l -p $p >/dev/null 2>&1; done ) & LOOPS="$LOOPS $!"; done
 sleep 1
 dest() { /sbin/ipvsadm -L -n | grep "$1"; }
 # wait_for PATTERN DEST: until the listing of DEST matches (bounded: 10 s)
@@ -69,7 +69,10 @@ $IP netns exec cl sh -c 'sleep 60 | timeout 4 nc 10.0.0.100 81 >/dev/null 2>&1' 
 wait_for "Masq    5      1 " 10.0.0.1:8081; dest 10.0.0.1:8081
 run $A -P tcp -V 10.0.0.100:81 -R 10.0.0.1:8081 --drain=120
 /sbin/ipvsadm -L -n -t 10.0.0.100:81 | tail -n +3
-killall nc sleep >/dev/null 2>&1
+# Only this script's processes (the watchdog part runs beside it and sleeps too):
+# the listener loops and their children, and what runs in the client namespace.
+for l in $LOOPS; do kids=$(pgrep -P $l); kill $l $kids >/dev/null 2>&1; done
+$IP netns pids cl | xargs -r kill >/dev/null 2>&1
 true
 `
 
