@@ -290,4 +290,3 @@ func drain(d *Daemon, logf Logf) error {
 	logf("info", "stopped")
 	return nil
 }
-
