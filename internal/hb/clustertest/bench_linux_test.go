@@ -120,7 +120,8 @@ func runs() int {
 }
 
 // TestBenchTakeover: kill -9 of the active node to VIP up on the survivor, RUNS times for
-// heartbeatd and for the original with the same ha.cf (keepalive 200ms, deadtime 2).
+// heartbeatd and for the original with the same ha.cf (keepalive 200ms, deadtime 2),
+// and for keepalived's VRRP with the same detection budget (keepalived_linux_test.go).
 func TestBenchTakeover(t *testing.T) {
 	benchEnabled(t)
 	interop.Require(t, true)
@@ -176,8 +177,10 @@ func TestBenchTakeover(t *testing.T) {
 		orig.rssKB = append(orig.rssKB, rss)
 		b.Kill9()
 	}
+	kad := keepalivedTakeovers(t, runs())
 	ours.report(t)
 	orig.report(t)
+	kad.report(t)
 }
 
 // TestBenchSoak: keepalive 100ms, deadtime 500ms, both cores busy, SOAK seconds: no
