@@ -1,7 +1,7 @@
 # lvskit — what people run.
 GO       ?= go
 BIN      := bin
-CMDS     := ipvsadm mond heartbeatd lvs-alert lvs-arp
+CMDS     := ipvsadm mond heartbeatd lvs-alert lvs-arp lvs-bgp
 export CGO_ENABLED := 0
 
 .PHONY: all build test unit vet deps vmtest lab bench-ipvsadm bench-mond clean fmt packages install
@@ -80,7 +80,7 @@ packages:
 	@for m in packaging/man/*.[1-8]; do gzip -9n < $$m > $(PKGSTAGE)/man/$${m##*/}.gz || exit 1; done
 	cd packaging && SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct)} \
 		$(GO) run . -version '$(VERSION)' -bin ../$(PKGSTAGE) -out ../dist \
-		-formats $(or $(FORMATS),deb) lvskit-ipvsadm.yaml lvskit-mon.yaml lvskit-heartbeat.yaml
+		-formats $(or $(FORMATS),deb) lvskit-ipvsadm.yaml lvskit-mon.yaml lvskit-heartbeat.yaml lvskit-bgp.yaml
 
 # For distributions without the packages: the binaries and the originals' names for
 # them. Units and init scripts are in packaging/files/ to install by hand.
@@ -89,7 +89,7 @@ install: build
 		$(DESTDIR)$(PREFIX)/lib/mon/alert.d $(DESTDIR)$(PREFIX)/libexec/heartbeat $(DESTDIR)$(PREFIX)/share/heartbeat
 	install -m 0755 $(BIN)/ipvsadm $(DESTDIR)/sbin/ipvsadm
 	for l in ipvsadm-save ipvsadm-restore ipvsadm-adopt; do ln -sf ipvsadm $(DESTDIR)/sbin/$$l; done
-	install -m 0755 $(BIN)/mond $(BIN)/heartbeatd $(BIN)/lvs-alert $(BIN)/lvs-arp $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(BIN)/mond $(BIN)/heartbeatd $(BIN)/lvs-alert $(BIN)/lvs-arp $(BIN)/lvs-bgp $(DESTDIR)$(PREFIX)/sbin/
 	ln -sf mond $(DESTDIR)$(PREFIX)/sbin/mon
 	ln -sf $(PREFIX)/sbin/lvs-alert $(DESTDIR)$(PREFIX)/lib/mon/alert.d/lvs.alert
 	ln -sf $(PREFIX)/sbin/heartbeatd $(DESTDIR)$(PREFIX)/libexec/heartbeat/heartbeat
@@ -100,10 +100,12 @@ install: build
 bench-mond:
 	bash bench/mond.sh
 
-# heartbeatd vs heartbeat 3.0.6: takeover latency (kill -9 of the active node to VIP up on
-# the survivor, RUNS=20 each, same ha.cf: keepalive 200ms, deadtime 2) and peak RSS;
+# heartbeatd vs heartbeat 3.0.6 and keepalived 2.2.7's VRRP: takeover latency (kill -9 of
+# the active node to VIP up on the survivor, RUNS=20 each, same ha.cf: keepalive 200ms,
+# deadtime 2; keepalived's advert_int giving the same master-down interval) and peak RSS;
 # SOAK=600 adds the no-false-failover soak (keepalive 100ms, deadtime 500ms, cores busy).
 .PHONY: bench-heartbeat
-bench-heartbeat:
+bench-heartbeat: deps
+	@command -v keepalived >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends keepalived
 	LVSKIT_BENCH_HEARTBEAT=1 RUNS=$(or $(RUNS),20) SOAK=$(SOAK) $(GO) test -count=1 -timeout 90m -v \
 		-run 'TestBenchTakeover|TestBenchSoak' ./internal/hb/clustertest
