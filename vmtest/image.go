@@ -17,8 +17,8 @@ const (
 )
 
 // buildInitramfs writes the guest's whole root file system as one cpio
-// archive: busybox, iproute2, the real ipvsadm with its libraries, kernel
-// modules, init, and the caller's payload.
+// archive: busybox, iproute2, the real ipvsadm and the caller's Programs with
+// their libraries, kernel modules, init, and the caller's payload.
 func buildInitramfs(path string, tree *guestTree, opts Options) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -49,6 +49,12 @@ func buildInitramfs(path string, tree *guestTree, opts Options) error {
 		"/bin/busybox":  hostBusybox,
 		"/usr/sbin/ip":  hostIP,
 		"/sbin/ipvsadm": filepath.Join(tree.root, "sbin/ipvsadm"),
+	}
+	for guest, host := range opts.Programs {
+		if _, ok := progs[guest]; ok {
+			return fmt.Errorf("vmtest: Programs: %s is the image's own", guest)
+		}
+		progs[guest] = host
 	}
 	libs := map[string]string{}
 	for _, guest := range sortedKeys(progs) {

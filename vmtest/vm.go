@@ -32,6 +32,11 @@ type Options struct {
 	Files map[string][]byte
 	// HostFiles are copied from the host: guest path -> host path, mode kept.
 	HostFiles map[string]string
+	// Programs are host programs copied with the shared libraries they need
+	// (recursively, with the program interpreter), as the image's ipvsadm is:
+	// guest path -> host path, e.g. "/usr/sbin/bird": "/usr/sbin/bird". A
+	// static program is copied alone.
+	Programs map[string]string
 	// Modules are loaded on top of DefaultModules, dependencies first.
 	Modules []string
 	// Timeout bounds the payload inside the guest (default 5m); the whole
