@@ -31,7 +31,7 @@ var pureCores = map[string]bool{"internal/mon/sched": true, "internal/hb/core": 
 	"internal/hb/resources": true, "internal/hb/ipfail": true}
 
 // harnesses are imported by tests only (and by each other).
-var harnesses = map[string]bool{"internal/netnstest": true, "internal/hb/interop": true}
+var harnesses = map[string]bool{"internal/netnstest": true, "internal/hb/interop": true, "internal/lvsbgp/lvsbgptest": true}
 
 func TestImportRules(t *testing.T) {
 	for pkg, imps := range imports(t) {
