@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/lvskit/lvskit/internal/hb/interop"
+	"github.com/lvskit/lvskit/internal/lvsbgp"
+	"github.com/lvskit/lvskit/internal/lvsbgp/lvsbgptest"
 	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
@@ -19,6 +21,13 @@ import (
 var heartbeatdBin, mondBin string
 
 func TestMain(m *testing.M) {
+	// With lvsbgptest.TableEnv set the test binary is an lvs-bgp over a file-fed IPVS
+	// table: TestBGPPair's speakers, and the lvs-bgp its bgp resource script calls.
+	if path := os.Getenv(lvsbgptest.TableEnv); path != "" {
+		env := lvsbgp.RealEnv()
+		env.OpenIPVS = func() (lvsbgp.TableReader, error) { return lvsbgptest.FileTable(path), nil }
+		os.Exit(lvsbgp.Main(os.Args[1:], os.Stdout, os.Stderr, env))
+	}
 	code := func() int {
 		if os.Geteuid() == 0 {
 			dir, err := os.MkdirTemp("", "heartbeatd-bin")
