@@ -81,6 +81,19 @@ echo $n > "$d/cnt/$k.tmp" && mv "$d/cnt/$k.tmp" "$d/cnt/$k"
 printf '%s\n' "$(basename "$0") $*" > "$d/margs/$k.tmp" && mv "$d/margs/$k.tmp" "$d/margs/$k"
 line=$(sed -n "${n}p" "$d/sched/$k")
 [ -z "$line" ] && line=$(tail -n 1 "$d/sched/$k")
+# Each check's argv and MON_* environment (newlines in values as "|").
+{
+  printf 'argv=%s\n' "$(basename "$0") $*"
+  env -0 | tr '\n\0' '|\n' | grep -E '^(MON_|FOO=)' | sort | sed 's/^/env=/'
+} > "$d/menv/$k.$n"
+# A line written "~..." holds the check until the test writes go/<service>.<check>.
+case "$line" in
+"~"*)
+  line=${line#"~"}
+  : > "$d/held/$k.$n"
+  while [ ! -e "$d/go/$k.$n" ]; do sleep 0.1; done
+  ;;
+esac
 code=${line%% *}
 rest=${line#* }
 printf '%s\n' "$rest" | tr '|' '\n'
@@ -113,7 +126,7 @@ mv "$f.tmp" "$f.rec"
 // startOracle prepares dir for one implementation and starts it.
 func startOracle(t *testing.T, impl, dir, cfgTmpl string, sched map[string][]string, monitorsUsed, alertsUsed []string, disabledState string, authExtra ...string) *oracleRun {
 	t.Helper()
-	for _, sub := range []string{"mon.d", "alert.d", "log.d", "state.d", "cnt", "done", "margs", "rec", "sched"} {
+	for _, sub := range []string{"mon.d", "alert.d", "log.d", "state.d", "cnt", "done", "margs", "rec", "sched", "menv", "held", "go"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			t.Fatal(err)
 		}
