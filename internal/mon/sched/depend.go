@@ -56,7 +56,7 @@ func (e *Engine) depend(expr string, depth int, deptype string, t int64) (bool, 
 			// mon autovivifies an empty service: untested counts as success.
 			return "1"
 		}
-		ok := IsSuccess(st.opStatus)
+		ok := IsSuccess(st.opStatus) && !e.remembered(st, t)
 		if subexpr := depExprFor(st.cfg, deptype); subexpr != "" {
 			v, err := e.depend(subexpr, depth+1, deptype, t)
 			if err != nil {
@@ -76,9 +76,21 @@ func (e *Engine) depend(expr string, depth int, deptype string, t int64) (bool, 
 	return evalBool(sub)
 }
 
+// remembered reports whether dep, passing now, failed within its dep_memory before t:
+// as the manual says, the failed dependency goes on holding back the alerts (dep_behavior
+// a), monitors (m) or hosts (hm) of the services depending on it for that long after it
+// recovers. mon 1.3.6 reads the time of the last failure for this but never records it,
+// so there dep_memory does nothing; mond keeps it. With no dep_memory (the default)
+// nothing is remembered, as in mon.
+func (e *Engine) remembered(dep *ServiceState, t int64) bool {
+	m := secs(dep.cfg.DepMemory)
+	return m > 0 && dep.lastFailureTime != 0 && dep.lastFailureTime >= t-m
+}
+
 // depSummary lists the summaries of the direct dependencies that are failing (for
-// dep_behavior hm / hostdepend).
-func (e *Engine) depSummary(st *ServiceState) []string {
+// dep_behavior hm / hostdepend), or that passed since a failure they are remembered
+// for (dep_memory): then the summary of that failure.
+func (e *Engine) depSummary(st *ServiceState, t int64) []string {
 	expr := ""
 	if st.cfg.Depend != "" && st.cfg.DepBehavior == "hm" {
 		expr = st.cfg.Depend
@@ -94,6 +106,8 @@ func (e *Engine) depSummary(st *ServiceState) []string {
 		}
 		if d.opStatus == StatFail {
 			sum = append(sum, d.lastSummary.v)
+		} else if e.remembered(d, t) {
+			sum = append(sum, d.lastFailureSummary)
 		}
 	}
 	return sum

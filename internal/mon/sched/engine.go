@@ -161,6 +161,11 @@ type ServiceState struct {
 	lastOutput             optStr
 	failureOutput          optStr
 	upalertOutput          optStr
+	// lastFailureTime and lastFailureSummary are the time and summary of the latest
+	// failure, kept through successes: dep_memory remembers a failed dependency for
+	// that long after it recovers.
+	lastFailureTime    int64
+	lastFailureSummary string
 	disabled               bool
 	hasUpalert             bool
 	periods                []*periodState
@@ -409,7 +414,7 @@ func (e *Engine) runMonitor(a *Actions, st *ServiceState, tn int64) {
 			hosts = kept
 		}
 		if (s.Depend != "" && s.DepBehavior == "hm") || s.HostDepend != "" {
-			sum := e.depSummary(st)
+			sum := e.depSummary(st, t)
 			var kept []string
 			for _, h := range hosts {
 				hit := false
@@ -592,6 +597,7 @@ func (e *Engine) processEvent(a *Actions, st *ServiceState, kind byte, exit int,
 		}
 		st.lastSummary = summary
 		st.lastDetail = detail
+		st.lastFailureTime, st.lastFailureSummary = t, summary.v
 		e.failureHist = pushHist(e.failureHist, fmt.Sprintf("%s %s %d %s", st.group, s.Name, t, summary.v), e.maxKeep)
 		e.log("crit", "failure for %s", e.failureHist[len(e.failureHist)-1])
 		switch kind {
