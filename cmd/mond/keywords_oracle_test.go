@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -520,4 +521,108 @@ func dumpRec(rec map[string][]string) string {
 		}
 	}
 	return b.String()
+}
+
+// monerrfile: mon -f and mond -f append their standard output and error to it, after a
+// "Mon starting at" line, and their alerts inherit them; a monitor's standard error
+// is part of its output (so the alert's stdin), never the file's.
+func TestMonErrFileAgainstMon(t *testing.T) {
+	if _, err := os.Stat(monBin); err != nil {
+		t.Skip("mon 1.3.6 not installed (scripts/install-test-deps.sh installs it)")
+	}
+	if testing.Short() {
+		t.Skip("oracle test runs mon, ~5s")
+	}
+	const cfg = oracleDirs + `monerrfile = @DIR@/err.log
+
+hostgroup e 127.0.0.1
+
+watch e
+    service s
+        interval 1s
+        monitor noisy.monitor
+        period wd {Sun-Sat}
+            alert noisy.alert
+`
+	const monitor = "#!/bin/sh\necho summary\necho monitor-stderr >&2\nexit 1\n"
+	const alert = "#!/bin/sh\nread summary\necho \"alert-stdout $MON_ALERTTYPE $summary\"\n" +
+		"echo \"alert-stderr $*\" | sed 's/-t [0-9]*/-t T/' >&2\ncat\n"
+	base := t.TempDir()
+	got := map[string][]string{}
+	for _, impl := range []string{"mon", "mond"} {
+		dir := filepath.Join(base, impl)
+		for _, sub := range []string{"mon.d", "alert.d", "log.d", "state.d"} {
+			os.MkdirAll(filepath.Join(dir, sub), 0o755)
+		}
+		w := func(path, data string, mode os.FileMode) {
+			if err := os.WriteFile(filepath.Join(dir, path), []byte(strings.ReplaceAll(data, "@DIR@", dir)), mode); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w("mon.cf", cfg, 0o644)
+		w("auth.cf", "list: all\n", 0o644)
+		w("mon.d/noisy.monitor", monitor, 0o755)
+		w("alert.d/noisy.alert", alert, 0o755)
+		port := freePort(t)
+		args := []string{"-f", "-c", filepath.Join(dir, "mon.cf"), "-p", strconv.Itoa(port), "-t", strconv.Itoa(port + 1),
+			"-P", filepath.Join(dir, "mon.pid")}
+		var cmd *exec.Cmd
+		if impl == "mon" {
+			cmd = exec.Command(monBin, args...)
+		} else {
+			self, _ := os.Executable()
+			cmd = exec.Command(self, args...)
+		}
+		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "MOND_TEST_MAIN=1"}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s -f: %v\n%s", impl, err, out)
+		}
+		var pid int
+		deadline := time.Now().Add(20 * time.Second)
+		for pid == 0 && time.Now().Before(deadline) {
+			b, _ := os.ReadFile(filepath.Join(dir, "mon.pid"))
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+			time.Sleep(100 * time.Millisecond)
+		}
+		if pid == 0 {
+			t.Fatalf("%s -f wrote no pid file", impl)
+		}
+		t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+		// Two failing checks, each with its alert.
+		for time.Now().Before(deadline) {
+			b, _ := os.ReadFile(filepath.Join(dir, "err.log"))
+			if strings.Count(string(b), "alert-stdout") >= 2 && strings.Count(string(b), "alert-stderr") >= 2 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		syscall.Kill(pid, syscall.SIGTERM)
+		time.Sleep(500 * time.Millisecond)
+		b, _ := os.ReadFile(filepath.Join(dir, "err.log"))
+		var lines []string
+		for _, l := range strings.Split(string(b), "\n") {
+			switch {
+			case strings.HasPrefix(l, "Mon starting at "):
+				if _, err := time.Parse("Mon Jan _2 15:04:05 2006", strings.TrimPrefix(l, "Mon starting at ")); err != nil {
+					t.Errorf("%s: %q: %v", impl, l, err)
+				}
+				l = "Mon starting at DATE"
+			case strings.HasPrefix(l, "alert-"), l == "monitor-stderr":
+			default:
+				continue // mon's perl warnings, mond's log lines
+			}
+			if !contains(lines, l) {
+				lines = append(lines, l)
+			}
+		}
+		sort.Strings(lines)
+		got[impl] = lines
+	}
+	t.Logf("mon's monerrfile: %q", got["mon"])
+	if len(got["mon"]) < 3 {
+		t.Fatalf("mon's monerrfile: %q", got["mon"])
+	}
+	if diff := cmp.Diff(got["mon"], got["mond"]); diff != "" {
+		t.Errorf("monerrfile differs (-mon +mond):\n%s", diff)
+	}
 }

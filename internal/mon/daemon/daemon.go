@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -80,6 +81,11 @@ type Options struct {
 	Stopped bool
 	// Parse reads a config; nil uses LoadConfig (no -M).
 	Parse func(path string) (*monconf.Config, error)
+	// AlertOutput, when set, receives the alerts' standard output and, once each alert
+	// has ended, the standard error kept of it (the first maxAlertStderr bytes): mond
+	// -f's monerrfile, as mon's alerts inherit its stdout and stderr. Unset, alert
+	// output is discarded (their stderr still reaches the log when they fail).
+	AlertOutput io.Writer
 	// AlertTimeout, when set, kills an alert running longer (mon has no such limit;
 	// mond's command line defaults it to DefaultAlertTimeout).
 	AlertTimeout time.Duration

@@ -220,8 +220,11 @@ func (d *Daemon) startAlert(al sched.Alert) {
 		defer d.alertsWG.Done()
 		res := d.opt.Runner.Run(life, runner.Cmd{
 			Path: al.Path, Args: al.Args, Env: environ(al.Env), Stdin: []byte(al.Stdin), Timeout: timeout,
-			CaptureStderr: true, MaxOutput: maxAlertStderr,
+			CaptureStderr: true, MaxOutput: maxAlertStderr, Stdout: d.opt.AlertOutput,
 		})
+		if d.opt.AlertOutput != nil && len(res.Stderr) > 0 {
+			d.opt.AlertOutput.Write(res.Stderr)
+		}
 		if prio, msg := alertTrouble(al, res, timeout, life.Err() != nil); msg != "" {
 			d.opt.Log(prio, msg)
 			if prio == "err" {

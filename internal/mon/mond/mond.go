@@ -15,6 +15,7 @@ import (
 	rdebug "runtime/debug"
 	"runtime/pprof"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -138,15 +139,30 @@ func Run(c Config, stderr io.Writer) int {
 	var logTo func(prio, msg string)
 	logf := func(prio, msg string) { logTo(prio, msg) }
 	logTo = newLogger(c.Facility, c.Debug, stderr)
-	d, err := daemon.New(daemon.Options{ConfigPath: cfgPath, Overrides: c.Overrides, Builtins: c.Builtins,
+	opts := daemon.Options{ConfigPath: cfgPath, Overrides: c.Overrides, Builtins: c.Builtins,
 		MonitorTimeout: c.MonitorTimeout, AlertTimeout: c.AlertTimeout, Log: logf, Stopped: c.Stopped,
-		Parse: loader(c.Load)})
+		Parse: loader(c.Load)}
+	forked := os.Getenv(forkedEnv) != ""
+	errOut := &errFileWriter{}
+	if forked {
+		opts.AlertOutput = errOut
+	}
+	d, err := daemon.New(opts)
 	if err != nil {
 		logf("err", err.Error())
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	cf, paths := d.Config()
+	if forked {
+		// monerrfile, as mon opens it once in the background (a reload does not
+		// reopen it).
+		if f, err := openErrFile(cf.Globals.MonErrFile, time.Now()); err != nil {
+			logf("err", err.Error())
+		} else {
+			errOut.set(f)
+		}
+	}
 	if c.Facility == "" && cf.Globals.SyslogFacility != "" && cf.Globals.SyslogFacility != "daemon" {
 		logTo = newLogger(cf.Globals.SyslogFacility, c.Debug, stderr)
 	}
@@ -269,4 +285,26 @@ func clientsWithin(max int, logf func(prio, msg string)) int {
 		return room
 	}
 	return max
+}
+
+// errFileWriter is where mond -f's alerts write: the monerrfile once it is open,
+// nothing before. Safe for concurrent use.
+type errFileWriter struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+func (w *errFileWriter) set(f *os.File) {
+	w.mu.Lock()
+	w.f = f
+	w.mu.Unlock()
+}
+
+func (w *errFileWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil {
+		return len(p), nil
+	}
+	return w.f.Write(p)
 }
