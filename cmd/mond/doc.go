@@ -36,6 +36,11 @@
 //     connections and drops clients that are slow to send.
 //   - An ack of an unknown group or service is answered once ("520 unknown group" or
 //     "520 unknown service"); mon answers a second time and creates the service.
+//   - dep_memory works as the man page says: a dependency that failed within its
+//     dep_memory still counts as failing after it recovers (its alerts held back with
+//     dep_behavior a, its monitor with m, the hosts of its last failure's summary with
+//     hm). mon 1.3.6 reads the time of the dependency's last failure but never records
+//     it, so there dep_memory does nothing. Without dep_memory the two agree.
 //
 // # Built-in monitors and scripts of the same name
 //
@@ -71,6 +76,26 @@
 //     called without its configured arguments, and the monitor has no argv, so every
 //     check fails with no output (mond starts nothing for it). mond logs why.
 //   - The downtime log is written only with "dtlogging = yes".
+//   - redistribute is called for every alert decision of the service, before the
+//     disabled, dependency and ack checks: each failure, each success (as an upalert,
+//     -u, whether or not a failure came before), the startup alert and a "disable
+//     service" (-D, the user as stdin), with the alert arguments and the monitor's
+//     output as stdin; it is neither counted nor logged as an alert.
+//   - unack_summary (global, or "unack_summary yes" in a service; a bare one in a
+//     service is rejected as in mon) drops the ack of a failure whose summary changes,
+//     so it alerts again; it is about alerts, not listings.
+//   - alertexitrange limits a period's failure alerts (not up, startup or ack alerts)
+//     to monitor exit values in its range; alerts_dont_count only leaves the period's
+//     alerts out of "list opstatus"'s alerts_sent.
+//   - Monitors get MON_GROUP, MON_SERVICE, MON_LAST_SUMMARY, MON_LAST_OUTPUT,
+//     MON_LAST_FAILURE, MON_FIRST_FAILURE, MON_LAST_SUCCESS (once set), MON_DEPEND_STATUS
+//     (once a dependency was evaluated), MON_DESCRIPTION (when set), MON_STATEDIR,
+//     MON_LOGDIR and MON_CFBASEDIR, and the service's own variables; alerts get those
+//     but MON_DEPEND_STATUS, plus MON_RETVAL, MON_OPSTATUS, MON_ALERTTYPE, MON_ACK (an
+//     ack'd failure) and MON_TRAP_INTENDED, and MON_FIRST_SUCCESS, always empty.
+//   - monerrfile applies to -f only: the background mond appends its stdout and stderr
+//     to it after a "Mon starting at" line, and the alerts' output goes there (their
+//     standard error once they end). A monitor's standard error is part of its output.
 //
 // mond schedules checks exactly one interval apart (mon's one-second loop lets them
 // drift), which changes timing, not the sequence of alerts.

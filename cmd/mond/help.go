@@ -65,6 +65,8 @@ Where mond departs from mon 1.3.6 on purpose:
   - A monitor's output past 64 KiB is read and dropped (bounded memory; mon passes
     the output to the next run's environment, where the kernel refuses more than
     128 KiB); an alert's non-zero exit and its standard error are logged.
+  - dep_memory keeps a recovered dependency failing for that long, as mon's man page
+    says (mon 1.3.6 never records the failure time it needs: there it does nothing).
   - Not implemented: monremote; "set"/"get" of service variables (only maxkeep);
     savestate/loadstate of anything but the disabled state.
 `
