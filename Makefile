@@ -4,7 +4,7 @@ BIN      := bin
 CMDS     := ipvsadm mond heartbeatd lvs-alert lvs-arp lvs-bgp
 export CGO_ENABLED := 0
 
-.PHONY: all build test unit vet deps vmtest lab bench-ipvsadm bench-mond clean fmt packages install
+.PHONY: all build test unit vet deps vmtest lab lab-bgp bench-ipvsadm bench-mond clean fmt packages install
 
 # The version the packages and binaries carry: the release, then the commit's date and
 # hash, which sort in time (Debian's "+git" convention).
@@ -61,6 +61,13 @@ bench-ipvsadm: deps
 # LVS/DR) in the qemu VM and prints its timeline; exits 1 when a phase misses a bound.
 lab: deps build
 	$(GO) run ./lab/cmd/lab
+
+# Three active directors behind a real BGP router (BIRD 2, ECMP over L4 hashing), IPVS
+# mh with mh-port and sloppy_tcp, in the qemu VM: traffic spread, the same real server
+# whatever the director, a dead real server, kill -9 and drain of a director; prints
+# the timeline, exits 1 when a phase misses a bound.
+lab-bgp: deps build
+	$(GO) run ./lab/cmd/lab-bgp
 
 clean:
 	rm -rf $(BIN) dist

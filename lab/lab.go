@@ -77,7 +77,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := prepare(ctx)
+	st, err := prepare(ctx, installed, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +110,10 @@ var installed = map[string]string{
 	"lvs-arp":    "/usr/sbin/lvs-arp",
 }
 
-// prepare builds the staged tree: the one preparation of both modes.
-func prepare(ctx context.Context) (*staged, error) {
+// prepare builds the staged tree: the one preparation of both modes, and of the BGP
+// scenario's, which installs more commands (cmds: command name -> system path) and
+// more files (adjust changes the guest files before they are written).
+func prepare(ctx context.Context, cmds map[string]string, adjust func(map[string][]byte)) (*staged, error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return nil, err
@@ -122,6 +124,9 @@ func prepare(ctx context.Context) (*staged, error) {
 	}
 	files["/etc/init.d/mon"] = initdMon
 	files["/usr/sbin/service"] = serviceShim
+	if adjust != nil {
+		adjust(files)
+	}
 
 	dir, err := os.MkdirTemp("", "lvskit-lab-")
 	if err != nil {
@@ -134,14 +139,14 @@ func prepare(ctx context.Context) (*staged, error) {
 		here:     filepath.Join(dir, "here.sh"),
 		scenario: filepath.Join(dir, "scenario.sh"),
 	}
-	if err := st.write(ctx, root, files); err != nil {
+	if err := st.write(ctx, root, files, cmds); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
 	return st, nil
 }
 
-func (st *staged) write(ctx context.Context, root string, files map[string][]byte) error {
+func (st *staged) write(ctx context.Context, root string, files map[string][]byte, cmds map[string]string) error {
 	if err := writeGuestFiles(st.stage, files); err != nil {
 		return err
 	}
@@ -153,7 +158,7 @@ func (st *staged) write(ctx context.Context, root string, files map[string][]byt
 	// One go build for every command: static, as the VM and any host need.
 	bin := filepath.Join(st.dir, "bin")
 	args := []string{"build", "-trimpath", "-o", bin + "/"}
-	for _, name := range slices.Sorted(maps.Keys(installed)) {
+	for _, name := range slices.Sorted(maps.Keys(cmds)) {
 		args = append(args, "./cmd/"+name)
 	}
 	args = append(args, "./lab/cmd/labprobe")
@@ -164,7 +169,7 @@ func (st *staged) write(ctx context.Context, root string, files map[string][]byt
 		return fmt.Errorf("lab: go %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	moves := map[string]string{filepath.Join(bin, "labprobe"): st.probe}
-	for name, guest := range installed {
+	for name, guest := range cmds {
 		moves[filepath.Join(bin, name)] = filepath.Join(st.stage, guest)
 	}
 	for from, to := range moves {

@@ -29,10 +29,10 @@ import (
 )
 
 func run(mode string, args []string) int {
-	modes := map[string]func([]string) error{"get": get, "hold": hold, "echo": echo, "watch": watch}
+	modes := map[string]func([]string) error{"get": get, "hold": hold, "echo": echo, "watch": watch, "flows": flows, "holds": holds}
 	f, ok := modes[mode]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "labprobe: unknown mode %q (get, hold, echo, watch)\n", mode)
+		fmt.Fprintf(os.Stderr, "labprobe: unknown mode %q (get, hold, echo, watch, flows, holds)\n", mode)
 		return 2
 	}
 	if err := f(args); err != nil {

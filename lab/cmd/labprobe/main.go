@@ -8,6 +8,9 @@
 //	labprobe hold  -addr HOST:PORT -every D -for D -out FILE        one TCP connection kept open
 //	labprobe echo  -listen ADDR -name NAME                          line echo server ("NAME: line")
 //	labprobe watch -ns d1,d2 -vip ADDR -every D -for D -out FILE    director state on change
+//	labprobe flows -addr HOST:PORT -src A-B -port P -n N [-http]    N short flows, each from its own
+//	                                                                (address, port): who answered
+//	labprobe holds -addr HOST:PORT -src A-B -port P -n N -for D     N long-lived connections, resets counted
 //
 // Every mode is bounded by -for and ends early on SIGTERM.
 package main
@@ -19,7 +22,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: labprobe get|hold|echo|watch [flags]")
+		fmt.Fprintln(os.Stderr, "usage: labprobe get|hold|echo|watch|flows|holds [flags]")
 		os.Exit(2)
 	}
 	os.Exit(run(os.Args[1], os.Args[2:]))
