@@ -50,5 +50,5 @@ func (l *logger) Warn(msg string, f gobgplog.Fields)  { l.logf("warning", format
 func (l *logger) Info(msg string, f gobgplog.Fields)  { l.logf("info", format(msg, f)) }
 func (l *logger) Debug(string, gobgplog.Fields)       {}
 
-func (l *logger) SetLevel(gobgplog.LogLevel)       {}
-func (l *logger) GetLevel() gobgplog.LogLevel      { return gobgplog.InfoLevel }
+func (l *logger) SetLevel(gobgplog.LogLevel)  {}
+func (l *logger) GetLevel() gobgplog.LogLevel { return gobgplog.InfoLevel }

@@ -166,9 +166,9 @@ type ServiceState struct {
 	// that long after it recovers.
 	lastFailureTime    int64
 	lastFailureSummary string
-	disabled               bool
-	hasUpalert             bool
-	periods                []*periodState
+	disabled           bool
+	hasUpalert         bool
+	periods            []*periodState
 
 	// counts are mond's own per-service counters (mon keeps only alertCount and
 	// failureCount); like those, they start at zero with the engine, so at start and
