@@ -51,6 +51,9 @@ type Cmd struct {
 	Stdout io.Writer
 	// Started, if set, is called with the pid right after the program starts.
 	Started func(pid int)
+	// Credential, if set, is the user, group and supplementary groups the program
+	// runs as (the caller must be root to change them).
+	Credential *syscall.Credential
 }
 
 // Result is how a program ended.
@@ -104,7 +107,7 @@ func (Exec) Run(ctx context.Context, c Cmd) Result {
 	}
 	cmd.Dir = c.Dir
 	// Own process group, so a timeout can kill the program and everything it forked.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: c.Credential}
 	if c.Stdin != nil {
 		cmd.Stdin = bytes.NewReader(c.Stdin)
 	}
