@@ -362,7 +362,7 @@ func TestKeywordsAgainstMon(t *testing.T) {
 		t.Skip("mon 1.3.6 not installed (scripts/install-test-deps.sh installs it)")
 	}
 	if testing.Short() {
-		t.Skip("oracle test runs mon, ~15s")
+		t.Skip("oracle test runs mon and mond side by side, ~1 min (2 min on a loaded machine)")
 	}
 	for _, c := range kwCases {
 		c := c
@@ -531,7 +531,7 @@ func TestMonErrFileAgainstMon(t *testing.T) {
 		t.Skip("mon 1.3.6 not installed (scripts/install-test-deps.sh installs it)")
 	}
 	if testing.Short() {
-		t.Skip("oracle test runs mon, ~5s")
+		t.Skip("oracle test runs mon -f and mond -f, ~8s")
 	}
 	const cfg = oracleDirs + `monerrfile = @DIR@/err.log
 
