@@ -61,7 +61,7 @@ var directiveList = []*DirectiveInfo{
 	{Name: "pacemaker", Support: Honoured, Note: "only 'off': heartbeatd runs R1 resources", set: (*Config).setPacemaker},
 	{Name: "autojoin", Support: Honoured, Note: "only 'none' is valid with R1 resources, as in heartbeat",
 		set: oneOf("autojoin", true, "Invalid autojoin directive [%s]", func(c *Config) *string { return &c.Autojoin }, "none", "other", "any")},
-	{Name: "respawn", WholeLine: true, Support: Honoured, Note: "ipfail (any path ending in /ipfail) is built in", set: childSetter(false)},
+	{Name: "respawn", WholeLine: true, Support: Honoured, Note: "started when the node becomes active, as heartbeat 3.0.6: sh -c as the user, restarted 1 s after an exit but 100, given up after 11 short runs; ipfail (any path ending in /ipfail) is built in", set: childSetter(false)},
 	{Name: "failfast", WholeLine: true, Support: NotImplemented, Note: "rebooting the node when a child dies", set: childSetter(true)},
 	{Name: "env", Support: Honoured, Note: "sets HA_NAME=value for respawned programs", set: (*Config).setEnv},
 

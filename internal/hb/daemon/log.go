@@ -72,12 +72,18 @@ func Format(prog string, pid int, t time.Time, level, msg string) string {
 
 // Logf writes one line.
 func (l *FileLogger) Logf(level, format string, args ...any) {
+	l.LogPidf(os.Getpid(), level, format, args...)
+}
+
+// LogPidf writes one line under another pid: heartbeat's forked children log their own
+// lines before they exec (respawn.PidLogger).
+func (l *FileLogger) LogPidf(pid int, level, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	debug := level == "debug"
 	if debug && l.Debug <= 0 {
 		return
 	}
-	line := Format(l.Prog, os.Getpid(), l.now(), level, msg)
+	line := Format(l.Prog, pid, l.now(), level, msg)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	wrote := false

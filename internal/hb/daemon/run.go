@@ -32,6 +32,9 @@ type Loop struct {
 	// ShutdownTimeout bounds a clean stop (heartbeat waits for its resource scripts
 	// without limit; a bound keeps a stuck script from hanging heartbeatd -k forever).
 	ShutdownTimeout time.Duration
+	// onActive runs once, in the loop, when this node's status first becomes active
+	// (heartbeat starts its respawn children then).
+	onActive func()
 
 	done chan doneMsg
 	ctl  chan func(now time.Time)
@@ -53,11 +56,13 @@ type LoopConfig struct {
 	In     <-chan transport.Inbound
 	Pings  <-chan string // may be nil
 	Runner GroupRunner
+	// OnActive, if set, runs once when the node's own status first becomes active.
+	OnActive func()
 }
 
 // NewLoop makes the core and the loop around it.
 func NewLoop(cfg LoopConfig) (*Loop, error) {
-	l := &Loop{clk: cfg.Clock, in: cfg.In, pings: cfg.Pings, runner: cfg.Runner, log: cfg.Core.Log, groups: map[string]haresources.Group{},
+	l := &Loop{onActive: cfg.OnActive, clk: cfg.Clock, in: cfg.In, pings: cfg.Pings, runner: cfg.Runner, log: cfg.Core.Log, groups: map[string]haresources.Group{},
 		done: make(chan doneMsg, 16), ctl: make(chan func(time.Time)), ShutdownTimeout: 10 * time.Minute}
 	if l.clk == nil {
 		l.clk = clock.Real{}
@@ -118,6 +123,11 @@ func (l *Loop) Do(ctx context.Context, f func(c *core.Core, now time.Time) error
 
 func (l *Loop) publish() {
 	s := l.core.Snapshot()
+	if l.onActive != nil && s.Status == "active" && !s.Shutdown {
+		f := l.onActive
+		l.onActive = nil
+		f()
+	}
 	l.mu.Lock()
 	l.snap = s
 	l.mu.Unlock()

@@ -7,9 +7,13 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/user"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/lvskit/lvskit/compat/authkeys"
@@ -21,6 +25,7 @@ import (
 	"github.com/lvskit/lvskit/internal/hb/groupexec"
 	"github.com/lvskit/lvskit/internal/hb/ipaddr"
 	"github.com/lvskit/lvskit/internal/hb/pingnode"
+	"github.com/lvskit/lvskit/internal/hb/respawn"
 	"github.com/lvskit/lvskit/internal/hb/transport"
 	"github.com/lvskit/lvskit/internal/hostnet"
 	"github.com/lvskit/lvskit/internal/ipvsmetrics"
@@ -62,6 +67,7 @@ type Daemon struct {
 	agents    []*ipaddr.Agent
 	pingAddrs []netip.Addr
 	watchdog  *watchdogDev
+	children  *respawn.Supervisor // ha.cf's respawn programs but ipfail; nil with none
 
 	// reloadMu serializes reloads; curHA and curKeys are the configuration in force.
 	reloadMu sync.Mutex
@@ -175,8 +181,15 @@ func Open(o Options) (*Daemon, error) {
 			tickler = d.watchdog
 		}
 	}
+	if d.children, err = newChildren(o); err != nil {
+		return nil, err
+	}
+	var onActive func()
+	if d.children != nil {
+		onActive = d.children.Start
+	}
 	d.loop, err = NewLoop(LoopConfig{Core: core.Config{Node: o.Node, HA: o.HA, Groups: o.Groups, Net: d.node, Log: o.Log, Watchdog: tickler},
-		Clock: clock.Real{}, In: d.node.Messages(), Pings: d.pings, Runner: exe})
+		Clock: clock.Real{}, In: d.node.Messages(), Pings: d.pings, Runner: exe, OnActive: onActive})
 	if err != nil {
 		return nil, err
 	}
@@ -256,6 +269,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}()
 	}
 	err := d.loop.Run(ctx)
+	if d.children != nil {
+		// As heartbeat: after the resources are released, SIGTERM to each child's
+		// process group, and a wait for it (bounded, then SIGKILL).
+		sctx, scancel := context.WithTimeout(context.Background(), ChildStopTimeout)
+		d.children.Stop(sctx)
+		scancel()
+	}
 	cancel()
 	for _, a := range d.agents {
 		a.Wait()
@@ -275,6 +295,88 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.close()
 	return err
+}
+
+// ChildStopTimeout bounds the wait for respawn children at shutdown, after their SIGTERM;
+// those still running are then killed (heartbeat 3.0.6 waits for them without limit).
+const ChildStopTimeout = 10 * time.Second
+
+// newChildren makes the supervisor of ha.cf's respawn lines, but ipfail (built in) and
+// failfast; nil when there are none.
+func newChildren(o Options) (*respawn.Supervisor, error) {
+	var kids []respawn.Child
+	for _, ch := range o.HA.Children {
+		if ch.IsIPFail() || ch.Failfast {
+			continue
+		}
+		k := respawn.Child{Command: ch.Command}
+		u, err := user.Lookup(ch.User)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: respawn %s: %w", o.HA.File, ch.Line, ch.User, err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		k.UID, k.GID = uid, gid
+		cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		if gids, err := u.GroupIds(); err == nil {
+			for _, g := range gids {
+				if n, err := strconv.Atoi(g); err == nil {
+					cred.Groups = append(cred.Groups, uint32(n))
+				}
+			}
+		}
+		if os.Geteuid() == 0 {
+			k.Cred = cred
+		} // else: not root, the child runs as heartbeatd's user (it cannot change)
+		kids = append(kids, k)
+	}
+	if len(kids) == 0 {
+		return nil, nil
+	}
+	dir := filepath.Join(o.StateDir, "cores", "root")
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		dir = "/"
+	}
+	return respawn.New(respawn.Config{Children: kids, Runner: runner.Exec{}, Clock: clock.Real{}, Log: o.Log,
+		Env: childEnv(o, os.Environ()), Dir: dir}), nil
+}
+
+// childEnv is the respawn children's environment, as heartbeat gives it: its own
+// environment, HA_name=value for each ha.cf directive (HA_keepalive, HA_deadtime, ...),
+// the variables resource scripts get (HA_DIR, HA_CURHOST, HA_LOGFILE, ...) and ha.cf's
+// env lines.
+func childEnv(o Options, inherited []string) []string {
+	vars := map[string]string{}
+	var order []string
+	set := func(k, v string) {
+		if _, ok := vars[k]; !ok {
+			order = append(order, k)
+		}
+		vars[k] = v
+	}
+	for _, kv := range inherited {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			set(k, v)
+		}
+	}
+	for _, dir := range o.HA.Directives {
+		switch dir.Name {
+		case "node", "respawn", "failfast", "env", "ucast", "bcast", "mcast", "ping", "ping_group", "apiauth", "stonith", "stonith_host", "serial":
+			continue
+		}
+		set("HA_"+dir.Name, strings.Join(dir.Args, " "))
+	}
+	set("HA_DEBUGLOG", o.HA.DebugFile)
+	for _, kv := range scriptEnv(o) {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "PATH" {
+			set(k, v)
+		}
+	}
+	env := make([]string, 0, len(order))
+	for _, k := range order {
+		env = append(env, k+"="+vars[k])
+	}
+	return env
 }
 
 func (d *Daemon) close() {
