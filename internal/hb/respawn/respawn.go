@@ -4,8 +4,8 @@
 // internal/hb/clustertest's TestRespawnLikeOriginal):
 //
 //   - Children start when the node's own status becomes active (after initdead, before
-//     its resources are acquired), each as "/bin/sh -c COMMAND" (so quotes in the
-//     command group words), as the ha.cf user with that user's group and supplementary
+//     its resources are acquired), each as "/bin/sh -c 'exec COMMAND'" (quotes in the
+//     command group words; the started pid is the program), as the ha.cf user with that user's group and supplementary
 //     groups, in its own process group, standard input, output and error on /dev/null,
 //     with heartbeat's environment and its HA_* variables.
 //   - A child that exits is started again one second later, whatever its status (0,
@@ -172,7 +172,7 @@ func (s *Supervisor) run(i int) {
 		began := s.cfg.Clock.Now()
 		pid := 0
 		res := s.cfg.Runner.Run(context.Background(), runner.Cmd{
-			Path: s.cfg.Shell, Args: []string{"-c", ch.Command}, Env: s.cfg.Env, Dir: s.cfg.Dir,
+			Path: s.cfg.Shell, Args: []string{"-c", "exec " + ch.Command}, Env: s.cfg.Env, Dir: s.cfg.Dir,
 			Credential: ch.Cred,
 			Started: func(p int) {
 				pid = p

@@ -138,7 +138,7 @@ func TestStartRunsShellAsUserWithEnv(t *testing.T) {
 	h.sup.Start()
 	pid := h.started()
 	c := h.run.calls[0]
-	if c.Path != "/bin/sh" || strings.Join(c.Args, "|") != `-c|/x/child a "b c"` {
+	if c.Path != "/bin/sh" || strings.Join(c.Args, "|") != `-c|exec /x/child a "b c"` {
 		t.Errorf("argv %s %q", c.Path, c.Args)
 	}
 	if c.Credential == nil || c.Credential.Uid != 101 || c.Credential.Gid != 104 || len(c.Credential.Groups) != 2 {
