@@ -11,6 +11,7 @@ import (
 
 	"github.com/lvskit/lvskit/compat/ipvsadm"
 	"github.com/lvskit/lvskit/internal/ipvs"
+	"github.com/lvskit/lvskit/internal/nameres"
 )
 
 func main() {
@@ -43,13 +44,9 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// systemResolver answers names from /etc/hosts and /etc/services only: lvskit never
-// sends DNS queries on ipvsadm's behalf.
-func systemResolver() ipvsadm.Resolver {
-	hosts, _ := os.ReadFile("/etc/hosts")
-	services, _ := os.ReadFile("/etc/services")
-	return ipvsadm.NewFilesResolver(string(hosts), string(services))
-}
+// systemResolver answers names as ipvsadm 1.31's C library does: host names through
+// /etc/nsswitch.conf's hosts sources (/etc/hosts, DNS), services from /etc/services.
+func systemResolver() ipvsadm.Resolver { return nameres.System() }
 
 func openKernel() (ipvs.Client, error) {
 	k, err := ipvs.OpenKernel()
