@@ -28,7 +28,7 @@ import (
 // scenario; it logs measures, and BGPReport.Check holds them to BGPBounds.
 //
 //	make lab-bgp                       # builds, runs it in the VM, prints the timeline
-//	go test ./lab -run TestLabBGP -v   # the same as a test (root and qemu)
+//	LVSKIT_LAB_BGP=1 go test ./lab -run TestLabBGP -v   # the same as a test (root, qemu)
 
 //go:embed guest/bgp-scenario.sh
 var bgpScenario string
@@ -327,16 +327,38 @@ func RunBGP(ctx context.Context, opts BGPOptions) (*BGPReport, error) {
 		cmds["lvs-bgp"] = "/usr/sbin/lvs-bgp"
 	}
 	// d3 is a director as d1 and d2 are: the same mon.cf and friends under its /etc.
+	// The directors run no heartbeat: the gateway's ping watch, whose heartbeat.alert
+	// gives up the director role (lvs stop: the table emptied) and restarts heartbeat,
+	// is the two-director setup's; here the router's health is BGP's business.
+	var bad error
 	third := func(files map[string][]byte) {
 		for p, data := range files {
 			if rest, ok := strings.CutPrefix(p, "/etc/netns/d1/mon/"); ok {
 				files["/etc/netns/d3/mon/"+rest] = data
 			}
 		}
+		for _, n := range []string{"d1", "d2", "d3"} {
+			p := "/etc/netns/" + n + "/mon/mon.cf"
+			cf := string(files[p])
+			i := strings.Index(cf, "\nwatch server4\n")
+			if i < 0 {
+				bad = fmt.Errorf("lab: %s: no gateway watch (watch server4) to take out (examples/ changed?)", p)
+				return
+			}
+			end := len(cf)
+			if j := strings.Index(cf[i+1:], "\nwatch "); j >= 0 {
+				end = i + 1 + j
+			}
+			files[p] = []byte(cf[:i+1] + cf[end:])
+		}
 	}
 	st, err := prepare(ctx, cmds, third)
 	if err != nil {
 		return nil, err
+	}
+	if bad != nil {
+		os.RemoveAll(st.dir)
+		return nil, bad
 	}
 	defer os.RemoveAll(st.dir)
 	files, err := st.stagedFiles()

@@ -10,9 +10,13 @@ import (
 	"github.com/lvskit/lvskit/vmtest"
 )
 
-// TestLabBGP runs the BGP scenario in the VM (root, qemu and BIRD 2; one boot of a
-// few minutes) and holds it to its bounds. The timeline is logged.
+// TestLabBGP runs the BGP scenario in the VM (root, qemu and BIRD 2; one boot of about
+// six minutes) and holds it to its bounds. The timeline is logged. It runs only with
+// LVSKIT_LAB_BGP=1: make test's "go test ./lab" does not take it on yet.
 func TestLabBGP(t *testing.T) {
+	if os.Getenv("LVSKIT_LAB_BGP") != "1" {
+		t.Skip("the BGP lab boots a VM for about six minutes; LVSKIT_LAB_BGP=1 runs it")
+	}
 	if testing.Short() {
 		t.Skip("the BGP lab boots a VM for minutes; -short skips it")
 	}

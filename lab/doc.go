@@ -25,7 +25,16 @@
 // director. Parse turns the logs into a Report: per-phase client figures, director
 // changes, failover durations, and Check holds them to the bounds the issue states.
 //
+// The BGP scenario (bgp.go, guest/bgp-scenario.sh, issue 13) is the scale-out beside
+// it: three active directors behind a router running BIRD 2 with L4 ECMP, each
+// announcing the VIP with lvs-bgp, IPVS mh with mh-port and sloppy_tcp; it runs only
+// in the VM (BIRD is copied in through vmtest's Options.Programs) and reuses here.sh,
+// the staged examples and labprobe (flows, holds). RunBGP returns a BGPReport whose
+// Check holds the measures to BGPBounds.
+//
 //	make lab                      # builds everything, runs the scenario (auto mode), prints the timeline
+//	make lab-bgp                  # the BGP scenario in the VM (go run ./lab/cmd/lab-bgp -out DIR keeps its logs)
 //	go run ./lab/cmd/lab -mode vm # the same in the qemu VM whatever the host kernel has
 //	go test ./lab -run TestLab -v # the scenario as a test (root; auto mode: qemu without IPVS)
+//	LVSKIT_LAB_BGP=1 go test ./lab -run TestLabBGP -v # the BGP scenario as a test (root, qemu, BIRD 2)
 package lab
