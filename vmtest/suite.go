@@ -54,7 +54,7 @@ type guestPart struct {
 // not, so none is skipped everywhere.
 var guestParts = []guestPart{
 	{
-		Pkg: "cmd/ipvsadm", Tests: []string{"TestVMSessions", "TestVMCountersUnderTraffic"}, Cmds: []string{"ipvsadm"},
+		Pkg: "cmd/ipvsadm", Tests: []string{"TestVMSessions", "TestVMCountersUnderTraffic", "TestVMNamesFromDNS"}, Cmds: []string{"ipvsadm"},
 		Data:    []string{"cmd/ipvsadm/testdata", "compat/ipvsadm/testdata"},
 		Timeout: 15 * time.Minute, IPVS: true, UpdateArgs: []string{"-update-vm"},
 	},
