@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lvskit/lvskit/compat/ipvsadm"
@@ -43,6 +44,7 @@ type Resolver struct {
 	Sources []string // of the hosts database
 	Timeout time.Duration
 
+	mu    sync.Mutex // one lookup at a time
 	hosts map[string]hostAnswer
 	addrs map[netip.Addr]addrAnswer
 }
@@ -140,6 +142,8 @@ func (r *Resolver) HostToAddr(name string) (netip.Addr, bool) {
 	if numericName(name) {
 		return netip.Addr{}, false
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if h, ok := r.hosts[name]; ok {
 		return h.a, h.ok
 	}
@@ -176,6 +180,8 @@ func (r *Resolver) HostToAddr(name string) (netip.Addr, bool) {
 
 // AddrToHost is gethostbyaddr's h_name.
 func (r *Resolver) AddrToHost(a netip.Addr) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if h, ok := r.addrs[a]; ok {
 		return h.name, h.ok
 	}

@@ -164,6 +164,9 @@ func TestNetDNS(t *testing.T) {
 	if want := []netip.Addr{ip("10.255.0.21"), ip("127.0.0.21"), ip("10.255.0.22")}; err != nil || !slices.Equal(got, want) {
 		t.Errorf("LookupA(multi) = %v %v, want %v", got, err, want)
 	}
+	if sorted, err := d.r.LookupNetIP(ctx, "ip4", "multi.lvs.test"); err == nil {
+		t.Logf("Go's resolver alone: %v", sorted)
+	}
 	got, err = d.LookupA(ctx, "web1.lvs.test.")
 	if err != nil || !slices.Equal(got, []netip.Addr{ip("10.0.0.11")}) {
 		t.Errorf("LookupA(web1.) = %v %v", got, err)
