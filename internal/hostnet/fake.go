@@ -15,9 +15,10 @@ type Fake struct {
 	addrs   map[Address]bool
 	routes  map[netip.Prefix]string
 	sysctls map[string]string
+	dadSeq  map[netip.Addr][]DAD
 	// Calls is the log of calls, one line each ("add 10.0.0.1/24 dev eth0 label eth0:0").
 	Calls []string
-	// Fail maps an operation ("add", "del", "arp", "sysctl", "route") to the error it
+	// Fail maps an operation ("add", "del", "arp", "na", "sysctl", "route") to the error it
 	// returns.
 	Fail map[string]error
 }
@@ -26,7 +27,7 @@ var _ Net = (*Fake)(nil)
 
 // NewFake makes a Fake with connected routes (prefix → interface).
 func NewFake(routes map[netip.Prefix]string) *Fake {
-	return &Fake{addrs: map[Address]bool{}, routes: routes, sysctls: map[string]string{}, Fail: map[string]error{}}
+	return &Fake{addrs: map[Address]bool{}, routes: routes, sysctls: map[string]string{}, dadSeq: map[netip.Addr][]DAD{}, Fail: map[string]error{}}
 }
 
 func (f *Fake) call(op, format string, args ...any) error {
@@ -120,6 +121,42 @@ func (f *Fake) SendGratuitousARP(_ context.Context, iface string, addr netip.Add
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.call("arp", "%s %v count=%d interval=%v", iface, addr, arp.Count, arp.Interval)
+}
+
+func (f *Fake) SendUnsolicitedNA(_ context.Context, iface string, addr netip.Addr, na NA) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.call("na", "%s %v count=%d interval=%v", iface, addr, na.Count, na.Interval)
+}
+
+// SetDAD sets the DAD state DADState reports for a configured addr (DADDone when unset);
+// the states given are reported in turn, the last one from then on.
+func (f *Fake) SetDAD(addr netip.Addr, states ...DAD) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dadSeq[addr] = states
+}
+
+func (f *Fake) DADState(iface string, addr netip.Addr) (DAD, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	present := false
+	for x := range f.addrs {
+		if x.Interface == iface && x.Prefix.Addr() == addr {
+			present = true
+		}
+	}
+	if !present {
+		return DADAbsent, nil
+	}
+	if seq := f.dadSeq[addr]; len(seq) > 0 {
+		st := seq[0]
+		if len(seq) > 1 {
+			f.dadSeq[addr] = seq[1:]
+		}
+		return st, nil
+	}
+	return DADDone, nil
 }
 
 func (f *Fake) Sysctl(name string) (string, error) {

@@ -21,7 +21,10 @@ type Address struct {
 	Prefix    netip.Prefix // address and prefix length
 	Interface string       // base interface, e.g. "eth0"
 	Label     string       // alias label, e.g. "eth0:0"; "" for none
-	Broadcast netip.Addr   // zero for none
+	Broadcast netip.Addr   // zero for none; IPv4 only
+	// NoDAD adds an IPv6 address without Duplicate Address Detection (IFA_F_NODAD,
+	// "ip addr add ... nodad"): usable at once instead of tentative for a second or two.
+	NoDAD bool
 }
 
 func (a Address) String() string {
@@ -32,14 +35,30 @@ func (a Address) String() string {
 	if a.Broadcast.IsValid() {
 		s += " brd " + a.Broadcast.String()
 	}
+	if a.NoDAD {
+		s += " nodad"
+	}
 	return s
 }
 
 // Validate checks what the kernel would refuse less clearly: an IPv4 address, and a
-// label that starts with the interface name (the kernel's rule for IPv4 labels).
+// label that starts with the interface name (the kernel's rule for IPv4 labels), or an
+// IPv6 address without label or broadcast (IPv6 has neither).
 func (a Address) Validate() error {
+	if a.Prefix.IsValid() && a.Prefix.Addr().Is6() && !a.Prefix.Addr().Is4In6() {
+		if a.Interface == "" {
+			return errors.New("address " + a.Prefix.String() + ": no interface")
+		}
+		if a.Label != "" || a.Broadcast.IsValid() {
+			return fmt.Errorf("address %v: an IPv6 address takes no label or broadcast", a.Prefix)
+		}
+		return nil
+	}
 	if !a.Prefix.IsValid() || !a.Prefix.Addr().Is4() {
-		return fmt.Errorf("address %v: want an IPv4 address with a prefix length", a.Prefix)
+		return fmt.Errorf("address %v: want an IPv4 or IPv6 address with a prefix length", a.Prefix)
+	}
+	if a.NoDAD {
+		return fmt.Errorf("address %v: nodad is for IPv6 addresses", a.Prefix)
 	}
 	if a.Interface == "" {
 		return errors.New("address " + a.Prefix.String() + ": no interface")
@@ -66,6 +85,36 @@ var (
 	ARPIPaddr2 = ARP{Count: 5, Interval: 200 * time.Millisecond}
 )
 
+// NA says how an IPv6 address is announced: Count unsolicited neighbour advertisements
+// (override flag, target and source the address, to ff02::1, target link-layer address
+// the interface's MAC), Interval apart.
+type NA struct {
+	Count    int
+	Interval time.Duration
+}
+
+// The announcements of heartbeat 3.0.6's agents for IPv6 (seen on the wire): IPaddr2
+// runs send_ua -i 200 -c 5 (5 NAs 200 ms apart), IPv6addr sends 5 NAs 1 s apart; both
+// in the foreground, after the address has passed DAD.
+var (
+	NAIPaddr2  = NA{Count: 5, Interval: 200 * time.Millisecond}
+	NAIPv6addr = NA{Count: 5, Interval: time.Second}
+)
+
+// DAD is the Duplicate Address Detection state of an IPv6 address.
+type DAD int
+
+const (
+	DADDone      DAD = iota // usable (or IPv4, or added with nodad)
+	DADTentative            // still being checked
+	DADFailed               // another node has it
+	DADAbsent               // not configured on the interface
+)
+
+func (d DAD) String() string {
+	return [...]string{"done", "tentative", "dadfailed", "absent"}[d]
+}
+
 // Net is the host's network configuration as heartbeatd uses it.
 type Net interface {
 	// AddAddress adds a; adding one already present is not an error.
@@ -74,8 +123,8 @@ type Net interface {
 	DelAddress(a Address) error
 	// HasAddress reports whether addr is configured on iface (any prefix length).
 	HasAddress(iface string, addr netip.Addr) (bool, error)
-	// Addresses lists the IPv4 addresses of iface, or of every interface when iface
-	// is "".
+	// Addresses lists the IPv4 and global IPv6 addresses of iface (not link-local
+	// ones), or of every interface when iface is "".
 	Addresses(iface string) ([]Address, error)
 	// RouteInterface is the interface and prefix length of the connected route that
 	// covers addr, the defaults IPaddr takes when haresources gives neither.
@@ -83,6 +132,11 @@ type Net interface {
 	// SendGratuitousARP announces addr on iface; it returns when all packets are sent
 	// or ctx ends.
 	SendGratuitousARP(ctx context.Context, iface string, addr netip.Addr, arp ARP) error
+	// SendUnsolicitedNA announces the IPv6 addr on iface; it returns when all
+	// advertisements are sent or ctx ends.
+	SendUnsolicitedNA(ctx context.Context, iface string, addr netip.Addr, na NA) error
+	// DADState is the DAD state of addr on iface.
+	DADState(iface string, addr netip.Addr) (DAD, error)
 	// Sysctl reads a sysctl by dotted name ("net.ipv4.conf.all.arp_ignore").
 	Sysctl(name string) (string, error)
 	// SetSysctl writes one.

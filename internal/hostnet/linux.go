@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mdlayher/ndp"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -35,6 +36,9 @@ func (*Linux) AddAddress(a Address) error {
 		return fmt.Errorf("add %v: %w", a, err)
 	}
 	addr := &netlink.Addr{IPNet: prefixNet(a.Prefix), Label: a.Label}
+	if a.NoDAD {
+		addr.Flags = unix.IFA_F_NODAD
+	}
 	if a.Broadcast.IsValid() {
 		addr.Broadcast = net.IP(a.Broadcast.AsSlice())
 	}
@@ -49,12 +53,12 @@ func (*Linux) DelAddress(a Address) error {
 	if err != nil {
 		return fmt.Errorf("delete %v: %w", a, err)
 	}
-	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+	addrs, err := netlink.AddrList(link, family(a.Prefix.Addr()))
 	if err != nil {
 		return fmt.Errorf("delete %v: %w", a, err)
 	}
 	for _, x := range addrs {
-		ip, ok := netip.AddrFromSlice(x.IP.To4())
+		ip, ok := ipOf(x.IP)
 		if !ok || ip != a.Prefix.Addr() {
 			continue
 		}
@@ -70,12 +74,12 @@ func (*Linux) HasAddress(iface string, addr netip.Addr) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("addresses of %s: %w", iface, err)
 	}
-	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
+	addrs, err := netlink.AddrList(link, family(addr))
 	if err != nil {
 		return false, fmt.Errorf("addresses of %s: %w", iface, err)
 	}
 	for _, x := range addrs {
-		if ip, ok := netip.AddrFromSlice(x.IP.To4()); ok && ip == addr {
+		if ip, ok := ipOf(x.IP); ok && ip == addr {
 			return true, nil
 		}
 	}
@@ -99,13 +103,17 @@ func (*Linux) Addresses(iface string) ([]Address, error) {
 	}
 	var out []Address
 	for _, l := range links {
-		addrs, err := netlink.AddrList(l, netlink.FAMILY_V4)
+		addrs, err := netlink.AddrList(l, netlink.FAMILY_ALL)
 		if err != nil {
 			return nil, fmt.Errorf("addresses of %s: %w", l.Attrs().Name, err)
 		}
 		for _, x := range addrs {
 			p, ok := netipPrefix(x.IPNet)
-			if !ok {
+			if !ok || (p.Addr().Is6() && !p.Addr().IsGlobalUnicast()) {
+				continue
+			}
+			if p.Addr().Is6() {
+				out = append(out, Address{Prefix: p, Interface: l.Attrs().Name, NoDAD: x.Flags&unix.IFA_F_NODAD != 0})
 				continue
 			}
 			a := Address{Prefix: p, Interface: l.Attrs().Name}
@@ -122,13 +130,14 @@ func (*Linux) Addresses(iface string) ([]Address, error) {
 }
 
 func (*Linux) RouteInterface(addr netip.Addr) (string, int, error) {
-	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	routes, err := netlink.RouteList(nil, family(addr))
 	if err != nil {
 		return "", 0, fmt.Errorf("routes: %w", err)
 	}
 	best, bits := 0, -1
 	for _, r := range routes {
-		if r.Dst == nil || r.Scope != netlink.SCOPE_LINK || r.Gw != nil {
+		// IPv6 connected routes have universe scope: no gateway is what tells them.
+		if r.Dst == nil || r.Gw != nil || (addr.Is4() && r.Scope != netlink.SCOPE_LINK) {
 			continue
 		}
 		p, ok := netipPrefix(r.Dst)
@@ -227,6 +236,76 @@ func (*Linux) SetSysctl(name, value string) error {
 	return nil
 }
 
+// SendUnsolicitedNA sends na.Count unsolicited neighbour advertisements for addr from
+// addr to all nodes (ff02::1), override flag set, target link-layer address the
+// interface's, na.Interval apart: what heartbeat's send_ua and IPv6addr send.
+func (*Linux) SendUnsolicitedNA(ctx context.Context, iface string, addr netip.Addr, na NA) error {
+	ifc, err := net.InterfaceByName(iface)
+	if err != nil {
+		return fmt.Errorf("neighbour advertisement on %s: %w", iface, err)
+	}
+	c, _, err := ndp.Listen(ifc, ndp.Addr(addr.String()))
+	if err != nil {
+		return fmt.Errorf("neighbour advertisement for %v on %s: %w", addr, iface, err)
+	}
+	defer c.Close()
+	m := &ndp.NeighborAdvertisement{Override: true, TargetAddress: addr,
+		Options: []ndp.Option{&ndp.LinkLayerAddress{Direction: ndp.Target, Addr: ifc.HardwareAddr}}}
+	for i := 0; i < na.Count; i++ {
+		if i > 0 {
+			t := time.NewTimer(na.Interval)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
+		if err := c.WriteTo(m, nil, netip.IPv6LinkLocalAllNodes()); err != nil {
+			return fmt.Errorf("neighbour advertisement for %v on %s: %w", addr, iface, err)
+		}
+	}
+	return nil
+}
+
+// DADState reads the address's IFA_F_TENTATIVE and IFA_F_DADFAILED flags.
+func (*Linux) DADState(iface string, addr netip.Addr) (DAD, error) {
+	link, err := netlink.LinkByName(iface)
+	if err != nil {
+		return DADAbsent, fmt.Errorf("addresses of %s: %w", iface, err)
+	}
+	addrs, err := netlink.AddrList(link, family(addr))
+	if err != nil {
+		return DADAbsent, fmt.Errorf("addresses of %s: %w", iface, err)
+	}
+	for _, x := range addrs {
+		if ip, ok := ipOf(x.IP); !ok || ip != addr {
+			continue
+		}
+		switch {
+		case x.Flags&unix.IFA_F_DADFAILED != 0:
+			return DADFailed, nil
+		case x.Flags&unix.IFA_F_TENTATIVE != 0:
+			return DADTentative, nil
+		}
+		return DADDone, nil
+	}
+	return DADAbsent, nil
+}
+
+func family(a netip.Addr) int {
+	if a.Is4() {
+		return netlink.FAMILY_V4
+	}
+	return netlink.FAMILY_V6
+}
+
+// ipOf converts a netlink address, IPv4 ones unmapped.
+func ipOf(ip net.IP) (netip.Addr, bool) {
+	a, ok := netip.AddrFromSlice(ip)
+	return a.Unmap(), ok
+}
+
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 func prefixNet(p netip.Prefix) *net.IPNet {
@@ -234,7 +313,7 @@ func prefixNet(p netip.Prefix) *net.IPNet {
 }
 
 func netipPrefix(n *net.IPNet) (netip.Prefix, bool) {
-	a, ok := netip.AddrFromSlice(n.IP.To4())
+	a, ok := ipOf(n.IP)
 	if !ok {
 		return netip.Prefix{}, false
 	}

@@ -23,3 +23,7 @@ func (*Linux) SetSysctl(string, string) error                 { return ErrNotImp
 func (*Linux) SendGratuitousARP(context.Context, string, netip.Addr, ARP) error {
 	return ErrNotImplemented
 }
+func (*Linux) SendUnsolicitedNA(context.Context, string, netip.Addr, NA) error {
+	return ErrNotImplemented
+}
+func (*Linux) DADState(string, netip.Addr) (DAD, error) { return DADAbsent, ErrNotImplemented }

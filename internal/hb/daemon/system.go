@@ -136,7 +136,8 @@ func Open(o Options) (*Daemon, error) {
 	builtins := map[string]groupexec.Builtin{}
 	for _, k := range ipaddr.Kinds {
 		// Only IPaddr was ever patched for the hidden flag.
-		a := &ipaddr.Agent{Kind: k, Net: netw, Hidden: hidden && k == ipaddr.IPaddr}
+		a := &ipaddr.Agent{Kind: k, Net: netw, Hidden: hidden && k == ipaddr.IPaddr,
+			Log: func(msg string) { o.Log.Logf("ERROR", "%s", msg) }}
 		d.agents = append(d.agents, a)
 		builtins[string(k)] = a
 	}

@@ -9,6 +9,7 @@
 //     free "eth0:N"; IPaddr2 adds it without a label unless one is given.
 //   - IPaddr announces it with 10 ARP request/reply pairs 500 ms apart, IPaddr2 with 5
 //     pairs 200 ms apart, in the background as the agents do by default.
+//   - IPaddr2 and IPv6addr take IPv6 addresses: see ipv6.go.
 //   - status is "running" when the address is on some interface, "stopped" otherwise.
 //   - Hidden, for sites whose IPaddr was patched as the LVS manual's (it set the old
 //     hidden flag on all and lo after adding the address), applies arp_ignore and
@@ -35,11 +36,13 @@ type Kind string
 const (
 	IPaddr  Kind = "IPaddr"
 	IPaddr2 Kind = "IPaddr2"
+	// IPv6addr is heartbeat's IPv6 address agent (see ipv6.go).
+	IPv6addr Kind = "IPv6addr"
 )
 
 // Kinds are the resources heartbeatd builds in: a haresources resource of one of these
 // names runs here, and no script of that name is looked for.
-var Kinds = []Kind{IPaddr, IPaddr2}
+var Kinds = []Kind{IPaddr, IPaddr2, IPv6addr}
 
 // IsBuiltin reports whether a haresources resource (its script name) is one of Kinds.
 func IsBuiltin(script string) bool {
@@ -58,12 +61,17 @@ type Agent struct {
 	Hidden bool
 	// ARP overrides the agent's default announcement when Count > 0.
 	ARP hostnet.ARP
+	// Log, when set, gets what the agents log but do not fail on (a failed NA).
+	Log func(msg string)
 
 	wg sync.WaitGroup
 }
 
 // Resolve works out the address to configure for arg, as the agent would.
 func (a *Agent) Resolve(arg string) (hostnet.Address, error) {
+	if a.Kind == IPv6addr || (a.Kind == IPaddr2 && isV6Arg(arg)) {
+		return a.resolveV6(arg)
+	}
 	p, err := haresources.ParseIPaddr(arg)
 	if err != nil {
 		return hostnet.Address{}, fmt.Errorf("%s %s: %w", a.Kind, arg, err)
@@ -146,11 +154,11 @@ func (a *Agent) where(addr netip.Addr) (string, error) {
 // Status is "running" when the address is configured, "stopped" otherwise: words
 // ResourceManager's status test recognises.
 func (a *Agent) Status(arg string) (string, error) {
-	p, err := haresources.ParseIPaddr(arg)
+	addr, err := a.serviceAddr(arg)
 	if err != nil {
-		return "", fmt.Errorf("%s %s: %w", a.Kind, arg, err)
+		return "", err
 	}
-	ifc, err := a.where(p.Addr)
+	ifc, err := a.where(addr)
 	if err != nil {
 		return "", err
 	}
@@ -163,6 +171,9 @@ func (a *Agent) Status(arg string) (string, error) {
 // Start adds the address (nothing to do if it is already configured) and starts the
 // gratuitous ARP announcement in the background; ctx bounds the announcement.
 func (a *Agent) Start(ctx context.Context, arg string) error {
+	if a.Kind == IPv6addr || (a.Kind == IPaddr2 && isV6Arg(arg)) {
+		return a.startV6(ctx, arg)
+	}
 	addr, err := a.Resolve(arg)
 	if err != nil {
 		return err
@@ -205,15 +216,15 @@ func (a *Agent) Wait() { a.wg.Wait() }
 // Stop removes the address from whichever interface holds it; stopping a stopped
 // address succeeds, as resource scripts must.
 func (a *Agent) Stop(arg string) error {
-	p, err := haresources.ParseIPaddr(arg)
+	addr, err := a.serviceAddr(arg)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", a.Kind, arg, err)
+		return err
 	}
-	ifc, err := a.where(p.Addr)
+	ifc, err := a.where(addr)
 	if err != nil || ifc == "" {
 		return err
 	}
-	if err := a.Net.DelAddress(hostnet.Address{Prefix: netip.PrefixFrom(p.Addr, 32), Interface: ifc}); err != nil {
+	if err := a.Net.DelAddress(hostnet.Address{Prefix: netip.PrefixFrom(addr, addr.BitLen()), Interface: ifc}); err != nil {
 		return fmt.Errorf("%s %s: %w", a.Kind, arg, err)
 	}
 	return nil
