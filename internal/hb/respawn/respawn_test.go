@@ -161,20 +161,20 @@ info: [101] Starting "/x/child a "b c"" as uid 101  gid 104 (pid 101)`
 	}
 }
 
-// Exits with 0, non-zero and a signal are restarted one second later, with
-// heartbeat's lines; an exit with 100 is not.
+// Exits with 0, non-zero and a signal after short runs are restarted one second later,
+// with heartbeat's lines; an exit with 100 is not.
 func TestRestartAndExit100(t *testing.T) {
 	h := newHarness(t)
 	h.sup.Start()
 	pid := h.started()
-	h.exit(pid, runner.Result{ExitCode: 0}, 90*time.Second)
+	h.exit(pid, runner.Result{ExitCode: 0}, 2*time.Second)
 	h.noStart(999 * time.Millisecond)
 	h.advanceWhenWaiting(time.Millisecond)
 	pid = h.started()
-	h.exit(pid, runner.Result{ExitCode: 1}, 90*time.Second)
+	h.exit(pid, runner.Result{ExitCode: 1}, 2*time.Second)
 	h.advanceWhenWaiting(time.Second)
 	pid = h.started()
-	h.exit(pid, runner.Result{ExitCode: -1, Signal: syscall.SIGKILL}, 90*time.Second)
+	h.exit(pid, runner.Result{ExitCode: -1, Signal: syscall.SIGKILL}, 2*time.Second)
 	h.advanceWhenWaiting(time.Second)
 	pid = h.started()
 	h.exit(pid, runner.Result{ExitCode: 100}, time.Second)
@@ -225,7 +225,8 @@ func TestRespawningTooFast(t *testing.T) {
 	h.sup.Stop(context.Background())
 }
 
-// A long run resets the count: ten short runs, a long one, ten short ones again.
+// A long run resets the count: ten short runs, a long one, ten short ones again. The
+// restart after the long run is immediate.
 func TestLongRunResetsCount(t *testing.T) {
 	h := newHarness(t)
 	h.sup.Start()
@@ -238,7 +239,7 @@ func TestLongRunResetsCount(t *testing.T) {
 		runs = append(runs, time.Second)
 	}
 	for i, d := range runs {
-		if i > 0 {
+		if i > 0 && runs[i-1] < ShortRun { // after the long run: restarted at once
 			h.advanceWhenWaiting(time.Second)
 		}
 		pid := h.started()
