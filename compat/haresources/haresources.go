@@ -158,6 +158,12 @@ func ParseResource(w string) (Resource, error) {
 		if len(r.Args) == 0 {
 			return r, fmt.Errorf("resource %q: want %s::address[/bits[/interface][/broadcast]]", w, r.Script)
 		}
+		// IPaddr2 also takes IPv6 (its agent checks it); heartbeat splits arguments at
+		// "::", so such an address is written without it (2001:db8:6:0:0:0:0:100).
+		v6, _, _ := strings.Cut(r.Args[0], "/")
+		if r.Script == "IPaddr2" && strings.Contains(v6, ":") {
+			return r, nil
+		}
 		if _, err := ParseIPaddr(r.Args[0]); err != nil {
 			return r, fmt.Errorf("resource %q: %w", w, err)
 		}

@@ -14,6 +14,10 @@ import (
 
 // IPv6 service addresses. heartbeat 3.0.6 has two ways to name one in haresources:
 //
+// heartbeat's ResourceManager splits a resource's arguments at "::", so an address is
+// written in haresources without "::" (IPv6addr::2001:db8:6:0:0:0:0:100/64/eth0); a
+// compressed one reaches the agent cut in two and fails, as with the original.
+//
 //   - IPv6addr::address[/bits[/interface]]: the IPv6addr agent. It adds the address
 //     with DAD, waits for DAD to end, and sends 5 unsolicited neighbour advertisements
 //     1 s apart before start returns (start takes about 7 s).
@@ -49,7 +53,7 @@ func parseV6(kind Kind, arg string) (v6Arg, error) {
 	parts := strings.Split(arg, "/")
 	a, err := netip.ParseAddr(parts[0])
 	if err != nil || !a.Is6() || a.Is4In6() || a.Zone() != "" {
-		return p, fmt.Errorf("%s %s: %q is not an IPv6 address", kind, arg, parts[0])
+		return p, fmt.Errorf("%s %s: %q is not an IPv6 address (haresources splits arguments at \"::\", as heartbeat does: write the address in full, 2001:db8:6:0:0:0:0:100)", kind, arg, parts[0])
 	}
 	if !a.IsGlobalUnicast() {
 		return p, fmt.Errorf("%s %s: %v is not a global unicast address", kind, arg, a)
