@@ -59,9 +59,12 @@ has_phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
 in_ns() { local node=$1; shift; $IP netns exec "$node" "$@"; }
 # as_node NODE CMD...: NODE's network namespace and /etc (ip netns exec binds
 # /etc/netns/NODE/*), its host name and its own /var/run and /var/lib (as the lab's).
-as_node() {
+as_node() { (as_node_exec "$@"); }
+# as_node_exec NODE CMD...: CMD in NODE's namespace, with its hostname and its own
+# /var/run and /var/lib, replacing the calling (sub)shell.
+as_node_exec() {
 	local node=$1; shift
-	$IP netns exec "$node" unshare -u sh -c 'hostname "$0" && mount -o bind "$LAB/run/$0" /var/run && mount -o bind "$LAB/lib/$0" /var/lib && exec "$@"' "$node" "$@"
+	exec $IP netns exec "$node" unshare -u sh -c 'hostname "$0" && mount -o bind "$LAB/run/$0" /var/run && mount -o bind "$LAB/lib/$0" /var/lib && exec "$@"' "$node" "$@"
 }
 addr_of() {
 	case "$1" in
@@ -123,8 +126,10 @@ echo_up() { echo x | in_ns client nc -w 2 $(addr_of $1) 7000 | grep -q "^$1:"; }
 start_speaker() {
 	local n=$1
 	if [ "$SPEAKER" = lvs-bgp ]; then
-		# (its control socket in the node's own /var/run: /run is shared)
-		as_node $n /usr/sbin/lvs-bgp --foreground --socket /var/run/lvs-bgp.sock >>$R/speaker-$n.log 2>&1 &
+		# (its control socket in the node's own /var/run: /run is shared). A function
+		# run in the background is a subshell of its own: exec makes $! lvs-bgp itself
+		# (ip netns exec, unshare and sh -c all exec), so signals reach the speaker.
+		( as_node_exec $n /usr/sbin/lvs-bgp --foreground --socket /var/run/lvs-bgp.sock ) >>$R/speaker-$n.log 2>&1 &
 	else
 		$IP netns exec $n $BIRD -f -c $W/bird-$n.conf -s $W/bird-$n.ctl -P $W/bird-$n.pid >>$R/bird-$n.log 2>&1 &
 	fi
