@@ -63,9 +63,11 @@ TCP 2001:0db8:0000:0000:0000:0000:0000:0012 9C40 2001:0db8:0000:0000:0000:0000:0
 
 const dnsScript = `
 set -u
-mkdir -p /tmp/bin-real /tmp/bin-ours
-ln -s /sbin/ipvsadm /tmp/bin-real/ipvsadm
-ln -s /ours/ipvsadm /tmp/bin-ours/ipvsadm
+# The package's guest tests share /tmp: a directory of this run's own.
+BIN=$(mktemp -d /tmp/dns-names.XXXXXX)
+mkdir -p $BIN/real $BIN/ours
+ln -s /sbin/ipvsadm $BIN/real/ipvsadm
+ln -s /ours/ipvsadm $BIN/ours/ipvsadm
 BASEPATH=$PATH
 pass() { # BINDIR OUT
 	PATH=$1:$BASEPATH
@@ -93,8 +95,9 @@ pass() { # BINDIR OUT
 	ipvsadm -C
 	PATH=$BASEPATH
 }
-pass /tmp/bin-real /results/real.txt
-pass /tmp/bin-ours /results/ours.txt
+pass $BIN/real /results/real.txt
+pass $BIN/ours /results/ours.txt
+rm -rf $BIN
 echo dns-names: done
 `
 
@@ -141,17 +144,25 @@ func TestVMNamesFromDNS(t *testing.T) {
 		"/etc/hosts": "127.0.0.1 localhost\n10.0.0.14 fromhosts.lvs.test fromhosts\n" +
 			"10.0.0.15 hostsname\n10.0.0.16 shadow.lvs.test\n::1 localhost ip6-localhost\n",
 	}
-	for f, s := range etc {
-		if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	services, err := os.ReadFile(testdataDir + "/etc/services")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile("/etc/services", services, 0o644); err != nil {
-		t.Fatal(err)
+	etc["/etc/services"] = string(services)
+	// The package's other guest tests share this /etc: put it back afterwards.
+	for f, s := range etc {
+		old, err := os.ReadFile(f)
+		existed := err == nil
+		t.Cleanup(func() {
+			if existed {
+				os.WriteFile(f, old, 0o644)
+			} else {
+				os.Remove(f)
+			}
+		})
+		if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	res := vmtest.RunInGuest(t, vmtest.Options{
 		Script: dnsScript,
