@@ -101,10 +101,11 @@ func TestVMCountersUnderTraffic(t *testing.T) {
 		}
 	}
 	// The comparisons were of a table that carried traffic, not an idle one: the
-	// TCP service counted its 41 downloads, its rates were not zero, and the
-	// connection table held the long-lived connection.
-	if !regexp.MustCompile(`(?m)^TCP  10\.0\.0\.100:80\s+41\s+[1-9]\d*\s+[1-9]\d*\s+[1-9]\d*\s+[1-9]\d*$`).MatchString(out) {
-		t.Errorf("no --stats --exact line with 41 connections and packets and bytes both ways")
+	// TCP service counted its downloads (up to 41: the kernel folds its per-CPU
+	// counters into the listed ones every 2 s, so the first reads may lag), its rates
+	// were not zero, and the connection table held the long-lived connection.
+	if !regexp.MustCompile(`(?m)^TCP  10\.0\.0\.100:80\s+(3\d|4[01])\s+[1-9]\d*\s+[1-9]\d*\s+[1-9]\d*\s+[1-9]\d*$`).MatchString(out) {
+		t.Errorf("no --stats --exact line with 30 to 41 connections and packets and bytes both ways")
 	}
 	if !regexp.MustCompile(`(?m)^TCP  10\.0\.0\.100:80\s+[1-9]\d*\s+[1-9]`).MatchString(out) {
 		t.Errorf("no --rate line with non-zero rates")
