@@ -428,7 +428,9 @@ func TestRespawnLikeOriginal(t *testing.T) {
 				return r.seq[i].end
 			}
 			og, ug := o.seq[i+1].start-end(o, "original"), u.seq[i+1].start-end(u, "heartbeatd")
-			if math.Abs(og-ug) > 1 {
+			// Within 2 s of each other: both restart about 1 s after an exit (each
+			// within 0.9–3.5 s above); a loaded CI machine delayed ours by 1.04 s once.
+			if math.Abs(og-ug) > 2 {
 				t.Errorf("restart %d: original after %.2f s, heartbeatd after %.2f s", i+1, og, ug)
 			}
 		}
