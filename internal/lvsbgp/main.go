@@ -189,6 +189,11 @@ func run(path string, cfg *bgpconf.Config, socket, httpAddr string, env Env, log
 	if err != nil {
 		return fmt.Errorf("opening IPVS: %w", err)
 	}
+	// Caught before the control socket answers, so a SIGHUP from a script that
+	// saw it is a reload, not the default action's death.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
 	speakerLog := func(level, msg string) { logf(level, "%s", msg) }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -222,9 +227,6 @@ func run(path string, cfg *bgpconf.Config, socket, httpAddr string, env Env, log
 		logf("info", "HTTP on %s", bound)
 	}
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	defer signal.Stop(sigs)
 	d.Step(ctx)
 	logf("info", "started: router-id %s, AS %d, %d neighbors, %d VIPs, mode %s", cfg.RouterID, cfg.LocalAS, len(cfg.Neighbors), len(cfg.VIPs), cfg.Mode)
 	sdnotify.Ready("announcing healthy VIPs")

@@ -141,6 +141,11 @@ func foreground(o daemon.Options, p paths, logger *daemon.FileLogger, stderr io.
 		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
 		return 1
 	}
+	// Caught before the pid file names this process, so a SIGHUP sent by its
+	// reader is a reload and not the default action's death.
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sig)
 	if err := os.MkdirAll(p.runDir, 0o755); err == nil {
 		err = os.WriteFile(p.pidfile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
 		if err != nil {
@@ -150,8 +155,6 @@ func foreground(o daemon.Options, p paths, logger *daemon.FileLogger, stderr io.
 	defer os.Remove(p.pidfile())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sig := make(chan os.Signal, 4)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	go func() {
 		for s := range sig {
 			if s == syscall.SIGHUP {

@@ -117,6 +117,13 @@ func Run(c Config, stderr io.Writer) int {
 		}
 		return 0
 	}
+	// Signals are caught from the start and acted on once the engine runs: a SIGHUP
+	// (logrotate, a reset) in the moment between binding the port and serving must
+	// not kill mond by the default action.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	signal.Ignore(syscall.SIGPIPE)
+	defer signal.Stop(sigs)
 	cfgPath := c.ConfigFile
 	if cfgPath == "" {
 		base := c.Overrides.CfBaseDir
@@ -201,7 +208,7 @@ func Run(c Config, stderr io.Writer) int {
 			srv.LoadState(w)
 		}
 	}
-	handleSignals(d, srv, cfgPath, logf, cancel, stderr)
+	handleSignals(sigs, d, srv, cfgPath, logf, cancel, stderr)
 	if path := os.Getenv("MOND_CPUPROFILE"); path != "" {
 		// Debugging aid for the benchmark: a CPU profile of the whole run.
 		if f, err := os.Create(path); err == nil {
@@ -231,11 +238,8 @@ func Run(c Config, stderr io.Writer) int {
 }
 
 // handleSignals makes SIGHUP a reset (and a reload of auth.cf once it worked) and
-// SIGTERM or SIGINT the end; SIGPIPE is ignored.
-func handleSignals(d *daemon.Daemon, srv *server.Server, cfgPath string, logf func(prio, msg string), stop func(), stderr io.Writer) {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
-	signal.Ignore(syscall.SIGPIPE)
+// SIGTERM or SIGINT the end, for the signals Run caught on sigs.
+func handleSignals(sigs <-chan os.Signal, d *daemon.Daemon, srv *server.Server, cfgPath string, logf func(prio, msg string), stop func(), stderr io.Writer) {
 	go func() {
 		for s := range sigs {
 			if s == syscall.SIGHUP {
