@@ -125,6 +125,7 @@ func TestParseErrors(t *testing.T) {
 		{"next-hop self and addr", head + "next-hop self\nnext-hop 10.0.0.12\n", "next-hop self is given too"},
 		{"next-hop addr and self", head + "next-hop 10.0.0.12\nnext-hop self\n", "next-hop self: an address is given too"},
 		{"next-hop bad", head + "next-hop router\n", `next-hop: want self or a unicast address, got "router"`},
+		{"vip6 without next hop", head + "vip 2001:db8::100\n", `bgp.conf:4: vip 2001:db8::100: an IPv6 VIP over IPv4 neighbors needs "next-hop ADDR"`},
 		{"long line", head + "vip " + strings.Repeat("1", maxLine) + "\n", "bgp.conf:4: line longer than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

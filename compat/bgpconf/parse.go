@@ -362,11 +362,20 @@ func (p *parser) whole() {
 	if len(p.c.Neighbors) == 0 && len(p.errs) == 0 {
 		p.errorf(0, "no neighbor: want at least one neighbor line")
 	}
+	v6Neighbor := false
+	for _, n := range p.c.Neighbors {
+		v6Neighbor = v6Neighbor || n.Addr.Is6()
+	}
 	for _, v := range p.c.VIPs {
 		for _, n := range p.c.Neighbors {
 			if v.Addr == n.Addr {
 				p.errorf(v.Line, "vip %s is neighbor %s's address (line %d)", v.Addr, n.Addr, n.Line)
 			}
+		}
+		// Over an IPv4 session "self" is an IPv4 address, which a router rejects as
+		// an IPv6 route's next hop (BIRD: "mismatched address family") and drops.
+		if v.Addr.Is6() && !p.c.NextHop6.IsValid() && !v6Neighbor && len(p.c.Neighbors) > 0 {
+			p.errorf(v.Line, "vip %s: an IPv6 VIP over IPv4 neighbors needs \"next-hop ADDR\" with this director's IPv6 address (self would be an IPv4 address, which routers reject for an IPv6 route)", v.Addr)
 		}
 	}
 }

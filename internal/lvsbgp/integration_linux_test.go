@@ -106,3 +106,48 @@ func TestIntegrationBIRD(t *testing.T) {
 		t.Errorf("after d1 exited the router still has %v", h)
 	}
 }
+
+// TestIntegrationBIRDIPv6: an IPv6 VIP (/128) announced beside the IPv4 one over the
+// same sessions (multiprotocol BGP), each director naming its IPv6 address as the next
+// hop: BIRD installs an IPv6 ECMP route through both, health withdraws both families'
+// routes of a director, and kill -9 drops its IPv6 path as its IPv4 one.
+func TestIntegrationBIRDIPv6(t *testing.T) {
+	dir := t.TempDir()
+	router := lvsbgptest.NewRouter(t, dir)
+	router.EnableIPv6(t)
+	type director struct{ name, addr, addr6 string }
+	dirs := []director{{"d1", "10.0.0.11", "2001:db8::11"}, {"d2", "10.0.0.12", "2001:db8::12"}}
+	var ds []*lvsbgptest.Speaker
+	var nss []*netnstest.NS
+	for _, d := range dirs {
+		ns := router.AddDirector(t, d.name, d.addr)
+		if out, err := ns.Run("ip", "-6", "addr", "add", d.addr6+"/64", "dev", "eth0", "nodad"); err != nil {
+			t.Fatalf("%s: %v: %s", d.name, err, out)
+		}
+		nss = append(nss, ns)
+	}
+	router.Start(t)
+	for i, d := range dirs {
+		ds = append(ds, lvsbgptest.StartSpeaker(t, nss[i], dir, d.name, d.addr,
+			"vip "+lvsbgptest.VIP6.String()+" port 80 tcp", "next-hop "+d.addr6))
+	}
+	router.WaitHops6(t, "start (IPv6)", 30*time.Second, "2001:db8::11", "2001:db8::12")
+	router.WaitHops(t, "start (IPv4)", 10*time.Second, "10.0.0.11", "10.0.0.12")
+	if out, err := router.Birdc("show", "route", "for", lvsbgptest.VIP6.String(), "all"); err != nil ||
+		strings.Count(out, "BGP.as_path: 65011") != 2 || !strings.Contains(out, lvsbgptest.VIP6.String()+"/128") {
+		t.Errorf("birdc show route for %s: %v\n%s", lvsbgptest.VIP6, err, out)
+	}
+
+	// d2's table loses its real servers: both its routes go.
+	ds[1].Table.SetUp(false)
+	router.WaitHops6(t, "d2 unhealthy (IPv6)", 10*time.Second, "2001:db8::11")
+	router.WaitHops(t, "d2 unhealthy (IPv4)", 10*time.Second, "10.0.0.11")
+	ds[1].Table.SetUp(true)
+	router.WaitHops6(t, "d2 healthy again (IPv6)", 10*time.Second, "2001:db8::11", "2001:db8::12")
+
+	// kill -9 of d1: its IPv6 path goes within the hold time.
+	ds[0].Cmd.Process.Signal(syscall.SIGKILL)
+	if el := router.WaitHops6(t, "d1 killed (IPv6)", 15*time.Second, "2001:db8::12"); el > 4*time.Second {
+		t.Errorf("d1's IPv6 path dropped %v after kill -9, want within hold time 3 s + 1 s", el)
+	}
+}

@@ -22,7 +22,7 @@ var (
 
 func conf(t *testing.T, extra string) *bgpconf.Config {
 	t.Helper()
-	c, err := bgpconf.Parse("t", []byte("router-id 10.0.0.11\nlocal-as 65011\nneighbor 10.0.0.1 remote-as 65000\nvip 10.0.0.100\nvip 2001:db8::100 port 80 tcp\n"+extra))
+	c, err := bgpconf.Parse("t", []byte("router-id 10.0.0.11\nlocal-as 65011\nneighbor 10.0.0.1 remote-as 65000\nvip 10.0.0.100\nvip 2001:db8::100 port 80 tcp\nnext-hop 2001:db8::11\n"+extra))
 	if err != nil {
 		t.Fatal(err)
 	}

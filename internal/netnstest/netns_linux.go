@@ -258,12 +258,17 @@ func (l Link) SetDown(t testing.TB) {
 }
 
 // AddAddr adds an address given as "10.0.0.1/24"; below /31 its broadcast address is
-// the prefix's last ("ip addr add ... brd +").
+// the prefix's last ("ip addr add ... brd +"). An IPv6 address is added nodad: a test's
+// own namespace has no duplicate to detect, and DAD would keep it tentative (unusable
+// as a source) for a second or more.
 func (l Link) AddAddr(t testing.TB, cidr string) {
 	t.Helper()
 	a, err := netlink.ParseAddr(cidr)
 	if err != nil {
 		t.Fatalf("netnstest: address %q: %v", cidr, err)
+	}
+	if a.IP.To4() == nil {
+		a.Flags |= unix.IFA_F_NODAD
 	}
 	l.modify(t, "add "+cidr+" to", func(h *netlink.Handle, k netlink.Link) error { return h.AddrAdd(k, a) })
 }

@@ -28,11 +28,15 @@ import (
 // FileTable it names.
 const TableEnv = "LVSBGP_TEST_TABLE"
 
-// VIP is the address FileTable's service is on.
-var VIP = netip.MustParseAddr("10.0.0.100")
+// VIP and VIP6 are the addresses FileTable's services are on.
+var (
+	VIP  = netip.MustParseAddr("10.0.0.100")
+	VIP6 = netip.MustParseAddr("2001:db8::100")
+)
 
 // FileTable is an IPVS table filled from the file it names at every read: "up" is a TCP
-// service on VIP port 80 with one real server of weight 1, anything else an empty table.
+// service on VIP port 80 and one on VIP6 port 80, each with one real server of weight
+// 1; anything else an empty table.
 type FileTable string
 
 // SetUp writes "up" (or, with up false, "empty") to the table's file.
@@ -51,13 +55,22 @@ func (f FileTable) fake(ctx context.Context) (*ipvs.Fake, error) {
 		return nil, err
 	}
 	if strings.TrimSpace(string(b)) == "up" {
-		k := ipvs.ServiceKey{Family: ipvs.FamilyIPv4, Protocol: ipvs.TCP, Addr: VIP, Port: 80}
-		if err := fk.AddService(ctx, ipvs.Service{Key: k, Scheduler: "wlc"}); err != nil {
-			return nil, err
-		}
-		d := ipvs.Destination{Key: ipvs.DestKey{Addr: netip.MustParseAddr("192.168.7.1"), Port: 80}, Family: ipvs.FamilyIPv4, Forward: ipvs.Route, Weight: 1}
-		if err := fk.AddDestination(ctx, k, d); err != nil {
-			return nil, err
+		for _, s := range []struct {
+			fam       uint16
+			mask      uint32
+			vip, real netip.Addr
+		}{
+			{ipvs.FamilyIPv4, 0xffffffff, VIP, netip.MustParseAddr("192.168.7.1")},
+			{ipvs.FamilyIPv6, 128, VIP6, netip.MustParseAddr("2001:db8:7::1")},
+		} {
+			k := ipvs.ServiceKey{Family: s.fam, Protocol: ipvs.TCP, Addr: s.vip, Port: 80}
+			if err := fk.AddService(ctx, ipvs.Service{Key: k, Scheduler: "wlc", Netmask: s.mask}); err != nil {
+				return nil, err
+			}
+			d := ipvs.Destination{Key: ipvs.DestKey{Addr: s.real, Port: 80}, Family: s.fam, Forward: ipvs.Route, Weight: 1}
+			if err := fk.AddDestination(ctx, k, d); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return fk, nil

@@ -19,9 +19,10 @@ import (
 // The routed network: the router at RouterAddr (AS RouterAS) on a /24, the directors
 // in AS DirectorAS.
 const (
-	RouterAddr = "10.0.0.1"
-	RouterAS   = 65000
-	DirectorAS = 65011
+	RouterAddr  = "10.0.0.1"
+	RouterAddr6 = "2001:db8::1" // on the same bridge, /64, with EnableIPv6
+	RouterAS    = 65000
+	DirectorAS  = 65011
 )
 
 // birdConf is the router's config before its neighbors: BIRD dials nobody (passive),
@@ -39,7 +40,18 @@ template bgp director {
 	passive on;
 	hold time 3;
 	keepalive time 1;
-	ipv4 { import all; export none; };
+	ipv4 { import all; export none; };%[4]s
+}
+`
+
+// birdConf6 is what EnableIPv6 adds: the IPv6 unicast family on the same (IPv4)
+// sessions, and its kernel table.
+const birdConf6 = `
+	ipv6 { import all; export none; };`
+
+const birdKernel6 = `protocol kernel kernel6 {
+	ipv6 { export all; import none; };
+	merge paths on;
 }
 `
 
@@ -51,7 +63,8 @@ type Router struct {
 	Sock string // birdc's socket
 	dir  string
 	br   netnstest.Link
-	conf string
+	conf string // the neighbors
+	v6   bool
 }
 
 // NewRouter makes the router's namespace and bridge; its files go in dir. It skips the
@@ -67,8 +80,16 @@ func NewRouter(t testing.TB, dir string) *Router {
 	r := &Router{NS: netnstest.New(t), Sock: filepath.Join(dir, "bird.ctl"), dir: dir}
 	r.br = netnstest.Bridge(t, r.NS, "br0")
 	r.br.AddAddr(t, RouterAddr+"/24")
-	r.conf = fmt.Sprintf(birdConf, RouterAddr, r.logPath(), RouterAS)
 	return r
+}
+
+// EnableIPv6 gives the bridge RouterAddr6/64 and BIRD the IPv6 unicast family on every
+// session (multiprotocol BGP over the IPv4 sessions) with an ECMP kernel route per
+// prefix, as for IPv4; call it before Start.
+func (r *Router) EnableIPv6(t testing.TB) {
+	t.Helper()
+	r.br.AddAddr(t, RouterAddr6+"/64")
+	r.v6 = true
 }
 
 func (r *Router) logPath() string { return filepath.Join(r.dir, "bird.log") }
@@ -90,7 +111,12 @@ func (r *Router) AddDirector(t testing.TB, name, addr string) *netnstest.NS {
 func (r *Router) Start(t testing.TB) {
 	t.Helper()
 	path := filepath.Join(r.dir, "bird.conf")
-	if err := os.WriteFile(path, []byte(r.conf), 0o644); err != nil {
+	v6, k6 := "", ""
+	if r.v6 {
+		v6, k6 = birdConf6, birdKernel6
+	}
+	conf := fmt.Sprintf(birdConf, RouterAddr, r.logPath(), RouterAS, v6) + k6 + r.conf
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := r.NS.Run("bird", "-p", "-c", path); err != nil {
@@ -104,8 +130,12 @@ func (r *Router) Start(t testing.TB) {
 		if t.Failed() {
 			b, _ := os.ReadFile(r.logPath())
 			t.Logf("bird's log:\n%s", b)
-			out, _ := r.Birdc("show", "protocols")
-			t.Logf("birdc show protocols:\n%s", out)
+			out, _ := r.Birdc("show", "protocols", "all")
+			t.Logf("birdc show protocols all:\n%s", out)
+			for _, tab := range []string{"master4", "master6"} {
+				out, _ = r.Birdc("show", "route", "table", tab, "all")
+				t.Logf("birdc show route table %s all:\n%s", tab, out)
+			}
 		}
 		_ = bird.Process.Kill()
 		_ = bird.Wait()
@@ -118,14 +148,22 @@ func (r *Router) Birdc(args ...string) (string, error) {
 	return string(out), err
 }
 
-var via = regexp.MustCompile(`via (10\.0\.0\.\d+)`)
+var (
+	via  = regexp.MustCompile(`via (10\.0\.0\.\d+)`)
+	via6 = regexp.MustCompile(`via (2001:db8::[0-9a-f]+)`)
+)
 
 // Hops is the next hops, sorted, of the router's kernel route to VIP ("ip route show
 // 10.0.0.100"): what the router forwards the VIP's packets to.
-func (r *Router) Hops() []string {
-	out, _ := r.NS.Run("ip", "route", "show", VIP.String())
+func (r *Router) Hops() []string { return r.hops("-4", VIP.String(), via) }
+
+// Hops6 is Hops for VIP6 ("ip -6 route show 2001:db8::100").
+func (r *Router) Hops6() []string { return r.hops("-6", VIP6.String(), via6) }
+
+func (r *Router) hops(family, vip string, re *regexp.Regexp) []string {
+	out, _ := r.NS.Run("ip", family, "route", "show", vip)
 	var l []string
-	for _, m := range via.FindAllStringSubmatch(string(out), -1) {
+	for _, m := range re.FindAllStringSubmatch(string(out), -1) {
 		l = append(l, m[1])
 	}
 	slices.Sort(l)
@@ -136,9 +174,20 @@ func (r *Router) Hops() []string {
 // how long that took; after limit it fails the test.
 func (r *Router) WaitHops(t testing.TB, what string, limit time.Duration, want ...string) time.Duration {
 	t.Helper()
+	return r.waitHops(t, what, limit, r.Hops, want)
+}
+
+// WaitHops6 is WaitHops for VIP6.
+func (r *Router) WaitHops6(t testing.TB, what string, limit time.Duration, want ...string) time.Duration {
+	t.Helper()
+	return r.waitHops(t, what, limit, r.Hops6, want)
+}
+
+func (r *Router) waitHops(t testing.TB, what string, limit time.Duration, hops func() []string, want []string) time.Duration {
+	t.Helper()
 	start := time.Now()
 	for {
-		got := r.Hops()
+		got := hops()
 		if slices.Equal(got, want) {
 			el := time.Since(start)
 			t.Logf("%s: next hops %v after %v", what, want, el.Round(10*time.Millisecond))
