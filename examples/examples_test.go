@@ -34,6 +34,7 @@ var (
 		"etc/init.d/lvs",
 		"usr/lib/mon/alert.d/heartbeat.alert",
 		"root/conf/data",
+		"root/conf/tun-realserver",
 		"etc/rc.local",
 	}
 	monConfs = []string{"etc/mon/mon.cf", "etc/mon/mon.cf.single-director"}
