@@ -119,8 +119,16 @@ type BGPOptions struct {
 	// instance per director exporting a static /32), or "" for lvs-bgp when
 	// cmd/lvs-bgp is in the tree and BIRD otherwise.
 	Speaker string
+	// MidFlow is how a director takes a packet from the middle of a flow another
+	// director scheduled: "sloppy" (sloppy_tcp, the default and the lab's choice),
+	// "none" (the kernel's default: neither) or "sync" (IPVS's sync daemon, master and
+	// backup on every director); see MidFlowModes.
+	MidFlow string
 	Logf    func(format string, args ...any)
 }
+
+// MidFlowModes are BGPOptions.MidFlow's values, the lab's choice first.
+var MidFlowModes = []string{"sloppy", "none", "sync"}
 
 // BGPMeasure is one measure the scenario logged.
 type BGPMeasure struct {
@@ -132,6 +140,7 @@ type BGPMeasure struct {
 // BGPReport is what the scenario logged, read back.
 type BGPReport struct {
 	Speaker  string
+	MidFlow  string
 	Phases   []string
 	Events   []Event
 	Measures []BGPMeasure
@@ -241,7 +250,11 @@ func (r *BGPReport) sec(t int64) string {
 // Timeline prints every event, then each phase with its duration and its measures
 // against their bounds, then the measures no bound holds (the notes).
 func (r *BGPReport) Timeline(w io.Writer) {
-	fmt.Fprintf(w, "BGP lab: 3 directors (speaker: %s, hold %ds, drain %ds), ECMP over L4 hashing, LVS/DR, mh + mh-port, sloppy_tcp\n", r.Speaker, BGPHold, BGPDrain)
+	mid := map[string]string{"sloppy": "sloppy_tcp", "none": "no sloppy_tcp, no sync daemon", "sync": "sync daemon, no sloppy_tcp"}[r.MidFlow]
+	if mid == "" {
+		mid = "sloppy_tcp"
+	}
+	fmt.Fprintf(w, "BGP lab: 3 directors (speaker: %s, hold %ds, drain %ds), ECMP over L4 hashing, LVS/DR, mh + mh-port, %s\n", r.Speaker, BGPHold, BGPDrain, mid)
 	fmt.Fprintf(w, "guest ran %v\n\n", r.Elapsed.Round(time.Second))
 	for _, e := range r.Events {
 		fmt.Fprintf(w, "%s  %s\n", r.sec(e.T), e.Text)
@@ -319,6 +332,12 @@ func RunBGP(ctx context.Context, opts BGPOptions) (*BGPReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.MidFlow == "" {
+		opts.MidFlow = MidFlowModes[0]
+	}
+	if !slices.Contains(MidFlowModes, opts.MidFlow) {
+		return nil, fmt.Errorf("lab: mid-flow mode %q: one of %s", opts.MidFlow, strings.Join(MidFlowModes, ", "))
+	}
 	if _, err := os.Stat(hostBird); err != nil {
 		return nil, fmt.Errorf("lab: BIRD 2 is the router: %w (make deps installs bird2)", err)
 	}
@@ -372,7 +391,7 @@ func RunBGP(ctx context.Context, opts BGPOptions) (*BGPReport, error) {
 	script := "mkdir -p /srv\n"
 	env := []string{"STAGE=/stage", "LAB=/lab", "R=/results", "CONSOLE=/dev/console", "WORK=/tmp/here",
 		"PHASES=" + strings.Join(opts.Phases, " "), "VIP=" + VIP, "SPEAKER=" + speaker,
-		fmt.Sprintf("HOLD=%d", BGPHold), fmt.Sprintf("DRAIN=%d", BGPDrain), "BIRD=" + hostBird}
+		fmt.Sprintf("HOLD=%d", BGPHold), fmt.Sprintf("DRAIN=%d", BGPDrain), "BIRD=" + hostBird, "MIDFLOW=" + opts.MidFlow}
 	for _, e := range env {
 		k, v, _ := strings.Cut(e, "=")
 		script += fmt.Sprintf("export %s='%s'\n", k, v)
@@ -405,6 +424,7 @@ func RunBGP(ctx context.Context, opts BGPOptions) (*BGPReport, error) {
 		return nil, fmt.Errorf("%w\nstderr:\n%s", err, res.Stderr())
 	}
 	rep.Speaker = speaker
+	rep.MidFlow = opts.MidFlow
 	rep.Phases = opts.Phases
 	rep.ExitCode = res.ExitCode
 	rep.Stderr = res.Stderr()

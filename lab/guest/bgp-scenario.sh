@@ -18,7 +18,11 @@
 #
 # Set by package lab: PHASES ("a b c d e n f"), VIP, SPEAKER (bird: a BIRD instance per
 # director exporting a static /32; lvs-bgp: lvskit's speaker), HOLD (BGP hold time, s),
-# DRAIN (drain time, s).
+# DRAIN (drain time, s), MIDFLOW (how a director takes a packet from the middle of a
+# flow it did not schedule: "sloppy" sloppy_tcp=1, the lab's choice; "none" neither
+# sloppy_tcp nor a sync daemon, the kernel's default; "sync" sloppy_tcp=0 and IPVS's
+# connection sync daemon, master and backup on every director — the two others are
+# the measurement the choice rests on).
 set -u
 LAB=${LAB:-/lab}
 PROBE=$LAB/bin/labprobe
@@ -30,6 +34,7 @@ SPEAKER=${SPEAKER:-bird}
 HOLD=${HOLD:-3}
 DRAIN=${DRAIN:-5}
 PHASES=${PHASES:-a b c d e n f}
+MIDFLOW=${MIDFLOW:-sloppy}
 BIRD=${BIRD:-/usr/sbin/bird}
 DIRECTORS="d1 d2 d3"
 REALSERVERS="rs1 rs2 rs3"
@@ -161,7 +166,7 @@ moved() {
 }
 
 # ---- setup
-ev "setup begin speaker=$SPEAKER hold=${HOLD}s drain=${DRAIN}s"
+ev "setup begin speaker=$SPEAKER hold=${HOLD}s drain=${DRAIN}s midflow=$MIDFLOW"
 syslogd -n -O $R/syslog & bg_pid $!
 $IP link add br0 type bridge && $IP link set br0 up || die "bridge"
 for n in router $DIRECTORS $REALSERVERS; do
@@ -201,7 +206,13 @@ for n in $DIRECTORS; do
 	in_ns $n sh -c "
 		echo 1 >/proc/sys/net/ipv4/ip_forward
 		for c in all eth0; do echo 1 >/proc/sys/net/ipv4/conf/\$c/arp_ignore; echo 2 >/proc/sys/net/ipv4/conf/\$c/arp_announce; done
-		echo 1 >/proc/sys/net/ipv4/vs/sloppy_tcp" || die "director sysctls $n"
+		echo $([ $MIDFLOW = sloppy ] && echo 1 || echo 0) >/proc/sys/net/ipv4/vs/sloppy_tcp" || die "director sysctls $n"
+	if [ $MIDFLOW = sync ]; then
+		# Every director is a master (it sends the connections it schedules) and a
+		# backup (it takes the others'), one sync id for the site.
+		in_ns $n /sbin/ipvsadm --start-daemon master --mcast-interface eth0 --syncid 1 &&
+			in_ns $n /sbin/ipvsadm --start-daemon backup --mcast-interface eth0 --syncid 1 || die "sync daemons on $n"
+	fi
 	in_ns $n $IP addr add $VIP/32 dev lo || die "VIP on $n"
 	load_table $n || die "table on $n"
 	mkdir -p $LAB/run/$n/mon/state.d $LAB/run/$n/mon/log.d
@@ -346,10 +357,15 @@ fi
 # ---- d: kill -9 of a director (speaker and mond killed, link down)
 if has_phase d; then
 	ev "phase d begin kill -9 of d3: the router withdraws it, long-lived connections stay"
+	c0=$(conns7000 d3)
 	$IP netns exec client $PROBE holds -addr $VIP:7000 -src $SRC -port 50000 -n $NHOLDS -every 1s -for 5m -out $R/holds-d.log & H=$!; bg_pid $H
 	wait_for 60 "holds open" grep -q 'holds ready' $R/holds-d.log
-	sleep 2
-	ev "obs holds: $(grep 'holds ready' $R/holds-d.log | cut -d' ' -f3-); through d3: $(in_ns d3 /sbin/ipvsadm -Lnc | grep -c ESTABLISHED) established"
+	sleep 2.5 # the kernel folds the per-CPU counters every 2 s
+	# the holds d3 scheduled itself (its counter; a synced entry is not counted there)
+	via_d3=$(($(conns7000 d3) - c0))
+	ev "obs holds: $(grep 'holds ready' $R/holds-d.log | cut -d' ' -f3-); through d3: $via_d3 established"
+	measure d holds-via-killed $via_d3
+	[ $MIDFLOW = sync ] && ev "obs d1 holds $(in_ns d1 /sbin/ipvsadm -Lnc | grep -c "ESTABLISHED.*$VIP:7000") established entries for :7000 (its own and synced)"
 	t0=$(ms)
 	$IP link set v-d3 down
 	kill -9 $(speaker_pid d3)
@@ -433,6 +449,9 @@ if has_phase f; then
 	for n in $DIRECTORS; do p=$(speaker_pid $n); wait_for $((DRAIN + 10)) "$n's speaker exits" gone $p; done
 	kill $ROUTER; wait $ROUTER
 	kill $WATCH; wait $WATCH
+fi
+if [ $MIDFLOW = sync ]; then
+	for n in $DIRECTORS; do in_ns $n /sbin/ipvsadm --stop-daemon master; in_ns $n /sbin/ipvsadm --stop-daemon backup; done
 fi
 cleanup
 for n in client router $DIRECTORS $REALSERVERS; do $IP netns del $n; done

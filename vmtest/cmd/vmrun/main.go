@@ -2,7 +2,7 @@
 // kernel under qemu, the real ipvsadm 1.31 as /sbin/ipvsadm, our static
 // binaries as /ours/<name>) and prints what it printed.
 //
-//	go run ./vmtest/cmd/vmrun [-ours ipvsadm] [-out dir] [-timeout 5m] script.sh
+//	go run ./vmtest/cmd/vmrun [-ours ipvsadm] [-program /usr/sbin/x] [-out dir] [-timeout 5m] script.sh
 //
 // The script's stdout and stderr are copied to vmrun's; files it writes under
 // /results are saved into -out; vmrun exits with the script's exit status.
@@ -28,6 +28,8 @@ func main() {
 	var files, env multiFlag
 	flag.Var(&files, "file", "extra guest file as guestpath=hostpath (repeatable)")
 	flag.Var(&env, "env", "NAME=value exported to the script (repeatable)")
+	var programs multiFlag
+	flag.Var(&programs, "program", "a host program copied to the same path in the guest with the libraries it links (repeatable)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: vmrun [flags] script.sh\n")
 		flag.PrintDefaults()
@@ -37,10 +39,10 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	os.Exit(run(flag.Arg(0), *ours, *out, *timeout, *console, files, env))
+	os.Exit(run(flag.Arg(0), *ours, *out, *timeout, *console, files, env, programs))
 }
 
-func run(script, ours, out string, timeout time.Duration, console bool, files, env []string) int {
+func run(script, ours, out string, timeout time.Duration, console bool, files, env, programs []string) int {
 	body, err := os.ReadFile(script)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "vmrun:", err)
@@ -65,7 +67,11 @@ func run(script, ours, out string, timeout time.Duration, console bool, files, e
 		}
 	}
 	opts := vmtest.Options{Script: string(body), Timeout: timeout, HostFiles: map[string]string{},
-		Logf: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }}
+		Programs: map[string]string{},
+		Logf:     func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }}
+	for _, p := range programs {
+		opts.Programs[p] = p
+	}
 	if ours != "" {
 		bins, cleanup, err := vmtest.BuildCommands(strings.Split(ours, ",")...)
 		if err != nil {
