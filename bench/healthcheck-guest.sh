@@ -21,7 +21,7 @@ $IP link set lo up
 $IP route add local 10.9.0.0/16 dev lo
 echo 1 >/proc/sys/net/ipv4/tcp_tw_reuse
 echo "1024 65000" >/proc/sys/net/ipv4/ip_local_port_range
-ulimit -n 65536
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 rs_addr() { echo "10.9.$(($1 / 250)).$(($1 % 250 + 1))"; }
 
