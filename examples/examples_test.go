@@ -519,6 +519,7 @@ func (directorHost) InterfaceExists(name string) bool { return name == "eth0" ||
 func (directorHost) UserExists(string) bool           { return true }
 func (directorHost) Executable(string) bool           { return true }
 func (directorHost) Resolvable(string) bool           { return true }
+func (directorHost) Resolvable6(string) bool          { return true }
 func (directorHost) UDPService(int) string            { return "" }
 func (directorHost) ServicePort(string) int           { return 0 }
 

@@ -15,6 +15,10 @@ type Host interface {
 	Executable(path string) bool
 	// Resolvable reports whether a ucast peer (address or host name) resolves.
 	Resolvable(host string) bool
+	// Resolvable6 reports whether a ucast6 peer resolves to an IPv6 address as the
+	// original's plugin resolves it (getaddrinfo for IPv6 with AI_ADDRCONFIG): never on
+	// a host without an IPv6 address beyond loopback.
+	Resolvable6(host string) bool
 	// UDPService names the /etc/services entry for a UDP port, "" if none.
 	UDPService(port int) string
 	// ServicePort is the /etc/services UDP port of a service name, 0 if none.
@@ -139,6 +143,13 @@ func (c *Config) Check(localNode string, host Host) error {
 				for _, p := range m.Peers {
 					if !host.Resolvable(p) {
 						failAt(m.Line, "glib: ucast: cannot resolve hostname", "ucast %s: cannot resolve %q", m.Interface, p)
+					}
+				}
+			case Ucast6:
+				for _, p := range m.Peers {
+					if !host.Resolvable6(p) {
+						failAt(m.Line, fmt.Sprintf("glib: ucast6 [%s] bad addr [%s]", m.Interface, p),
+							"ucast6 %s: %q does not resolve to an IPv6 address here (or this host has no IPv6 address but loopback)", m.Interface, p)
 					}
 				}
 			}

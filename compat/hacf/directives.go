@@ -36,8 +36,8 @@ var directiveList = []*DirectiveInfo{
 			return nil
 		}},
 	{Name: "baud", Support: Accepted, Note: "serial line speed; serial media are not implemented", set: (*Config).setBaud},
-	{Name: "mcast6", WholeLine: true, Support: NotImplemented, Note: "IPv6 multicast heartbeats", set: func(*Config, string) error { return nil }},
-	{Name: "ucast6", WholeLine: true, Support: NotImplemented, Note: "IPv6 unicast heartbeats", set: func(*Config, string) error { return nil }},
+	{Name: "mcast6", WholeLine: true, Support: Honoured, set: (*Config).addMcast6},
+	{Name: "ucast6", WholeLine: true, Support: Honoured, set: (*Config).addUcast6},
 	{Name: "ping6", Support: NotImplemented, Note: "IPv6 ping nodes", set: ignoreValue},
 
 	// Timing.

@@ -44,6 +44,8 @@ const (
 	Bcast  MediumKind = "bcast"
 	Mcast  MediumKind = "mcast"
 	Ucast  MediumKind = "ucast"
+	Mcast6 MediumKind = "mcast6"
+	Ucast6 MediumKind = "ucast6"
 	Serial MediumKind = "serial"
 )
 
@@ -51,12 +53,12 @@ const (
 type Medium struct {
 	Kind      MediumKind
 	Line      int
-	Interface string     // bcast, mcast, ucast
-	Port      int        // UDP port: udpport in force at declaration (bcast, ucast), or mcast's own
-	Group     netip.Addr // mcast
-	TTL       int        // mcast
-	Loop      bool       // mcast
-	Peers     []string   // ucast targets, addresses or host names, as written
+	Interface string     // bcast, mcast, ucast, mcast6, ucast6
+	Port      int        // UDP port: udpport in force at declaration (bcast, ucast, ucast6), or mcast's own
+	Group     netip.Addr // mcast, mcast6
+	TTL       int        // mcast; mcast6: the hop limit
+	Loop      bool       // mcast, mcast6
+	Peers     []string   // ucast, ucast6 targets, addresses or host names, as written
 	Device    string     // serial
 }
 

@@ -325,6 +325,7 @@ func (testHost) InterfaceExists(n string) bool { return n == "eth0" }
 func (testHost) UserExists(n string) bool      { return n == "hacluster" }
 func (testHost) Executable(p string) bool      { return p == "/bin/true" }
 func (testHost) Resolvable(h string) bool      { return h == "10.0.0.2" || h == "peer" }
+func (testHost) Resolvable6(h string) bool     { return h == "2001:db8::2" }
 func (testHost) UDPService(p int) string {
 	if p == 53 {
 		return "domain"

@@ -300,29 +300,45 @@ func (c *Config) addUcast(v string) error {
 	return nil
 }
 
-func (c *Config) addMcast(v string) error {
+func (c *Config) addMcast(v string) error { return c.addMulticast(Mcast, v) }
+
+// addMcast6 reads "mcast6 interface group port hops loop", mcast's form with an IPv6
+// group and a hop limit (heartbeat 3.0.6's mcast6 plugin).
+func (c *Config) addMcast6(v string) error { return c.addMulticast(Mcast6, v) }
+
+func (c *Config) addMulticast(kind MediumKind, v string) error {
 	f := strings.Fields(v)
-	names := []string{"interface", "multicast group", "port", "ttl", "loop"}
+	ttl := "ttl"
+	if kind == Mcast6 {
+		ttl = "hops"
+	}
+	names := []string{"interface", "multicast group", "port", ttl, "loop"}
 	if len(f) < len(names) {
 		hb := ""
-		if len(f) == 4 {
+		switch {
+		case kind == Mcast && len(f) == 4:
 			hb = fmt.Sprintf("glib: mcast [%s] missing loop", f[0])
+		case kind == Mcast6 && len(f) >= 2:
+			hb = fmt.Sprintf("mcast6 [%s] missing %s", f[0], names[len(f)])
 		}
-		return bad(hb, "mcast: want \"mcast interface group port ttl loop\", missing %s", names[len(f)])
+		return bad(hb, "%s: want \"%s interface group port %s loop\", missing %s", kind, kind, ttl, names[len(f)])
 	}
-	m := Medium{Kind: Mcast, Line: c.currentLine(), Interface: f[0]}
+	m := Medium{Kind: kind, Line: c.currentLine(), Interface: f[0]}
 	g, err := netip.ParseAddr(f[1])
-	if err != nil || !g.Is4() || !g.IsMulticast() {
+	if kind == Mcast && (err != nil || !g.Is4() || !g.IsMulticast()) {
 		return bad(fmt.Sprintf("glib: mcast [%s] bad addr [%s]", f[0], f[1]), "mcast %s: group %q is not an IPv4 multicast address (224.0.0.0-239.255.255.255)", f[0], f[1])
+	}
+	if kind == Mcast6 && (err != nil || !g.Is6() || g.Is4In6() || !g.IsMulticast() || g.Zone() != "") {
+		return bad(fmt.Sprintf(" mcast6 [%s] bad addr [%s]", f[0], f[1]), "mcast6 %s: group %q is not an IPv6 multicast address (ff00::/8)", f[0], f[1])
 	}
 	m.Group = g
 	if p := atoi(f[2]); p <= 0 || p > 65535 {
-		return bad("", "mcast %s: port %q: want 1-65535", f[0], f[2])
+		return bad("", "%s %s: port %q: want 1-65535", kind, f[0], f[2])
 	} else {
 		m.Port = int(p)
 	}
 	if t := atoi(f[3]); t < 0 || t > 255 {
-		return bad("", "mcast %s: ttl %q: want 0-255", f[0], f[3])
+		return bad("", "%s %s: %s %q: want 0-255", kind, f[0], ttl, f[3])
 	} else {
 		m.TTL = int(t)
 	}
@@ -331,9 +347,26 @@ func (c *Config) addMcast(v string) error {
 	case 1:
 		m.Loop = true
 	default:
-		return bad("", "mcast %s: loop %q: want 0 or 1", f[0], f[4])
+		return bad("", "%s %s: loop %q: want 0 or 1", kind, f[0], f[4])
 	}
 	c.Media = append(c.Media, m)
+	c.mediaSeen = true
+	return nil
+}
+
+// addUcast6 reads "ucast6 interface peer...", ucast's form with IPv6 peers (addresses
+// or host names) on the udpport in force.
+func (c *Config) addUcast6(v string) error {
+	f := strings.Fields(v)
+	if len(f) < 2 {
+		return bad("", "ucast6: want an interface and a peer's IPv6 address or host name")
+	}
+	for _, p := range f[1:] {
+		if a, err := netip.ParseAddr(p); err == nil && (!a.Is6() || a.Is4In6()) {
+			return bad(fmt.Sprintf("ucast6 [%s] bad addr [%s]", f[0], p), "ucast6 %s: %s is not an IPv6 address (use ucast for IPv4)", f[0], p)
+		}
+	}
+	c.Media = append(c.Media, Medium{Kind: Ucast6, Line: c.currentLine(), Interface: f[0], Port: c.UDPPort, Peers: f[1:]})
 	c.mediaSeen = true
 	return nil
 }

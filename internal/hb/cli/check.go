@@ -177,6 +177,39 @@ func (realHost) Resolvable(host string) bool {
 	return err == nil && len(addrs) > 0
 }
 
+func (realHost) Resolvable6(host string) bool {
+	if !hasIPv6() {
+		return false
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.Is6() && !a.Is4In6()
+	}
+	ips, err := net.LookupIP(host)
+	if err != nil {
+		return false
+	}
+	for _, ip := range ips {
+		if ip.To4() == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// hasIPv6 is AI_ADDRCONFIG's test: an IPv6 address on an interface other than loopback.
+func hasIPv6() bool {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() == nil && !n.IP.IsLoopback() {
+			return true
+		}
+	}
+	return false
+}
+
 func (realHost) UDPService(port int) string { return lookupService("", port) }
 
 func (realHost) ServicePort(name string) int {

@@ -31,6 +31,9 @@ func (oracleHost) Executable(path string) bool      { return realHost{}.Executab
 func (oracleHost) Resolvable(h string) bool {
 	return h == "localhost" || (h != "" && (h[0] >= '0' && h[0] <= '9') && strings.Count(h, ".") == 3)
 }
+
+// Resolvable6: the machine heartbeat 3.0.6 was run on had no IPv6 address but ::1.
+func (oracleHost) Resolvable6(string) bool            { return false }
 func (oracleHost) UDPService(port int) string         { return realHost{}.UDPService(port) }
 func (oracleHost) ServicePort(name string) int        { return realHost{}.ServicePort(name) }
 func (oracleHost) ResourceScript(string, string) bool { return true }

@@ -208,10 +208,10 @@ func TestReload(t *testing.T) {
 	// A change a running heartbeatd cannot apply: refused, logged, nothing changes.
 	editHACF(t, n[1], "keepalive "+Keepalive+"\n", "keepalive 300ms\n")
 	editHACF(t, n[1], "udpport 1001\n", "udpport 1002\n")
-	if out, code := reloadOurs(n[1]); code != 1 || !strings.Contains(out, "Reload refused: media (bcast/mcast/ucast/serial), udpport changed") {
+	if out, code := reloadOurs(n[1]); code != 1 || !strings.Contains(out, "Reload refused: media (bcast/mcast/ucast/mcast6/ucast6/serial), udpport changed") {
 		t.Fatalf("lvs2: heartbeatd -r with a change needing a restart = %d %q; want 1 and Reload refused", code, out)
 	}
-	waitLog(t, n[1], "Reload refused: media (bcast/mcast/ucast/serial), udpport changed", 1)
+	waitLog(t, n[1], "Reload refused: media (bcast/mcast/ucast/mcast6/ucast6/serial), udpport changed", 1)
 	if out, _ := n[1].query("cl_status", "parameter", "-p", "keepalive"); out != "200ms" {
 		t.Errorf("lvs2 keepalive after a refused reload = %q, want 200ms (unchanged)", out)
 	}

@@ -904,7 +904,7 @@ func (c *Core) Snapshot() Snapshot {
 // "dead".
 func (c *Core) ownLinkStatus(link string) string {
 	for _, m := range c.cfg.HA.Media {
-		if m.Interface == link && (m.Kind == hacf.Bcast || (m.Kind == hacf.Mcast && m.Loop)) {
+		if m.Interface == link && (m.Kind == hacf.Bcast || ((m.Kind == hacf.Mcast || m.Kind == hacf.Mcast6) && m.Loop)) {
 			return membership.LinkUp
 		}
 	}

@@ -93,7 +93,7 @@ var reloadRestart = []struct {
 	value      func(*hacf.Config) any
 }{
 	{"node", []string{"node"}, func(c *hacf.Config) any { return c.Nodes }},
-	{"media (bcast/mcast/ucast/serial)", []string{"bcast", "mcast", "ucast", "serial"},
+	{"media (bcast/mcast/ucast/mcast6/ucast6/serial)", []string{"bcast", "mcast", "ucast", "mcast6", "ucast6", "serial"},
 		func(c *hacf.Config) any { return lineless(c.Media, func(m *hacf.Medium) *int { return &m.Line }) }},
 	{"udpport", []string{"udpport"}, func(c *hacf.Config) any { return c.UDPPort }},
 	{"ping", []string{"ping"}, func(c *hacf.Config) any { return c.Pings }},

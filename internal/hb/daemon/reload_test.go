@@ -64,9 +64,9 @@ func TestPlanReload(t *testing.T) {
 			// deadping defaults to deadtime
 			wantTimers: []string{"keepalive 200ms -> 300ms", "deadtime 2s -> 3s", "deadping 2s -> 3s"}},
 		{name: "node added", cf: baseCF + "node lvs3\n", wantRestart: []string{"node"}},
-		{name: "ucast peer", cf: strings.Replace(baseCF, "10.0.0.2", "10.0.0.3", 1), wantRestart: []string{"media (bcast/mcast/ucast/serial)"}},
+		{name: "ucast peer", cf: strings.Replace(baseCF, "10.0.0.2", "10.0.0.3", 1), wantRestart: []string{"media (bcast/mcast/ucast/mcast6/ucast6/serial)"}},
 		{name: "udpport", cf: strings.Replace(baseCF, "udpport 1001\n", "udpport 1002\n", 1), // udpport is also the port of the ucast line before it
-			wantRestart: []string{"media (bcast/mcast/ucast/serial)", "udpport"}},
+			wantRestart: []string{"media (bcast/mcast/ucast/mcast6/ucast6/serial)", "udpport"}},
 		{name: "timer and logfile", cf: baseCF + "deadtime 5\nlogfile /var/log/ha-log\n",
 			wantTimers: []string{"deadtime 2s -> 5s", "deadping 2s -> 5s"}, wantRestart: []string{"logfile"}},
 		{name: "auto_failback", cf: strings.Replace(baseCF, "auto_failback on", "auto_failback off", 1), wantRestart: []string{"auto_failback"}},

@@ -152,7 +152,7 @@ func Open(o Options) (*Daemon, error) {
 
 	var addrs []netip.Addr
 	for _, p := range o.HA.Pings {
-		a, err := resolve(p)
+		a, err := resolve(p, false)
 		if err != nil {
 			return nil, fmt.Errorf("ping %s: %w", p, err)
 		}
@@ -160,7 +160,7 @@ func Open(o Options) (*Daemon, error) {
 	}
 	for _, g := range o.HA.PingGroups {
 		for _, p := range g.Addrs {
-			a, err := resolve(p)
+			a, err := resolve(p, false)
 			if err != nil {
 				return nil, fmt.Errorf("ping_group %s %s: %w", g.Name, p, err)
 			}
@@ -402,7 +402,8 @@ func (d *Daemon) close() {
 	}
 }
 
-func resolve(host string) (netip.Addr, error) {
+// resolve is a ucast peer's IPv4 address (v6 false) or a ucast6 peer's IPv6 one.
+func resolve(host string, v6 bool) (netip.Addr, error) {
 	if a, err := netip.ParseAddr(host); err == nil {
 		return a, nil
 	}
@@ -411,9 +412,15 @@ func resolve(host string) (netip.Addr, error) {
 		return netip.Addr{}, err
 	}
 	for _, ip := range ips {
-		if a, ok := netip.AddrFromSlice(ip.To4()); ok && ip.To4() != nil {
-			return a, nil
+		if (ip.To4() != nil) == v6 {
+			continue
 		}
+		if a, ok := netip.AddrFromSlice(ip); ok {
+			return a.Unmap(), nil
+		}
+	}
+	if v6 {
+		return netip.Addr{}, errors.New("no IPv6 address")
 	}
 	return netip.Addr{}, errors.New("no IPv4 address")
 }
@@ -425,8 +432,8 @@ func openMedia(h *hacf.Config) ([]transport.Link, error) {
 	if as, err := net.InterfaceAddrs(); err == nil {
 		for _, a := range as {
 			if n, ok := a.(*net.IPNet); ok {
-				if x, ok := netip.AddrFromSlice(n.IP.To4()); ok && n.IP.To4() != nil {
-					own[x] = true
+				if x, ok := netip.AddrFromSlice(n.IP); ok {
+					own[x.Unmap()] = true
 				}
 			}
 		}
@@ -445,11 +452,11 @@ func openMedia(h *hacf.Config) ([]transport.Link, error) {
 			cfg.Port = h.UDPPort
 		}
 		switch m.Kind {
-		case hacf.Ucast:
+		case hacf.Ucast, hacf.Ucast6:
 			for _, p := range m.Peers {
-				a, err := resolve(p)
+				a, err := resolve(p, m.Kind == hacf.Ucast6)
 				if err != nil {
-					return fail(fmt.Errorf("%s:%d: ucast %s %s: %w", h.File, m.Line, m.Interface, p, err))
+					return fail(fmt.Errorf("%s:%d: %s %s %s: %w", h.File, m.Line, m.Kind, m.Interface, p, err))
 				}
 				if own[a] {
 					continue
@@ -461,7 +468,7 @@ func openMedia(h *hacf.Config) ([]transport.Link, error) {
 				}
 				links = append(links, l)
 			}
-		case hacf.Bcast, hacf.Mcast:
+		case hacf.Bcast, hacf.Mcast, hacf.Mcast6:
 			l, err := transport.OpenUDP(cfg)
 			if err != nil {
 				return fail(fmt.Errorf("%s:%d: %w", h.File, m.Line, err))

@@ -11,13 +11,18 @@ type Medium string
 
 // The UDP media of heartbeat 3.0.6.
 const (
-	Ucast Medium = "ucast"
-	Bcast Medium = "bcast"
-	Mcast Medium = "mcast"
+	Ucast  Medium = "ucast"
+	Bcast  Medium = "bcast"
+	Mcast  Medium = "mcast"
+	Ucast6 Medium = "ucast6"
+	Mcast6 Medium = "mcast6"
 )
 
-// McastGroup is the group used for mcast tests.
-const McastGroup = "239.0.6.1"
+// McastGroup and McastGroup6 are the groups used for mcast and mcast6 tests.
+const (
+	McastGroup  = "239.0.6.1"
+	McastGroup6 = "ff05::6:1"
+)
 
 // Port is the udpport tests use (the manual's).
 const Port = 1001
@@ -36,6 +41,10 @@ func HACF(p *Pair, self int, names [2]string, m Medium, extra ...string) string 
 		fmt.Fprintf(&b, "bcast %s\n", p.Iface)
 	case Mcast:
 		fmt.Fprintf(&b, "mcast %s %s %d 1 0\n", p.Iface, McastGroup, Port)
+	case Ucast6:
+		fmt.Fprintf(&b, "ucast6 %s %s\n", p.Iface, p.Addr6[1-self])
+	case Mcast6:
+		fmt.Fprintf(&b, "mcast6 %s %s %d 1 0\n", p.Iface, McastGroup6, Port)
 	}
 	b.WriteString("auto_failback on\n")
 	fmt.Fprintf(&b, "node %s\nnode %s\n", names[0], names[1])

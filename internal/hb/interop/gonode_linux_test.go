@@ -35,6 +35,9 @@ func startGoPeer(t *testing.T, p *Pair, i int, name string, m Medium, kr *hbwire
 	t.Helper()
 	cfg := transport.UDPConfig{Kind: transport.MediumKind(m), Iface: p.Iface, Port: Port, Peer: p.Addr[1-i],
 		Group: netip.MustParseAddr(McastGroup), TTL: 1}
+	if m == Ucast6 || m == Mcast6 {
+		cfg.Peer, cfg.Group = p.Addr6[1-i], netip.MustParseAddr(McastGroup6)
+	}
 	var l *transport.UDPLink
 	if err := p.NS[i].Do(func() error {
 		var err error
@@ -160,6 +163,12 @@ func TestIntegrationGoNodeWithOriginalBcast(t *testing.T) { goNodeWithOriginal(t
 
 // TestIntegrationGoNodeWithOriginalMcast: as above over mcast.
 func TestIntegrationGoNodeWithOriginalMcast(t *testing.T) { goNodeWithOriginal(t, Mcast) }
+
+// TestIntegrationGoNodeWithOriginalUcast6: as above over ucast6 (IPv6 unicast).
+func TestIntegrationGoNodeWithOriginalUcast6(t *testing.T) { goNodeWithOriginal(t, Ucast6) }
+
+// TestIntegrationGoNodeWithOriginalMcast6: as above over mcast6 (IPv6 multicast).
+func TestIntegrationGoNodeWithOriginalMcast6(t *testing.T) { goNodeWithOriginal(t, Mcast6) }
 
 func goNodeWithOriginal(t *testing.T, m Medium) {
 	Require(t, true)

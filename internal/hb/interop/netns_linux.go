@@ -41,6 +41,7 @@ func Require(t testing.TB, needHeartbeat bool) {
 type Pair struct {
 	NS    [2]*netnstest.NS
 	Addr  [2]netip.Addr
+	Addr6 [2]netip.Addr // beside Addr, /64, for the IPv6 media
 	Bcast netip.Addr
 	Iface string
 }
@@ -65,12 +66,14 @@ func NewPair(t testing.TB) *Pair {
 	p := &Pair{
 		NS:    [2]*netnstest.NS{netnstest.New(t), netnstest.New(t)},
 		Addr:  [2]netip.Addr{netip.MustParseAddr("10.200.6.1"), netip.MustParseAddr("10.200.6.2")},
+		Addr6: [2]netip.Addr{netip.MustParseAddr("fd00:200:6::1"), netip.MustParseAddr("fd00:200:6::2")},
 		Bcast: netip.MustParseAddr("10.200.6.255"),
 		Iface: "eth0",
 	}
 	a, b := netnstest.Veth(t, p.NS[0], p.Iface, p.NS[1], p.Iface)
 	for i, l := range []netnstest.Link{a, b} {
 		l.AddAddr(t, p.Addr[i].String()+"/24") // broadcast p.Bcast
+		l.AddAddr(t, p.Addr6[i].String()+"/64")
 	}
 	return p
 }

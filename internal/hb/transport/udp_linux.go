@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// UDPLink is a ucast, bcast or mcast medium. Like the original it uses two
+// UDPLink is a ucast, bcast, mcast, ucast6 or mcast6 medium. Like the original it uses two
 // sockets, both bound to the interface (SO_BINDTODEVICE) so that
 // heartbeats on one interface never count for another: a send socket on an
 // ephemeral port with IPTOS_LOWDELAY, and a receive socket on udpport with
@@ -45,8 +45,13 @@ func OpenUDP(cfg UDPConfig) (*UDPLink, error) {
 			return nil, fmt.Errorf("bcast %s: %w", cfg.Iface, err)
 		}
 		l.dst = &net.UDPAddr{IP: b.AsSlice(), Port: cfg.Port}
-	case Mcast:
+	case Mcast, Mcast6:
 		l.dst = &net.UDPAddr{IP: cfg.Group.AsSlice(), Port: cfg.Port}
+	case Ucast6:
+		l.dst = &net.UDPAddr{IP: cfg.Peer.AsSlice(), Port: cfg.Port}
+	}
+	if cfg.Kind.v6() && (cfg.Peer.IsLinkLocalUnicast() || cfg.Group.IsLinkLocalMulticast() || cfg.Group.IsInterfaceLocalMulticast()) {
+		l.dst.Zone = cfg.Iface // a link-local peer or group is reached through the medium's interface
 	}
 	sendCtl := func(_, _ string, c syscall.RawConn) error {
 		var serr error
@@ -56,7 +61,11 @@ func OpenUDP(cfg UDPConfig) (*UDPLink, error) {
 				serr = fmt.Errorf("SO_BINDTODEVICE: %w", serr)
 				return
 			}
-			_ = unix.SetsockoptInt(s, unix.IPPROTO_IP, unix.IP_TOS, iptosLowDelay)
+			if cfg.Kind.v6() {
+				_ = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_TCLASS, iptosLowDelay)
+			} else {
+				_ = unix.SetsockoptInt(s, unix.IPPROTO_IP, unix.IP_TOS, iptosLowDelay)
+			}
 			switch cfg.Kind {
 			case Bcast:
 				serr = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_BROADCAST, 1)
@@ -71,6 +80,18 @@ func OpenUDP(cfg UDPConfig) (*UDPLink, error) {
 						loop = 1
 					}
 					serr = unix.SetsockoptInt(s, unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, loop)
+				}
+			case Mcast6:
+				serr = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_IF, ifi.Index)
+				if serr == nil {
+					serr = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, cfg.TTL)
+				}
+				if serr == nil {
+					loop := 0
+					if cfg.Loop {
+						loop = 1
+					}
+					serr = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, loop)
 				}
 			}
 		})
@@ -89,9 +110,13 @@ func OpenUDP(cfg UDPConfig) (*UDPLink, error) {
 			}
 			_ = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
 			_ = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
-			if cfg.Kind == Mcast {
+			switch cfg.Kind {
+			case Mcast:
 				mreq := &unix.IPMreqn{Multiaddr: cfg.Group.As4(), Ifindex: int32(ifi.Index)}
 				serr = unix.SetsockoptIPMreqn(s, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, mreq)
+			case Mcast6:
+				mreq := &unix.IPv6Mreq{Multiaddr: cfg.Group.As16(), Interface: uint32(ifi.Index)}
+				serr = unix.SetsockoptIPv6Mreq(s, unix.IPPROTO_IPV6, unix.IPV6_JOIN_GROUP, mreq)
 			}
 		})
 		if err != nil {
@@ -100,12 +125,16 @@ func OpenUDP(cfg UDPConfig) (*UDPLink, error) {
 		return serr
 	}
 	ctx := context.Background()
-	sc, err := (&net.ListenConfig{Control: sendCtl}).ListenPacket(ctx, "udp4", "0.0.0.0:0")
+	network, any := "udp4", "0.0.0.0"
+	if cfg.Kind.v6() {
+		network, any = "udp6", "[::]"
+	}
+	sc, err := (&net.ListenConfig{Control: sendCtl}).ListenPacket(ctx, network, any+":0")
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: send socket: %w", cfg.Kind, cfg.Iface, err)
 	}
 	l.send = sc.(*net.UDPConn)
-	rc, err := (&net.ListenConfig{Control: recvCtl}).ListenPacket(ctx, "udp4", "0.0.0.0:"+strconv.Itoa(cfg.Port))
+	rc, err := (&net.ListenConfig{Control: recvCtl}).ListenPacket(ctx, network, any+":"+strconv.Itoa(cfg.Port))
 	if err != nil {
 		l.send.Close()
 		return nil, fmt.Errorf("%s %s: receive socket on port %d: %w", cfg.Kind, cfg.Iface, cfg.Port, err)
