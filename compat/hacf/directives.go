@@ -38,7 +38,7 @@ var directiveList = []*DirectiveInfo{
 	{Name: "baud", Support: Accepted, Note: "serial line speed; serial media are not implemented", set: (*Config).setBaud},
 	{Name: "mcast6", WholeLine: true, Support: Honoured, set: (*Config).addMcast6},
 	{Name: "ucast6", WholeLine: true, Support: Honoured, set: (*Config).addUcast6},
-	{Name: "ping6", Support: NotImplemented, Note: "IPv6 ping nodes", set: ignoreValue},
+	{Name: "ping6", Support: Honoured, Note: "IPv6 ping nodes, pinged with ICMPv6 echo; an IPv6 address only, no host name, as in heartbeat 3.0.6", set: (*Config).addPing6},
 
 	// Timing.
 	{Name: "keepalive", Support: Honoured, set: timeSetter("keepalive", 1, func(c *Config) *time.Duration { return &c.Keepalive })},

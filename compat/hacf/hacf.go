@@ -100,6 +100,7 @@ type Config struct {
 	Nodes      []string // lower-cased, in order, each once
 	Media      []Medium
 	Pings      []string // ping nodes
+	Pings6     []string // ping6 nodes: IPv6 addresses as written, lower-cased (their names), each once
 	PingGroups []PingGroup
 
 	Keepalive, Deadtime, Warntime, Initdead, Deadping time.Duration

@@ -373,3 +373,45 @@ func TestWatchdogDevice(t *testing.T) {
 		t.Fatalf("watchdog: %q, %v", c.Watchdog, err)
 	}
 }
+
+// TestPing6 is what heartbeat 3.0.6 was seen to do with ping6 (run on each value, see
+// internal/hb/cli/testdata/check/ping6*): an IPv6 address in any form inet_pton takes is
+// a ping node named by its text in lower case, several on a line or on several lines,
+// one written twice is one node; anything else is refused in the plugin's words.
+func TestPing6(t *testing.T) {
+	c, err := parseCheck(t, base+"ping6 ::1 0:0::1, FD00::AB\nping6 ::1\nping6 ::ffff:127.0.0.1 ::1.2.3.4 1::2:3:4:5:6:7 fe80::1\nping6\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"::1", "0:0::1", "fd00::ab", "::ffff:127.0.0.1", "::1.2.3.4", "1::2:3:4:5:6:7", "fe80::1"}
+	if d := cmp.Diff(want, c.Pings6); d != "" {
+		t.Errorf("ping6 nodes (-want +got):\n%s", d)
+	}
+	if len(c.Pings) != 0 {
+		t.Errorf("ping6 lines made IPv4 ping nodes: %q", c.Pings)
+	}
+	// FD00::AB: 3.0.6 names it fd00::ab and then refuses its replies (reported under
+	// FD00::AB): it never comes up there.
+	var warned bool
+	for _, w := range c.Warnings {
+		if w.Line == 5 && strings.Contains(w.Msg, "ping6 FD00::AB") && strings.Contains(w.Msg, "lower case") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning for the upper-case ping6 address: %v", c.Warnings)
+	}
+
+	for _, v := range []string{"localhost", "not-an-address", "127.0.0.1", "fe80::1%lo", "::ffff:01.2.3.4",
+		"00001::1", "1:2:3:4:5:6:7:8:9", ":::1", "::1.2.3"} {
+		_, err := Parse("ha.cf", strings.NewReader(base+"ping6 "+v+"\n"))
+		var d *Diag
+		if !errors.As(err, &d) {
+			t.Errorf("ping6 %s: accepted (%v)", v, err)
+			continue
+		}
+		if hb := "Illegal ping6 [ping6 membership] in config file [" + v + "]"; d.Heartbeat != hb || d.Line != 5 || d.Unsupported {
+			t.Errorf("ping6 %s: %+v; want heartbeat's %q at line 5", v, d, hb)
+		}
+	}
+}

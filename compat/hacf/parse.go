@@ -371,6 +371,41 @@ func (c *Config) addUcast6(v string) error {
 	return nil
 }
 
+// addPing6 reads one value of "ping6 address...". heartbeat 3.0.6's ping6 plugin takes
+// only what inet_pton(AF_INET6) takes (no host name, no IPv4 address, no "%zone") and
+// refuses anything else: "Illegal ping6 [ping6 membership] in config file [v]". It
+// names the node after the address as written, lower-cased as every node name; an
+// address written again is the same node, one written differently ("::1", "0::1") is
+// another.
+func (c *Config) addPing6(v string) error {
+	if !ValidPing6(v) {
+		return bad(fmt.Sprintf("Illegal ping6 [ping6 membership] in config file [%s]", v),
+			"ping6 %q: want an IPv6 address (heartbeat 3.0.6's ping6 takes no host name, IPv4 address or %%zone)", v)
+	}
+	name := strings.ToLower(v)
+	if name != v {
+		// 3.0.6 lists the node in lower case but its plugin reports the replies under the
+		// name as written, which the master refuses ("bad node [FD00::1] in message"): the
+		// node never comes up there.
+		c.warn(c.currentLine(), fmt.Sprintf("ping6 %s: heartbeat 3.0.6 never counts this ping node up (it names it %s, then refuses its replies as from an unknown node %s); heartbeatd does; write it in lower case for both to agree", v, name, v), "")
+	}
+	for _, p := range c.Pings6 {
+		if p == name {
+			return nil
+		}
+	}
+	c.Pings6 = append(c.Pings6, name)
+	return nil
+}
+
+// ValidPing6 reports whether heartbeat 3.0.6's ping6 accepts addr: an IPv6 address in
+// text form (inet_pton's, which the address parser here matches: "::ffff:1.2.3.4" is
+// one, "1.2.3.4", "fe80::1%eth0" and host names are not).
+func ValidPing6(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	return err == nil && a.Is6() && a.Zone() == ""
+}
+
 func (c *Config) addPingGroup(v string) error {
 	f := strings.Fields(v)
 	if len(f) < 2 {

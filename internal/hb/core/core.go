@@ -225,6 +225,9 @@ func New(cfg Config, now time.Time) (*Core, error) {
 	for _, p := range cfg.HA.Pings {
 		pings[p] = []string{p}
 	}
+	for _, p := range cfg.HA.Pings6 {
+		pings[p] = []string{p}
+	}
 	for _, g := range cfg.HA.PingGroups {
 		pings[g.Name] = g.Addrs
 	}
@@ -332,7 +335,8 @@ func (c *Core) SetTimers(now time.Time, h *hacf.Config) {
 	c.mem.SetTimers(now, h.Keepalive, h.Warntime, h.Deadtime, h.Initdead, h.Deadping)
 }
 
-// Ping reports an echo reply from a ping node address.
+// Ping reports an echo reply from a ping node address, addr as ha.cf writes it (a ping,
+// ping6 or ping_group value: "10.0.0.254", "gw", "fd00::1").
 func (c *Core) Ping(now time.Time, addr string) {
 	c.member(now, c.mem.Step(now, membership.PingReply{Addr: addr}))
 }

@@ -97,6 +97,7 @@ var reloadRestart = []struct {
 		func(c *hacf.Config) any { return lineless(c.Media, func(m *hacf.Medium) *int { return &m.Line }) }},
 	{"udpport", []string{"udpport"}, func(c *hacf.Config) any { return c.UDPPort }},
 	{"ping", []string{"ping"}, func(c *hacf.Config) any { return c.Pings }},
+	{"ping6", []string{"ping6"}, func(c *hacf.Config) any { return c.Pings6 }},
 	{"ping_group", []string{"ping_group"},
 		func(c *hacf.Config) any {
 			return lineless(c.PingGroups, func(g *hacf.PingGroup) *int { return &g.Line })

@@ -69,6 +69,7 @@ func TestPlanReload(t *testing.T) {
 			wantRestart: []string{"media (bcast/mcast/ucast/mcast6/ucast6/serial)", "udpport"}},
 		{name: "timer and logfile", cf: baseCF + "deadtime 5\nlogfile /var/log/ha-log\n",
 			wantTimers: []string{"deadtime 2s -> 5s", "deadping 2s -> 5s"}, wantRestart: []string{"logfile"}},
+		{name: "ping6 added", cf: baseCF + "ping6 fd00::1\n", wantRestart: []string{"ping6"}},
 		{name: "auto_failback", cf: strings.Replace(baseCF, "auto_failback on", "auto_failback off", 1), wantRestart: []string{"auto_failback"}},
 		{name: "haresources", cf: baseCF, grp: "lvs1 IPaddr2::10.0.0.101 rec\n", wantGroups: true},
 	} {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,6 +67,7 @@ type Daemon struct {
 	stopHTTP  func() error // the --http listener's
 	agents    []*ipaddr.Agent
 	pingAddrs []netip.Addr
+	pingNames map[netip.Addr][]string // the ha.cf texts (Core.Ping's) of each of pingAddrs
 	watchdog  *watchdogDev
 	children  *respawn.Supervisor // ha.cf's respawn programs but ipfail; nil with none
 
@@ -150,13 +152,32 @@ func Open(o Options) (*Daemon, error) {
 		Log:      func(level, msg string) { o.Log.Logf(level, "%s", msg) },
 	}
 
+	// Every ping node address, each once, and the ping nodes it keeps alive: membership
+	// knows a ping node by the addresses as ha.cf writes them ("ping gw", "ping6 0::1"),
+	// the pinger hears a reply from an address ("10.0.0.254", "::1").
+	pingNames := map[netip.Addr][]string{}
 	var addrs []netip.Addr
+	addPing := func(a netip.Addr, name string) {
+		if _, ok := pingNames[a]; !ok {
+			addrs = append(addrs, a)
+		}
+		if !slices.Contains(pingNames[a], name) {
+			pingNames[a] = append(pingNames[a], name)
+		}
+	}
 	for _, p := range o.HA.Pings {
 		a, err := resolve(p, false)
 		if err != nil {
 			return nil, fmt.Errorf("ping %s: %w", p, err)
 		}
-		addrs = append(addrs, a)
+		addPing(a, p)
+	}
+	for _, p := range o.HA.Pings6 {
+		// hacf let only IPv6 addresses through, as heartbeat's ping6 does.
+		if !hacf.ValidPing6(p) {
+			return nil, fmt.Errorf("ping6 %s: not an IPv6 address", p)
+		}
+		addPing(netip.MustParseAddr(p), p)
 	}
 	for _, g := range o.HA.PingGroups {
 		for _, p := range g.Addrs {
@@ -164,11 +185,11 @@ func Open(o Options) (*Daemon, error) {
 			if err != nil {
 				return nil, fmt.Errorf("ping_group %s %s: %w", g.Name, p, err)
 			}
-			addrs = append(addrs, a)
+			addPing(a, p)
 		}
 	}
 	if len(addrs) > 0 {
-		if d.pinger, err = pingnode.Listen(); err != nil {
+		if d.pinger, err = pingnode.Listen(addrs); err != nil {
 			return nil, err
 		}
 		d.pings = make(chan string, 64)
@@ -194,7 +215,7 @@ func Open(o Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.pingAddrs = addrs
+	d.pingAddrs, d.pingNames = addrs, pingNames
 	if o.Socket != "" {
 		if err := os.MkdirAll(filepath.Dir(o.Socket), 0o755); err != nil {
 			return nil, err
@@ -236,9 +257,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.pinger != nil {
 		go func() {
 			_ = d.pinger.Run(pctx, d.pingAddrs, d.opts.HA.Keepalive, func(a netip.Addr) {
-				select {
-				case d.pings <- a.String():
-				default:
+				for _, name := range d.pingNames[a] {
+					select {
+					case d.pings <- name:
+					default:
+					}
 				}
 			})
 		}()
