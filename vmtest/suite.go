@@ -63,7 +63,7 @@ var guestParts = []guestPart{
 	{Pkg: "internal/ipvs", Tests: []string{"TestIntegrationKernel"}, Timeout: 5 * time.Minute, IPVS: true},
 	{Pkg: "internal/ipvsmetrics", Tests: []string{"TestVMKernel"}, Timeout: 3 * time.Minute, IPVS: true},
 	{Pkg: "systemdtest", Tests: []string{"TestVMIpvsadmService"}, Cmds: []string{"ipvsadm"}, Data: []string{"packaging/files/libexec"}, Timeout: 3 * time.Minute, IPVS: true},
-	{Pkg: "cmd/lvs-arp", Tests: []string{"TestVMTunnel"}, Cmds: []string{"ipvsadm", "lvs-arp"}, Data: []string{"examples/root/conf"}, Modules: []string{"ipip"}, Timeout: 4 * time.Minute, IPVS: true},
+	{Pkg: "cmd/lvs-arp", Tests: []string{"TestVMTunnel", "TestVMTunnel6"}, Cmds: []string{"ipvsadm", "lvs-arp"}, Data: []string{"examples/root/conf"}, Modules: []string{"ipip", "ip6_tunnel"}, Timeout: 7 * time.Minute, IPVS: true},
 	{Pkg: "cmd/heartbeatd", Tests: []string{"TestVMWatchdog"}, Cmds: []string{"heartbeatd"}, Modules: []string{"softdog"}, Timeout: 5 * time.Minute},
 }
 

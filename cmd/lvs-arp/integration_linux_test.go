@@ -13,14 +13,21 @@ import (
 	"github.com/lvskit/lvskit/internal/netnstest"
 )
 
-// TestIntegrationNetns runs the built command in a fresh network namespace with an
-// eth0, both ways, and reads back what the kernel holds (root; skipped otherwise).
-func TestIntegrationNetns(t *testing.T) {
-	ns := netnstest.New(t)
+// build builds lvs-arp for the test.
+func build(t *testing.T) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "lvs-arp")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// TestIntegrationNetns runs the built command in a fresh network namespace with an
+// eth0, both ways, and reads back what the kernel holds (root; skipped otherwise).
+func TestIntegrationNetns(t *testing.T) {
+	ns := netnstest.New(t)
+	bin := build(t)
 	in := func(args ...string) (string, error) {
 		out, err := ns.Run(args...)
 		return string(out), err
