@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -281,7 +282,13 @@ func inetPton6(s string) ([16]byte, bool) {
 
 // inetNtoa formats an IPv4 address as inet_ntoa/inet_ntop do.
 func inetNtoa(b [4]byte) string {
-	return fmt.Sprintf("%d.%d.%d.%d", b[0], b[1], b[2], b[3])
+	var buf [15]byte
+	o := strconv.AppendUint(buf[:0], uint64(b[0]), 10)
+	for _, x := range b[1:] {
+		o = append(o, '.')
+		o = strconv.AppendUint(o, uint64(x), 10)
+	}
+	return string(o)
 }
 
 // inetNtop6 is glibc's inet_ntop(AF_INET6): the first longest run (>= 2) of zero words

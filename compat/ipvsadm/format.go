@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/lvskit/lvskit/internal/ipvs"
@@ -199,24 +200,53 @@ func SortServices(s []ipvs.ServiceInfo) {
 
 // SortDests orders destinations as ipvsadm does when --nosort is not given.
 func SortDests(d []ipvs.DestinationInfo) {
-	type pair struct {
-		c cDest
-		d ipvs.DestinationInfo
+	order := destOrder(d)
+	sorted := make([]ipvs.DestinationInfo, len(d))
+	for i, j := range order {
+		sorted[i] = d[j]
 	}
-	p := make([]pair, len(d))
+	copy(d, sorted)
+}
+
+// destOrder is the order SortDests puts d in, as indices into d: the same merge sort
+// over small keys instead of the destinations themselves (a listing of thousands of
+// services spent its sorting time copying them).
+func destOrder(d []ipvs.DestinationInfo) []int {
+	keys := make([]cDest, len(d))
+	order := make([]int, len(d))
 	for i := range d {
-		p[i] = pair{toCDest(d[i]), d[i]}
+		a := d[i].Key.Addr
+		keys[i] = cDest{af: familyOf(d[i].Family, a), addr: addrBytes(a), port: d[i].Key.Port}
+		order[i] = i
 	}
-	glibcSort(p, func(x, y *pair) int { return cmpDests(&x.c, &y.c) })
-	for i := range p {
-		d[i] = p[i].d
-	}
+	glibcSort(order, func(x, y *int) int { return cmpDests(&keys[*x], &keys[*y]) })
+	return order
 }
 
 // Printer writes ipvsadm's listings.
 type Printer struct {
 	W io.Writer
 	R Resolver
+
+	buf, num []byte // scratch for the lines built without fmt
+}
+
+// padRight appends s left-justified in a field of width w, as printf's %-ws.
+func padRight(b []byte, s string, w int) []byte {
+	b = append(b, s...)
+	for i := len(s); i < w; i++ {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// padRightNum appends the digits d left-justified in a field of width w (%-wd).
+func padRightNum(b, d []byte, w int) []byte {
+	b = append(b, d...)
+	for i := len(d); i < w; i++ {
+		b = append(b, ' ')
+	}
+	return b
 }
 
 func (p *Printer) printf(format string, args ...any) { fmt.Fprintf(p.W, format, args...) }
@@ -256,7 +286,8 @@ func (p *Printer) addrportToAnyname(af uint16, addr [16]byte, port, proto uint16
 	}
 	var s string
 	if f&FmtNumeric != 0 {
-		s = fmt.Sprintf("%s%s%s:%d", lb, ntop(addrOf(af, addr)), rb, port)
+		// (the listing's hottest string: built without fmt)
+		s = lb + ntop(addrOf(af, addr)) + rb + ":" + strconv.FormatUint(uint64(port), 10)
 	} else {
 		s = fmt.Sprintf("%s%s%s:%s", lb, p.addrToAnyname(af, addr), rb, p.portToAnyname(port, proto))
 	}
@@ -446,9 +477,9 @@ func (p *Printer) ServiceEntry(s ipvs.ServiceInfo, dests []ipvs.DestinationInfo,
 	} else {
 		vname := p.addrportToAnyname(se.af, se.addr, se.port, se.protocol, f)
 		if f&FmtRule != 0 {
-			svcName = cstr(fmt.Sprintf("%s %s", optionFromProtocol(se.protocol), vname), 1024)
+			svcName = cstr(optionFromProtocol(se.protocol)+" "+vname, 1024)
 		} else {
-			svcName = cstr(fmt.Sprintf("%-4s %s", protocolName(se.protocol), vname), 1024)
+			svcName = cstr(string(padRight(p.num[:0], protocolName(se.protocol), 4))+" "+vname, 1024)
 			if se.af != afInet6 && len(svcName) > 33 {
 				svcName = svcName[:33]
 			}
@@ -491,7 +522,9 @@ func (p *Printer) ServiceEntry(s ipvs.ServiceInfo, dests []ipvs.DestinationInfo,
 		p.largenum(se.stats.InBPS, f)
 		p.largenum(se.stats.OutBPS, f)
 	default:
-		p.printf("%s %s", svcName, se.sched)
+		io.WriteString(p.W, svcName)
+		io.WriteString(p.W, " ")
+		io.WriteString(p.W, se.sched)
 		if se.flags&(svcFSched1|svcFSched2|svcFSched3) != 0 {
 			p.printf(" (%s)", schedFlagsString(&se))
 		}
@@ -511,14 +544,18 @@ func (p *Printer) ServiceEntry(s ipvs.ServiceInfo, dests []ipvs.DestinationInfo,
 			p.printf(" ops")
 		}
 	}
-	p.printf("\n")
+	io.WriteString(p.W, "\n")
 
+	var order []int
 	if f&FmtNoSort == 0 {
-		dests = append([]ipvs.DestinationInfo(nil), dests...)
-		SortDests(dests)
+		order = destOrder(dests)
 	}
-	for _, d := range dests {
-		e := toCDest(d)
+	for i := range dests {
+		d := &dests[i]
+		if order != nil {
+			d = &dests[order[i]]
+		}
+		e := toCDest(*d)
 		dname := p.addrportToAnyname(e.af, e.addr, e.port, se.protocol, f)
 		if f&FmtRule == 0 && e.af != afInet6 && len(dname) > 28 {
 			dname = dname[:28]
@@ -554,7 +591,24 @@ func (p *Printer) ServiceEntry(s ipvs.ServiceInfo, dests []ipvs.DestinationInfo,
 			}
 			p.printf("  -> %-28s %-7s %-13s %-6d %-10d %-10d\n", dname, fwdName(e.connFlags), ti, e.weight, e.active, e.inact)
 		default:
-			p.printf("  -> %-28s %-7s %-6d %-10d %-10d\n", dname, fwdName(e.connFlags), e.weight, e.active, e.inact)
+			// "  -> %-28s %-7s %-6d %-10d %-10d\n", without fmt: a listing of thousands
+			// of services spends its user time here.
+			b := append(p.buf[:0], "  -> "...)
+			b = padRight(b, dname, 28)
+			b = append(b, ' ')
+			b = padRight(b, fwdName(e.connFlags), 7)
+			b = append(b, ' ')
+			p.num = strconv.AppendInt(p.num[:0], int64(e.weight), 10)
+			b = padRightNum(b, p.num, 6)
+			b = append(b, ' ')
+			p.num = strconv.AppendUint(p.num[:0], uint64(e.active), 10)
+			b = padRightNum(b, p.num, 10)
+			b = append(b, ' ')
+			p.num = strconv.AppendUint(p.num[:0], uint64(e.inact), 10)
+			b = padRightNum(b, p.num, 10)
+			b = append(b, '\n')
+			p.buf = b
+			p.W.Write(b)
 		}
 	}
 }
