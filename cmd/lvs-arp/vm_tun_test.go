@@ -24,7 +24,9 @@ IP=/usr/sbin/ip
 ORIG=/sbin/ipvsadm
 OURS=/ours/ipvsadm
 VIP=10.7.0.100
-in_ns() { ns=$1; shift; $IP netns exec $ns "$@"; }
+# (the namespaces are named tun-*: /run/netns is shared with the other parts of the
+# VM suite, one of which names its own rs1)
+in_ns() { ns=$1; shift; $IP netns exec tun-$ns "$@"; }
 $IP link add tbr type bridge
 $IP addr add 10.7.0.1/24 dev tbr
 $IP link set tbr up
@@ -32,8 +34,8 @@ i=0
 for n in rs1 rs2 tcl; do
 	i=$((i+1))
 	case $n in rs1) a=10.7.0.21 ;; rs2) a=10.7.0.22 ;; tcl) a=10.7.0.2 ;; esac
-	$IP netns add $n
-	$IP link add v-$n type veth peer name eth0 netns $n
+	$IP netns add tun-$n
+	$IP link add v-$n type veth peer name eth0 netns tun-$n
 	$IP link set v-$n master tbr up
 	in_ns $n $IP link set lo up
 	in_ns $n $IP addr add $a/24 dev eth0
@@ -88,9 +90,9 @@ for n in rs1 rs2; do
 	in_ns $n /ours/lvs-arp director -i eth0 --vip $VIP --vip-dev tunl0 || echo "FAIL: lvs-arp director on $n"
 	echo "after director $n: $(in_ns $n $IP -o -4 addr show dev tunl0 | wc -l) addresses on tunl0"
 done
-for n in rs1 rs2 tcl; do $IP netns pids $n | xargs -r kill; done
+for n in rs1 rs2 tcl; do $IP netns pids tun-$n | xargs -r kill; done
 $OURS -C
-for n in rs1 rs2 tcl; do $IP netns del $n; done
+for n in rs1 rs2 tcl; do $IP netns del tun-$n; done
 $IP link del tbr
 true
 `

@@ -106,6 +106,8 @@ traffic() {
 		$IP netns exec c1 /bin/busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | /bin/busybox nc 10.0.1.100 $p | /bin/busybox tail -1"
 	done
 	cat /proc/net/ip_vs_conn >/results/conn/live-traffic.sample
+	# Leave nothing behind: /run/netns is shared with the VM suite's other parts.
+	for n in c1 rs1 rs2; do $IP netns pids $n | xargs -r kill; $IP netns del $n; done
 }
 
 
