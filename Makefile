@@ -4,7 +4,7 @@ BIN      := bin
 CMDS     := ipvsadm mond heartbeatd lvs-alert lvs-arp lvs-bgp
 export CGO_ENABLED := 0
 
-.PHONY: all build test unit vet deps vmtest lab lab-bgp lab-bgp-midflow bench-ipvsadm bench-mond clean fmt packages install
+.PHONY: all build test unit vet deps vmtest lab lab-local lab-bgp lab-bgp-midflow bench-ipvsadm bench-mond clean fmt packages install
 
 # The version the packages and binaries carry: the release, then the commit's date and
 # hash, which sort in time (Debian's "+git" convention).
@@ -61,6 +61,13 @@ bench-ipvsadm: deps
 # LVS/DR) in the qemu VM and prints its timeline; exits 1 when a phase misses a bound.
 lab: deps build
 	$(GO) run ./lab/cmd/lab
+
+# The same setup as the manual had it: its directors are also real servers (the table
+# is rs1, d1 and d2, the manual's .175, Linux187 and linux142; each director serves HTTP
+# and echo, the active one its share itself, the standby as an LVS/DR real server);
+# kill -9 failover, after which the roles swap (phases 1, 2, 3, 6, 5; about a minute).
+lab-local: deps build
+	$(GO) run ./lab/cmd/lab -directors-serve
 
 # Three active directors behind a real BGP router (BIRD 2, ECMP over L4 hashing), IPVS
 # mh with mh-port and sloppy_tcp, in the qemu VM: traffic spread, the same real server

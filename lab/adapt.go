@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
 // Lab addresses. The manual's directors (Linux187, linux142) were also two of its real
-// servers; here directors and real servers are separate machines, so the manual's
-// addresses map onto the lab's by role.
+// servers. By default the lab keeps the roles apart: directors and real servers are
+// separate machines, so the manual's addresses map onto the lab's by role. With
+// Options.DirectorsServe they map as in the manual: its directors' addresses are d1's
+// and d2's, and the table's third real server is rs1 (manualServers).
 const (
 	VIP     = "10.0.0.100"
 	Gateway = "10.0.0.254"
@@ -36,13 +39,69 @@ const (
 	Initdead          = 16 // seconds, ha.cf "initdead" (manual: 240)
 )
 
+// manualServers are the manual's three real servers in the order of its table
+// (/etc/init.d/lvs, ipvsadm -l in 三 5) and the lab node each one is. By default three
+// machines of their own; with directorsServe the manual's own: 10.144.43.187 is
+// Linux187, its primary director (d1), and 10.144.43.142 is linux142, the other (d2).
+func manualServers(directorsServe bool) [][2]string {
+	if directorsServe {
+		return [][2]string{{"10.144.43.175", "rs1"}, {"10.144.43.187", "d1"}, {"10.144.43.142", "d2"}}
+	}
+	return [][2]string{{"10.144.43.175", "rs1"}, {"10.144.43.187", "rs3"}, {"10.144.43.142", "rs2"}}
+}
+
+// Servers names the real servers of the directors' table: rs1 rs2 rs3, or with
+// directorsServe rs1 d1 d2 (the manual's table's order).
+func Servers(directorsServe bool) []string {
+	var names []string
+	for _, m := range manualServers(directorsServe) {
+		names = append(names, m[1])
+	}
+	if !directorsServe {
+		sort.Strings(names)
+	}
+	return names
+}
+
+// RealServersOnly names the nodes that are real servers and nothing else, sorted: rs1
+// rs2 rs3, or with directorsServe rs1 alone.
+func RealServersOnly(directorsServe bool) []string {
+	var names []string
+	for _, n := range Servers(directorsServe) {
+		if _, ok := RealServers[n]; ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Victim is the real server phase 2 stops: the manual's 10.144.43.142 (mon.cf's
+// server2): rs2, or with directorsServe linux142, d2 (the standby director).
+func Victim(directorsServe bool) string {
+	for _, m := range manualServers(directorsServe) {
+		if m[0] == "10.144.43.142" {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// Addr is a lab node's address ("" for none).
+func Addr(node string) string {
+	if a, ok := Directors[node]; ok {
+		return a
+	}
+	return RealServers[node]
+}
+
 // manualToLab maps the manual's addresses in /etc/init.d/lvs and mon.cf to the lab's.
-var manualToLab = []string{
-	"10.144.43.185", VIP,
-	"10.144.43.175", RealServers["rs1"],
-	"10.144.43.142", RealServers["rs2"],
-	"10.144.43.187", RealServers["rs3"],
-	"10.144.43.254", Gateway,
+func manualToLab(directorsServe bool) []string {
+	m := []string{"10.144.43.185", VIP}
+	for _, s := range manualServers(directorsServe) {
+		m = append(m, s[0], Addr(s[1]))
+	}
+	return append(m, "10.144.43.254", Gateway)
 }
 
 // edit is one change of an example file; every edit must apply, so a change in
@@ -60,11 +119,12 @@ func apply(name, s string, edits []edit) (string, error) {
 }
 
 // addressEdits are the address changes for the addresses that s holds.
-func addressEdits(s string) []edit {
+func addressEdits(s string, directorsServe bool) []edit {
 	var es []edit
-	for i := 0; i < len(manualToLab); i += 2 {
-		if strings.Contains(s, manualToLab[i]) {
-			es = append(es, edit{manualToLab[i], manualToLab[i+1]})
+	m := manualToLab(directorsServe)
+	for i := 0; i < len(m); i += 2 {
+		if strings.Contains(s, m[i]) {
+			es = append(es, edit{m[i], m[i+1]})
 		}
 	}
 	return es
@@ -73,7 +133,14 @@ func addressEdits(s string) []edit {
 // Adapt reads examples/ under root and returns the guest files of the lab: guest path
 // -> content. Per-director files go under /etc/netns/<node>/, which "ip netns exec"
 // binds over /etc.
-func Adapt(root string) (map[string][]byte, error) {
+func Adapt(root string) (map[string][]byte, error) { return adapt(root, false) }
+
+// AdaptDirectorsServe is Adapt with the manual's own real servers: its directors'
+// addresses are d1's and d2's, so /etc/init.d/lvs lists each director as a real server
+// of its own table and mon.cf watches their HTTP, as the manual's did.
+func AdaptDirectorsServe(root string) (map[string][]byte, error) { return adapt(root, true) }
+
+func adapt(root string, directorsServe bool) (map[string][]byte, error) {
 	read := func(p string) (string, error) {
 		b, err := os.ReadFile(filepath.Join(root, "examples", p))
 		if err != nil {
@@ -85,18 +152,26 @@ func Adapt(root string) (map[string][]byte, error) {
 
 	// /etc/init.d/lvs: the lab's addresses, and one more service in its table — the echo
 	// service on port 7000 that carries the long-lived connection across a failover.
+	// Its real servers are rs1 rs2 rs3, or with directorsServe the HTTP service's, in the
+	// table's order: rs1 d1 d2. IPVS's rr gives a service's first connection to the real
+	// server added last, so the long-lived connection goes to d2, the standby director
+	// serving as a real server, which keeps it when it takes over.
+	echo := []string{RealServers["rs1"], RealServers["rs2"], RealServers["rs3"]}
+	if directorsServe {
+		echo = nil
+		for _, m := range manualServers(true) {
+			echo = append(echo, Addr(m[1]))
+		}
+	}
+	lines := "\t\t-A -t $VIP:7000 -s rr\n"
+	for _, a := range echo {
+		lines += "\t\t-a -t $VIP:7000 -r " + a + " -w 5 -g\n"
+	}
 	lvs, err := read("etc/init.d/lvs")
 	if err != nil {
 		return nil, err
 	}
-	lvs, err = apply("etc/init.d/lvs", lvs, append(addressEdits(lvs), edit{
-		"\t\tEOF\n",
-		"\t\t-A -t $VIP:7000 -s rr\n" +
-			"\t\t-a -t $VIP:7000 -r " + RealServers["rs1"] + " -w 5 -g\n" +
-			"\t\t-a -t $VIP:7000 -r " + RealServers["rs2"] + " -w 5 -g\n" +
-			"\t\t-a -t $VIP:7000 -r " + RealServers["rs3"] + " -w 5 -g\n" +
-			"\t\tEOF\n",
-	}))
+	lvs, err = apply("etc/init.d/lvs", lvs, append(addressEdits(lvs, directorsServe), edit{"\t\tEOF\n", lines + "\t\tEOF\n"}))
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +184,7 @@ func Adapt(root string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s, err = apply(p, s, addressEdits(s)); err != nil {
+		if s, err = apply(p, s, addressEdits(s, directorsServe)); err != nil {
 			return nil, err
 		}
 		files["/"+p] = []byte(s)
@@ -120,7 +195,7 @@ func Adapt(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	mon, err = apply("etc/mon/mon.cf", mon, append(addressEdits(mon),
+	mon, err = apply("etc/mon/mon.cf", mon, append(addressEdits(mon, directorsServe),
 		edit{"interval 5s", fmt.Sprintf("interval %ds", MonInterval)},
 		edit{"interval 10s", fmt.Sprintf("interval %ds", MonInterval)},
 		edit{"# six failures in a row before the first alert\nalertafter 6", fmt.Sprintf("# lab: the first failure alerts\nalertafter %d", GatewayAlertAfter)},

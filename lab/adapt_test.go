@@ -68,3 +68,60 @@ func TestApplyMissing(t *testing.T) {
 		t.Errorf("got %q %v", s, err)
 	}
 }
+
+// With DirectorsServe the manual's real servers are its own: its directors' addresses
+// are d1's and d2's in /etc/init.d/lvs and mon.cf, rs1 is the third, and the echo
+// service has the same real servers in the table's order (the standby, d2, last: IPVS's
+// rr gives it the first connection, the long-lived one).
+func TestAdaptDirectorsServe(t *testing.T) {
+	files, err := AdaptDirectorsServe("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, b := range files {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.Contains(l, "10.144.43.") && !strings.HasPrefix(l, "#") {
+				t.Errorf("%s still holds a manual address: %s", p, l)
+			}
+		}
+	}
+	lvs := string(files["/etc/init.d/lvs"])
+	for _, port := range []string{"8080", "7000"} {
+		want := ""
+		for _, a := range []string{"10.0.0.21", "10.0.0.11", "10.0.0.12"} {
+			want += "\t\t-a -t $VIP:" + port + " -r " + a + " -w 5 -g\n"
+		}
+		if !strings.Contains(lvs, want) {
+			t.Errorf("/etc/init.d/lvs lacks the %s service's real servers rs1 d1 d2:\n%s", port, lvs)
+		}
+	}
+	if strings.Contains(lvs, "10.0.0.22") || strings.Contains(lvs, "10.0.0.23") {
+		t.Errorf("/etc/init.d/lvs lists rs2 or rs3:\n%s", lvs)
+	}
+	mon := string(files["/etc/netns/d1/mon/mon.cf"])
+	for _, want := range []string{"hostgroup server1 10.0.0.21\n", "hostgroup server2 10.0.0.12\n", "hostgroup server3 10.0.0.11\n", "-R 10.0.0.11 -W 5 -F dr -u 1"} {
+		if !strings.Contains(mon, want) {
+			t.Errorf("mon.cf lacks %q", want)
+		}
+	}
+	if got := strings.Join(Servers(true), " "); got != "rs1 d1 d2" {
+		t.Errorf("Servers(true) = %s", got)
+	}
+	if got := strings.Join(Servers(false), " "); got != "rs1 rs2 rs3" {
+		t.Errorf("Servers(false) = %s", got)
+	}
+	if got := strings.Join(RealServersOnly(true), " "); got != "rs1" {
+		t.Errorf("RealServersOnly(true) = %s", got)
+	}
+	if Victim(true) != "d2" || Victim(false) != "rs2" {
+		t.Errorf("Victim: %s %s", Victim(true), Victim(false))
+	}
+	// The default is unchanged by it.
+	def, err := Adapt("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := string(def["/etc/init.d/lvs"]); !strings.Contains(d, "-a -t $VIP:8080 -r 10.0.0.23 -w 5 -g\n") || strings.Contains(d, "10.0.0.11") {
+		t.Errorf("default /etc/init.d/lvs:\n%s", d)
+	}
+}

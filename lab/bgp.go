@@ -371,7 +371,7 @@ func RunBGP(ctx context.Context, opts BGPOptions) (*BGPReport, error) {
 			files[p] = []byte(cf[:i+1] + cf[end:])
 		}
 	}
-	st, err := prepare(ctx, cmds, third)
+	st, err := prepare(ctx, cmds, false, third)
 	if err != nil {
 		return nil, err
 	}

@@ -75,13 +75,12 @@ func (r *Report) Check() []string {
 	}
 	if ran[1] {
 		if p := r.Stats[1]; p != nil && p.End != 0 {
-			r.checkOutside(fail, 1, 0, 0)
-			if p.OK < 9 {
-				fail("phase 1: only %d requests answered", p.OK)
-			}
-			for _, s := range []string{"rs1", "rs2", "rs3"} {
-				if p.ByServer[s]*6 < p.OK {
-					fail("phase 1: %s answered %d of %d requests, want at least a sixth", s, p.ByServer[s], p.OK)
+			r.checkSpread(fail, 1)
+			if r.DirectorsServe {
+				if act := r.ActiveAt(p.Begin); len(act) != 1 {
+					fail("phase 1: %d directors at its start (%v), want one", len(act), act)
+				} else {
+					r.checkOwnEntry(fail, 1, act[0])
 				}
 			}
 		}
@@ -94,6 +93,9 @@ func (r *Report) Check() []string {
 	}
 	if ran[4] {
 		r.checkPhase4(fail)
+	}
+	if ran[6] {
+		r.checkPhase6(fail)
 	}
 	if ran[5] {
 		if r.EventTime("phase 5 begin") == 0 {
@@ -126,26 +128,81 @@ func (r *Report) Check() []string {
 	return bad
 }
 
-func (r *Report) checkPhase2(fail func(string, ...any)) {
-	p := r.Stats[2]
-	stop, start := r.EventTime("act stop-http rs2"), r.EventTime("act start-http rs2")
-	if p == nil || stop == 0 || start == 0 {
-		fail("phase 2: rs2 was not stopped and started")
+// checkSpread holds a steady phase to its bounds: every request answered (timeouts
+// within SlowAllowance), at least 9 of them, and each real server of the table
+// answering at least a sixth.
+func (r *Report) checkSpread(fail func(string, ...any), n int) {
+	p := r.Stats[n]
+	r.checkOutside(fail, n, 0, 0)
+	if p.OK < 9 {
+		fail("phase %d: only %d requests answered", n, p.OK)
+	}
+	for _, s := range r.servers() {
+		if p.ByServer[s]*6 < p.OK {
+			fail("phase %d: %s answered %d of %d requests, want at least a sixth", n, s, p.ByServer[s], p.OK)
+		}
+	}
+}
+
+// checkOwnEntry holds a director that is one of its own real servers to what ipvsadm
+// lists in phase n: an entry for its own address, forwarded as the table says (-g,
+// Route) or as the manual's kernel printed it (Local), and, when the original ipvsadm
+// 1.31 listed it too, the same forward and weight from both.
+func (r *Report) checkOwnEntry(fail func(string, ...any), n int, node string) {
+	p := r.Stats[n]
+	ours, listed := r.OwnEntry(node, "lvskit", p.Begin, p.End)
+	if !listed {
+		fail("phase %d: no ipvsadm listing of %s's table was logged", n, node)
 		return
 	}
-	removed := r.TableChange(stop, "rs2", false)
+	if ours == nil {
+		fail("phase %d: ipvsadm -L -n on %s lists no entry for its own address %s", n, node, Addr(node))
+		return
+	}
+	if ours[1] != "Route" && ours[1] != "Local" {
+		fail("phase %d: ipvsadm lists %s's own entry forwarded %s, want Route (-g) or Local", n, node, ours[1])
+	}
+	orig, listed := r.OwnEntry(node, "1.31", p.Begin, p.End)
+	switch {
+	case !listed:
+	case orig == nil:
+		fail("phase %d: ipvsadm 1.31 on %s lists no entry for its own address %s", n, node, Addr(node))
+	case ours[1] != orig[1] || ours[2] != orig[2]:
+		fail("phase %d: %s's own entry: lvskit's ipvsadm prints %s %s, ipvsadm 1.31 %s %s", n, node, ours[1], ours[2], orig[1], orig[2])
+	}
+}
+
+// victim is the real server phase 2 stopped ("act stop-http NODE"; "" if none).
+func (r *Report) victim() string {
+	for _, e := range r.Events {
+		if v, ok := strings.CutPrefix(e.Text, "act stop-http "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func (r *Report) checkPhase2(fail func(string, ...any)) {
+	p := r.Stats[2]
+	v := r.victim()
+	stop, start := r.EventTime("act stop-http "+v), r.EventTime("act start-http "+v)
+	if p == nil || v == "" || stop == 0 || start == 0 {
+		fail("phase 2: no real server was stopped and started")
+		return
+	}
+	removed := r.TableChange(stop, v, false)
 	if removed == 0 || removed > start {
-		fail("phase 2: rs2 never left the table while its HTTP was down")
+		fail("phase 2: %s never left the table while its HTTP was down", v)
 		return
 	}
 	if d := time.Duration(removed-stop) * time.Millisecond; d > BoundRemoval {
-		fail("phase 2: rs2 removed %v after its HTTP stopped, bound %v", d, BoundRemoval)
+		fail("phase 2: %s removed %v after its HTTP stopped, bound %v", v, d, BoundRemoval)
 	}
-	added := r.TableChange(start, "rs2", true)
+	added := r.TableChange(start, v, true)
 	if added == 0 || added > p.End {
-		fail("phase 2: rs2 was not added back")
+		fail("phase 2: %s was not added back", v)
 	}
-	// Only requests sent to rs2 before it left the table may fail.
+	// Only requests sent to the victim before it left the table may fail.
 	r.checkOutside(fail, 2, stop, removed+1000)
 	every := r.every()
 	if max := int((removed-stop+1000)/every) + 2 + SlowAllowance; p.Failed > max {
@@ -206,6 +263,9 @@ func (r *Report) checkPhase3(fail func(string, ...any)) {
 	case broken:
 	case len(before) == 0:
 		fail("phase 3: the long-lived connection had no exchange before the failover")
+	case r.DirectorsServe && before[0] == fo.From:
+		// (with a restarted echo it breaks, as it would with a real reboot)
+		fail("phase 3: the long-lived connection was served by %s, the director killed and rebooted; want a server that stays up (the echo table's order gives it to the standby)", fo.From)
 	case len(after) == 0:
 		fail("phase 3: the long-lived connection had no exchange after the failover (through %s alone)", fo.TakenBy)
 	default:
@@ -218,7 +278,57 @@ func (r *Report) checkPhase3(fail func(string, ...any)) {
 	}
 	// The killed node keeps forwarding until the new director announces the VIP:
 	// requests may fail only around the takeover.
-	r.checkOutside(fail, 3, fo.Taken-1000, fo.Taken+2000)
+	to := fo.Taken + 2000
+	if r.DirectorsServe {
+		// A killed director that serves is also one of the new director's real servers.
+		// Until its reboot, what the new director sends it meets its own table, which
+		// may send it back: two tables directing the VIP bounce a new connection between
+		// them until IPVS, which decrements the TTL of what it forwards, answers ICMP
+		// time exceeded (the client's connect fails with "no route to host"). From the
+		// reboot until it is back on the segment its share is lost. So requests may fail
+		// until it is back, plus the client's timeout.
+		if back := r.EventTime("act back " + fo.From); back+2000 > to {
+			to = back + 2000
+		}
+	}
+	r.checkOutside(fail, 3, fo.Taken-1000, to)
+}
+
+// checkPhase6 holds the steady state after phase 3's failover to phase 1's bounds: one
+// director throughout, the one that took over, and every real server answering; when
+// the directors serve, the new director answers its share itself and the old one as a
+// real server, and ipvsadm lists the new director's own entry.
+func (r *Report) checkPhase6(fail func(string, ...any)) {
+	p := r.Stats[6]
+	if p == nil || p.End == 0 {
+		return
+	}
+	fo := r.failover("kill-hb")
+	if fo == nil || fo.Taken == 0 {
+		fail("phase 6: no failover before it")
+		return
+	}
+	r.checkSpread(fail, 6)
+	for _, t := range r.changeTimes(p.Begin, p.End) {
+		if act := r.ActiveAt(t); len(act) != 1 || act[0] != fo.TakenBy {
+			fail("phase 6: directors %v at %s, want %s alone", act, sec(r, t), fo.TakenBy)
+			break
+		}
+	}
+	if r.DirectorsServe {
+		r.checkOwnEntry(fail, 6, fo.TakenBy)
+	}
+}
+
+// changeTimes are from and the times of the director changes within [from, to].
+func (r *Report) changeTimes(from, to int64) []int64 {
+	ts := []int64{from}
+	for _, c := range r.Changes {
+		if c.T > from && c.T <= to {
+			ts = append(ts, c.T)
+		}
+	}
+	return ts
 }
 
 func (r *Report) checkPhase4(fail func(string, ...any)) {
@@ -320,7 +430,11 @@ func lastLines(s string, n int) string {
 // are in the table, the client's success rate per phase, each failover with its
 // duration; then the phases that did not run, with the reason.
 func (r *Report) Timeline(w io.Writer) {
-	fmt.Fprintf(w, "lvskit lab: the LVS manual's director setup (LVS/DR, VIP %s, directors d1 d2, real servers rs1 rs2 rs3)\n", VIP)
+	if r.DirectorsServe {
+		fmt.Fprintf(w, "lvskit lab: the LVS manual's director setup (LVS/DR, VIP %s, directors d1 d2, real servers %s: the directors serve too, as in the manual)\n", VIP, strings.Join(r.servers(), " "))
+	} else {
+		fmt.Fprintf(w, "lvskit lab: the LVS manual's director setup (LVS/DR, VIP %s, directors d1 d2, real servers %s)\n", VIP, strings.Join(r.servers(), " "))
+	}
 	fmt.Fprintf(w, "timing: mon interval %ds alertafter %d; heartbeat keepalive %ds deadtime %ds; client request every %dms\n",
 		MonInterval, MonAlertAfter, Keepalive, Deadtime, r.every())
 	if r.Elapsed > 0 {
@@ -425,14 +539,15 @@ func (r *Report) Timeline(w io.Writer) {
 		}
 		fmt.Fprintf(w, "%s (%s)\n", s, bound)
 	}
-	if stop := r.EventTime("act stop-http rs2"); stop != 0 {
-		if rm := r.TableChange(stop, "rs2", false); rm != 0 {
-			fmt.Fprintf(w, "mond removed rs2 %.1fs after its HTTP stopped (bound %v: alertafter × interval from the first failed check, at most one interval after the stop, + 1 s to run the monitor and alert)\n",
-				float64(rm-stop)/1000, BoundRemoval)
+	if v := r.victim(); v != "" {
+		stop := r.EventTime("act stop-http " + v)
+		if rm := r.TableChange(stop, v, false); rm != 0 {
+			fmt.Fprintf(w, "mond removed %s %.1fs after its HTTP stopped (bound %v: alertafter × interval from the first failed check, at most one interval after the stop, + 1 s to run the monitor and alert)\n",
+				v, float64(rm-stop)/1000, BoundRemoval)
 		}
-		if start := r.EventTime("act start-http rs2"); start != 0 {
-			if add := r.TableChange(start, "rs2", true); add != 0 {
-				fmt.Fprintf(w, "mond added rs2 back %.1fs after its HTTP started\n", float64(add-start)/1000)
+		if start := r.EventTime("act start-http " + v); start != 0 {
+			if add := r.TableChange(start, v, true); add != 0 {
+				fmt.Fprintf(w, "mond added %s back %.1fs after its HTTP started\n", v, float64(add-start)/1000)
 			}
 		}
 	}
@@ -466,6 +581,9 @@ func (r *Report) Timeline(w io.Writer) {
 		}
 		fmt.Fprintf(w, "two directors active from %s for %.1fs (%s)\n", sec(r, iv[0]), float64(iv[1]-iv[0])/1000, why)
 	}
+	if r.DirectorsServe {
+		r.ownEntries(w)
+	}
 	var skipped []int
 	for n := range r.Skipped {
 		skipped = append(skipped, n)
@@ -473,6 +591,38 @@ func (r *Report) Timeline(w io.Writer) {
 	sort.Ints(skipped)
 	for _, n := range skipped {
 		fmt.Fprintf(w, "phase %d: not run (%s)\n", n, r.Skipped[n])
+	}
+}
+
+// ownEntries says what ipvsadm listed for each director's own entry, in the phases
+// that listed it, beside the manual's listing.
+func (r *Report) ownEntries(w io.Writer) {
+	said := false
+	for _, n := range []int{1, 6} {
+		p := r.Stats[n]
+		if p == nil || p.End == 0 {
+			continue
+		}
+		for _, d := range []string{"d1", "d2"} {
+			ours, listed := r.OwnEntry(d, "lvskit", p.Begin, p.End)
+			if !listed {
+				continue
+			}
+			s := fmt.Sprintf("phase %d: ipvsadm -L -n on %s lists its own entry as ", n, d)
+			if ours == nil {
+				s += "(none)"
+			} else {
+				s += "-> " + strings.Join(ours, " ")
+			}
+			if orig, listed := r.OwnEntry(d, "1.31", p.Begin, p.End); listed && orig != nil {
+				s += "; ipvsadm 1.31: -> " + strings.Join(orig, " ")
+			}
+			fmt.Fprintln(w, s)
+			said = true
+		}
+	}
+	if said {
+		fmt.Fprintln(w, "(the manual's ipvsadm -l, on its 2.4 kernel: -> Linux187:webcache Local 5 0 0. That kernel marked a real server at one of the director's own addresses LOCALNODE, \"Local\"; a current one keeps the method the entry was added with, -g \"Route\", and delivers locally packet by packet)")
 	}
 }
 
@@ -487,7 +637,7 @@ func (r *Report) phaseSummary(n string) string {
 		return ""
 	}
 	var by []string
-	for _, s := range []string{"rs1", "rs2", "rs3"} {
+	for _, s := range r.servers() {
 		by = append(by, fmt.Sprintf("%s %d", s, p.ByServer[s]))
 	}
 	return fmt.Sprintf("%d requests, %d failed, %.1f%% ok; answered by %s", p.OK+p.Failed, p.Failed, p.SuccessRate(), strings.Join(by, ", "))

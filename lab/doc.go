@@ -25,6 +25,15 @@
 // director. Parse turns the logs into a Report: per-phase client figures, director
 // changes, failover durations, and Check holds them to the bounds the issue states.
 //
+// Options.DirectorsServe runs the setup as the manual had it, its directors also real
+// servers (make lab-local, TestLabLocal): AdaptDirectorsServe maps the manual's table to
+// rs1, d1 and d2, every director serves HTTP and echo as rs1 does, the active one its
+// share itself and the standby as an LVS/DR real server, and the phases are 1, 2, 3, 6
+// (the roles swapped by phase 3's failover: the new director serving locally, the old
+// one back as a real server) and 5. The scenario is the same script, told by its
+// environment which nodes serve (SERVERS); it logs each director's ipvsadm -L -n, with
+// lvskit's ipvsadm and the original 1.31, and Check holds its own entry to what both print.
+//
 // The BGP scenario (bgp.go, guest/bgp-scenario.sh, issue 13) is the scale-out beside
 // it: three active directors behind a router running BIRD 2 with L4 ECMP, each
 // announcing the VIP with lvs-bgp, IPVS mh with mh-port and sloppy_tcp; it runs only
@@ -33,8 +42,10 @@
 // Check holds the measures to BGPBounds.
 //
 //	make lab                      # builds everything, runs the scenario (auto mode), prints the timeline
+//	make lab-local                # the directors also real servers (go run ./lab/cmd/lab -directors-serve)
 //	make lab-bgp                  # the BGP scenario in the VM (go run ./lab/cmd/lab-bgp -out DIR keeps its logs)
 //	go run ./lab/cmd/lab -mode vm # the same in the qemu VM whatever the host kernel has
-//	go test ./lab -run TestLab -v # the scenario as a test (root; auto mode: qemu without IPVS)
+//	go test ./lab -run 'TestLab$' -v # the scenario as a test (root; auto mode: qemu without IPVS)
+//	go test ./lab -run TestLabLocal -v # the directors also real servers, as a test
 //	LVSKIT_LAB_BGP=1 go test ./lab -run TestLabBGP -v # the BGP scenario as a test (root, qemu, BIRD 2)
 package lab

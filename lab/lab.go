@@ -35,13 +35,21 @@ var hereScript string
 // off from the gateway gives up, 5 nothing is left behind.
 var AllPhases = []int{1, 2, 3, 4, 5}
 
+// DirectorsServePhases are the phases of the run whose directors are also real servers
+// (Options.DirectorsServe), in the order they run: 1 traffic spreads over rs1 d1 d2, d1
+// serving its share itself; 2 mond takes d2 (the standby director, a real server) out
+// and back; 3 the kill -9 failover, d1 rebooted into the real-server role; 6 the roles
+// swapped, traffic spreads again; 5 nothing left behind. Phase 4 is not part of it.
+var DirectorsServePhases = []int{1, 2, 3, 6, 5}
+
 // PhaseTitles name the phases in the timeline.
 var PhaseTitles = map[int]string{
-	1: "traffic spreads over rs1 rs2 rs3",
+	1: "traffic spreads over the real servers",
 	2: "mond removes a dead real server and adds it back",
 	3: "kill -9 the active director's heartbeatd: the other takes over, connections kept",
 	4: "the active director cut off from the gateway gives up",
 	5: "nothing left behind",
+	6: "after the failover: the new director's traffic spreads over the real servers again",
 }
 
 // Options say which phases run, and where.
@@ -52,6 +60,12 @@ type Options struct {
 	Skipped map[int]string
 	// Every is the client's request interval (default 200ms).
 	Every time.Duration
+	// DirectorsServe makes the directors real servers too, as in the manual: the table
+	// is rs1, d1 and d2 (the manual's 10.144.43.175, Linux187 and linux142), each
+	// director serves HTTP and echo as rs1 does, the active one its own share locally,
+	// the standby as an LVS/DR real server. Phases default to DirectorsServePhases;
+	// phase 4 cannot run with it.
+	DirectorsServe bool
 	// Mode says where the scenario runs (default ModeAuto: here when the host kernel
 	// has IPVS, else in the qemu VM).
 	Mode Mode
@@ -69,6 +83,12 @@ const timeout = 8 * time.Minute
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	if len(opts.Phases) == 0 {
 		opts.Phases = AllPhases
+		if opts.DirectorsServe {
+			opts.Phases = DirectorsServePhases
+		}
+	}
+	if err := checkPhases(opts); err != nil {
+		return nil, err
 	}
 	if opts.Every == 0 {
 		opts.Every = 200 * time.Millisecond
@@ -77,7 +97,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := prepare(ctx, installed, nil)
+	st, err := prepare(ctx, installed, opts.DirectorsServe, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +106,26 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return runHere(ctx, st, opts)
 	}
 	return runVM(ctx, st, opts)
+}
+
+// checkPhases refuses phases the scenario cannot run: unknown ones, phase 6 without the
+// failover of phase 3 before it, and phase 4 when the directors serve (its check, and
+// the manual's own remedy for it, are the setup whose directors only direct).
+func checkPhases(opts Options) error {
+	has := map[int]bool{}
+	for _, p := range opts.Phases {
+		if _, ok := PhaseTitles[p]; !ok {
+			return fmt.Errorf("lab: no phase %d (phases: 1 to 6)", p)
+		}
+		has[p] = true
+	}
+	if has[6] && !has[3] {
+		return errors.New("lab: phase 6 follows phase 3's failover: run phase 3 with it")
+	}
+	if has[4] && opts.DirectorsServe {
+		return errors.New("lab: phase 4 is not part of the run whose directors serve (phases 1, 2, 3, 6, 5)")
+	}
+	return nil
 }
 
 // staged is what both modes run: the director setup's files in a tree laid out as the
@@ -112,13 +152,14 @@ var installed = map[string]string{
 
 // prepare builds the staged tree: the one preparation of both modes, and of the BGP
 // scenario's, which installs more commands (cmds: command name -> system path) and
-// more files (adjust changes the guest files before they are written).
-func prepare(ctx context.Context, cmds map[string]string, adjust func(map[string][]byte)) (*staged, error) {
+// more files (adjust changes the guest files before they are written). directorsServe
+// adapts examples/ with the manual's own real servers (adapt).
+func prepare(ctx context.Context, cmds map[string]string, directorsServe bool, adjust func(map[string][]byte)) (*staged, error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return nil, err
 	}
-	files, err := Adapt(root)
+	files, err := adapt(root, directorsServe)
 	if err != nil {
 		return nil, err
 	}
@@ -209,8 +250,18 @@ func scenarioEnv(opts Options) []string {
 	for _, p := range opts.Phases {
 		phases = append(phases, strconv.Itoa(p))
 	}
-	return []string{"PHASES=" + strings.Join(phases, " "), "VIP=" + VIP, "EVERY=" + opts.Every.String()}
+	env := []string{"PHASES=" + strings.Join(phases, " "), "VIP=" + VIP, "EVERY=" + opts.Every.String()}
+	if opts.DirectorsServe {
+		env = append(env, "SERVERS="+strings.Join(Servers(true), " "), "REALSERVERS="+strings.Join(RealServersOnly(true), " "),
+			"VICTIM="+Victim(true))
+	}
+	return env
 }
+
+// origIpvsadm is where the VM run puts the guest image's own /sbin/ipvsadm (the
+// original 1.31) before the staged tree replaces it: the run whose directors serve
+// lists their tables with it beside lvskit's (ORIG_IPVSADM).
+const origIpvsadm = "/lab/bin/ipvsadm-1.31"
 
 // vmOptions is the VM run: the staged tree under /stage, here.sh and the scenario
 // under /lab, and a payload that runs here.sh as a host with IPVS would. The guest's
@@ -226,6 +277,10 @@ func vmOptions(st *staged, opts Options) (vmtest.Options, error) {
 	}
 	script := "# the guest has no /srv: the scenario serves its pages from /srv/<node>\nmkdir -p /srv\n"
 	env := append([]string{"STAGE=/stage", "LAB=/lab", "R=/results", "CONSOLE=/dev/console", "WORK=/tmp/here"}, scenarioEnv(opts)...)
+	if opts.DirectorsServe {
+		script += "cp /sbin/ipvsadm " + origIpvsadm + "\n"
+		env = append(env, "ORIG_IPVSADM="+origIpvsadm)
+	}
 	for _, e := range env {
 		k, v, _ := strings.Cut(e, "=")
 		script += fmt.Sprintf("export %s='%s'\n", k, v)
@@ -275,6 +330,8 @@ func report(opts Options, files map[string][]byte, exitCode int, stderr string, 
 	}
 	rep.Phases = opts.Phases
 	rep.Skipped = opts.Skipped
+	rep.DirectorsServe = opts.DirectorsServe
+	rep.Servers = Servers(opts.DirectorsServe)
 	rep.ExitCode = exitCode
 	rep.Stderr = stderr
 	rep.Elapsed = elapsed
@@ -327,4 +384,11 @@ func moduleRoot() (string, error) {
 // dependencies are not finished, which are reported as not run with the reason.
 func Default() Options {
 	return Options{Phases: AllPhases}
+}
+
+// DirectorsServeDefault is the scenario whose directors are also real servers, as in
+// the manual (Options.DirectorsServe): its phases, phase 4 reported as not run.
+func DirectorsServeDefault() Options {
+	return Options{Phases: DirectorsServePhases, DirectorsServe: true,
+		Skipped: map[int]string{4: "not part of the run whose directors serve: it fails over by kill -9 and standby (phases 3 and 6)"}}
 }

@@ -50,10 +50,14 @@ func (s NodeState) Table() []string {
 	return nil
 }
 
+// serverName is the lab node of an address in a table: a real server, or a director
+// when the directors serve.
 func serverName(addr string) string {
-	for n, a := range RealServers {
-		if a == addr {
-			return n
+	for _, m := range []map[string]string{RealServers, Directors} {
+		for n, a := range m {
+			if a == addr {
+				return n
+			}
 		}
 	}
 	return addr
@@ -125,8 +129,12 @@ func (p PhaseStat) SuccessRate() float64 {
 
 // Report is what a lab run showed.
 type Report struct {
-	Phases   []int
-	Skipped  map[int]string
+	Phases  []int
+	Skipped map[int]string
+	// DirectorsServe: the directors were real servers too (Options.DirectorsServe).
+	DirectorsServe bool
+	// Servers are the real servers of the directors' table (Servers); none: rs1 rs2 rs3.
+	Servers  []string
 	ExitCode int
 	Stderr   string // the scenario's diagnostics
 	Syslog   string // mond's and heartbeatd's logs
@@ -379,6 +387,37 @@ func (r *Report) phaseStats() {
 			}
 		}
 	}
+}
+
+// servers are the table's real servers (Servers).
+func (r *Report) servers() []string {
+	if len(r.Servers) == 0 {
+		return Servers(false)
+	}
+	return r.Servers
+}
+
+// OwnEntry is what the last ipvsadm listing of node's HTTP service logged in [from, to]
+// (the scenario's "obs ipvsadm NODE TOOL: ..." lines; TOOL lvskit or 1.31) says of the
+// node's own address: the fields after "->" (address:port, forward, weight, active
+// and inactive connections). listed: a listing by that tool was logged at all.
+func (r *Report) OwnEntry(node, tool string, from, to int64) (entry []string, listed bool) {
+	prefix := "obs ipvsadm " + node + " " + tool + ": "
+	for _, e := range r.Events {
+		if e.T < from || e.T > to {
+			continue
+		}
+		rest, ok := strings.CutPrefix(e.Text, prefix)
+		if !ok {
+			continue
+		}
+		listed = true
+		f := strings.Fields(rest)
+		if len(f) >= 4 && f[0] == "->" && f[1] == Addr(node)+":8080" {
+			entry = f[1:]
+		}
+	}
+	return entry, listed
 }
 
 // EventTime is the time of the first event whose text starts with prefix (0: none).

@@ -7,7 +7,11 @@
 # All times are milliseconds since boot. The scenario is bounded: every wait has a
 # limit, and the whole payload by the VM's timeout.
 #
-# Set by package lab: PHASES (e.g. "1 2 3 4 5"), VIP, EVERY (client request interval).
+# Set by package lab: PHASES (e.g. "1 2 3 4 5"), VIP, EVERY (client request interval);
+# for the run whose directors are also real servers, as in the manual (lab's
+# Options.DirectorsServe): SERVERS (the table's real servers, here "rs1 d1 d2"),
+# REALSERVERS (the nodes that are only real servers, "rs1"), VICTIM (phase 2's real
+# server, "d2") and, in the VM, ORIG_IPVSADM (the original ipvsadm 1.31).
 set -u
 LAB=${LAB:-/lab}
 PROBE=$LAB/bin/labprobe
@@ -18,7 +22,11 @@ VIP=${VIP:-10.0.0.100}
 GW=10.0.0.254
 EVERY=${EVERY:-200ms}
 DIRECTORS="d1 d2"
-REALSERVERS="rs1 rs2 rs3"
+REALSERVERS=${REALSERVERS:-rs1 rs2 rs3}
+# SERVERS serve HTTP on 8080 and echo on 7000: the real servers of the directors' table.
+SERVERS=${SERVERS:-$REALSERVERS}
+VICTIM=${VICTIM:-rs2}
+ORIG_IPVSADM=${ORIG_IPVSADM:-}
 
 ms() { read -r up _ </proc/uptime; echo "${up%.*}${up#*.}0"; }
 # ev: one event line; also on the console, which survives a VM killed at its deadline.
@@ -37,10 +45,24 @@ diag() {
 	echo "-- syslog"; tail -n 60 $R/syslog
 }
 has_phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
+# serves NODE: NODE is a real server of the table (a director, when the directors serve).
+serves() { case " $SERVERS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # in_ns NODE CMD...: run CMD in NODE's network namespace. ip netns exec also binds
 # /etc/netns/NODE/* over /etc/*, which gives each director its own ha.d and mon.
 in_ns() { local node=$1; shift; $IP netns exec "$node" "$@"; }
+# list_table NODE: the director's HTTP service as ipvsadm -L -n lists it, one event a
+# line, with lvskit's ipvsadm and, when there is one, the original (ORIG_IPVSADM):
+# what each prints for the director's own entry (the manual's listing: "Local").
+list_table() {
+	local tool bin
+	for tool in lvskit 1.31; do
+		bin=/sbin/ipvsadm
+		[ $tool = 1.31 ] && bin=$ORIG_IPVSADM
+		[ -n "$bin" ] && [ -x "$bin" ] || continue
+		in_ns "$1" $bin -L -n -t $VIP:8080 2>&1 | while IFS= read -r l; do ev "obs ipvsadm $1 $tool: $l"; done
+	done
+}
 # as_node NODE CMD...: run CMD as the machine NODE: its network namespace and /etc,
 # its own host name (heartbeat's node name is uname -n) and its own /var/run.
 as_node() {
@@ -137,22 +159,27 @@ in_ns client $IP addr add 10.0.1.2/24 dev eth0
 in_ns client $IP link set eth0 up
 in_ns client $IP route add default via 10.0.1.1
 
-# Real servers: the real-server role of rc.local (the VIP on lo, ARP hidden), HTTP on
-# 8080 (busybox httpd) and an echo service on 7000 for the long-lived connection.
+# Real servers: the real-server role of rc.local (the VIP on lo, ARP hidden).
 for n in $REALSERVERS; do
 	in_ns $n env DEV=eth0 VIP=$VIP IPVSADM=/nonexistent /root/conf/data || die "rc.local $n"
-	mkdir -p /srv/$n && echo $n >/srv/$n/index.html
-	# (not through in_ns: $! must be the daemon itself, which ip netns exec becomes)
-	$IP netns exec $n httpd -f -p 8080 -h /srv/$n & eval "HTTPD_$n=$!"; bg_pid $!
-	$IP netns exec $n $PROBE echo -name $n -listen :7000 -for 15m & bg_pid $!
 done
+# start_services NODE: HTTP on 8080 (busybox httpd) and an echo service on 7000 for the
+# long-lived connection, on every real server of the table (the directors too, when
+# they serve, as the manual's did).
+start_services() {
+	mkdir -p /srv/$1 && echo $1 >/srv/$1/index.html
+	# (not through in_ns: $! must be the daemon itself, which ip netns exec becomes)
+	$IP netns exec $1 httpd -f -p 8080 -h /srv/$1 & eval "HTTPD_$1=$!"; bg_pid $!
+	$IP netns exec $1 $PROBE echo -name $1 -listen :7000 -for 15m & eval "ECHO_$1=$!"; bg_pid $!
+}
+for n in $SERVERS; do start_services $n; done
 # Directors: both boot as real servers (rc.local), with the sync daemon as backup.
 for n in $DIRECTORS; do
 	mkdir -p $LAB/run/$n/mon/state.d $LAB/run/$n/mon/log.d
 	as_node $n env DEV=eth0 VIP=$VIP /root/conf/data || die "rc.local $n"
 done
 ev "setup real servers and directors configured"
-for n in $REALSERVERS; do
+for n in $SERVERS; do
 	wait_for 20 "http $n" http_up $n || die "httpd on $n did not start"
 done
 $PROBE watch -ns d1,d2 -vip $VIP -every 200ms -for 15m -out $R/state.log & WATCH=$!; bg_pid $WATCH
@@ -177,9 +204,11 @@ wait_for 45 "d1 director" is_director d1 || die "d1 never became director"
 $IP netns exec client $PROBE get -url http://$VIP:8080/ -every $EVERY -timeout 2s -for 10m -out $R/client.log & CLIENT=$!; bg_pid $CLIENT
 sleep 1
 
-# ---- phase 1: traffic spreads over the three real servers
+# ---- phase 1: traffic spreads over the three real servers (a director among them
+# serves its share itself)
 if has_phase 1; then
-	ev "phase 1 begin traffic spreads over rs1 rs2 rs3"
+	ev "phase 1 begin traffic spreads over $SERVERS"
+	serves d1 && list_table d1
 	sleep 5
 	ev "phase 1 end"
 fi
@@ -187,13 +216,13 @@ fi
 # ---- phase 2: a real server's HTTP dies and comes back; mond takes it out and in
 if has_phase 2; then
 	ev "phase 2 begin mond removes a dead real server and adds it back"
-	eval "kill \$HTTPD_rs2"
-	ev "act stop-http rs2"
-	wait_for 20 "rs2 removed" not_in_table d1 rs2 && ev "obs removed rs2"
+	eval "kill \$HTTPD_$VICTIM"
+	ev "act stop-http $VICTIM"
+	wait_for 20 "$VICTIM removed" not_in_table d1 $VICTIM && ev "obs removed $VICTIM"
 	sleep 3
-	$IP netns exec rs2 httpd -f -p 8080 -h /srv/rs2 & bg_pid $!
-	ev "act start-http rs2"
-	wait_for 20 "rs2 added" in_table d1 rs2 && ev "obs added rs2"
+	$IP netns exec $VICTIM httpd -f -p 8080 -h /srv/$VICTIM & eval "HTTPD_$VICTIM=$!"; bg_pid $!
+	ev "act start-http $VICTIM"
+	wait_for 20 "$VICTIM added" in_table d1 $VICTIM && ev "obs added $VICTIM"
 	sleep 2
 	ev "phase 2 end"
 fi
@@ -206,6 +235,7 @@ if has_phase 3; then
 	$IP netns exec client $PROBE hold -addr $VIP:7000 -every 300ms -for 10m -out $R/hold.log & HOLD=$!; bg_pid $HOLD
 	sleep 3
 	a=$(active); b=$(other $a)
+	serves $a && ev "obs long-lived connection served by $(grep ' hold ok ' $R/hold.log | tail -n 1 | cut -d' ' -f4)"
 	kill -9 "$(cat $LAB/run/$a/heartbeat.pid)"
 	ev "act kill-hb $a"
 	wait_for 30 "$b takes over" is_director $b
@@ -216,18 +246,44 @@ if has_phase 3; then
 	# heartbeatd, which joins as standby. It stays off the network until the gateway
 	# no longer sends the VIP's traffic to it: with the VIP on lo and no IPVS, its own
 	# stack would answer that traffic with resets.
-	ev "act restart $a (off the network; mon stop, lvs stop; heartbeatd: as a reboot)"
+	# A director that serves is rebooted with its services: they stop with it and start
+	# again at boot, before it is back on the segment.
+	if serves $a; then
+		ev "act restart $a (off the network; mon stop, lvs stop; its HTTP and echo restarted; heartbeatd: as a reboot)"
+	else
+		ev "act restart $a (off the network; mon stop, lvs stop; heartbeatd: as a reboot)"
+	fi
 	$IP link set v-$a down
 	as_node $a /etc/init.d/mon stop
 	as_node $a /etc/init.d/lvs stop
+	if serves $a; then
+		eval "kill -9 \$HTTPD_$a \$ECHO_$a; wait \$HTTPD_$a \$ECHO_$a"
+		start_services $a
+	fi
 	wait_for 30 "gateway forgets $a" sh -c "! $IP netns exec gw $IP neigh show $VIP | grep -q '$(mac $a)'"
 	ev "obs gw arp for the VIP: $(gw_arp)"
 	$IP link set v-$a up
+	serves $a && ev "act back $a (on the segment, serving as a real server)"
 	as_node $a /usr/sbin/heartbeatd
 	wait_for 30 "$a standby" is_standby $a
 	sleep 3
 	kill $HOLD
 	ev "phase 3 end"
+fi
+
+# ---- phase 6: the roles swapped by phase 3's failover: the new director directs (and,
+# when the directors serve, serves its share itself), the old one is back as a real
+# server: traffic spreads over every real server again.
+if has_phase 6; then
+	b=$(active)
+	[ -n "$b" ] || die "no director after the failover"
+	for n in $SERVERS; do
+		wait_for 30 "$n in $b's table" in_table $b $n || die "$n not in $b's table after the failover"
+	done
+	ev "phase 6 begin after the failover $b directs, traffic spreads over $SERVERS"
+	serves $b && list_table $b
+	sleep 5
+	ev "phase 6 end"
 fi
 
 # ---- phase 4: the active director loses the gateway (its cable: the bridge port).

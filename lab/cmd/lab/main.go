@@ -1,9 +1,11 @@
 // Command lab runs the lab scenario (package lab) on this machine and prints its
 // timeline; it exits 1 when the scenario misses one of its bounds. `make lab` runs it.
 // With -mode auto (the default) the scenario runs directly in network namespaces when
-// the host kernel has IPVS, else in the qemu VM.
+// the host kernel has IPVS, else in the qemu VM. -directors-serve runs the setup as the
+// manual had it, its directors also real servers (`make lab-local`; lab.Options'
+// DirectorsServe): phases 1, 2, 3, 6, 5.
 //
-//	go run ./lab/cmd/lab [-mode auto|vm|here] [-phases 1,2,3,4,5] [-v]
+//	go run ./lab/cmd/lab [-mode auto|vm|here] [-directors-serve] [-phases 1,2,3,4,5] [-v]
 package main
 
 import (
@@ -22,6 +24,7 @@ func main() {
 	phases := flag.String("phases", "", "comma-separated phases to run (default: every phase that can run)")
 	verbose := flag.Bool("v", false, "print the run's progress")
 	mode := flag.String("mode", string(lab.ModeAuto), "where the scenario runs: auto (here when the host kernel has IPVS, else the VM), vm or here")
+	serve := flag.Bool("directors-serve", false, "the directors are also real servers, as in the manual (table rs1 d1 d2; phases 1,2,3,6,5)")
 	flag.Parse()
 	chosen, why, err := lab.ChooseMode(lab.Mode(*mode), lab.HostHasIPVS)
 	if err != nil {
@@ -39,6 +42,9 @@ func main() {
 		os.Exit(2)
 	}
 	opts := lab.Default()
+	if *serve {
+		opts = lab.DirectorsServeDefault()
+	}
 	opts.Mode = chosen
 	if *phases != "" {
 		opts.Phases = nil
