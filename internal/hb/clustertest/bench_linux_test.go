@@ -184,7 +184,9 @@ func TestBenchTakeover(t *testing.T) {
 }
 
 // TestBenchSoak: keepalive 100ms, deadtime 500ms, both cores busy, SOAK seconds: no
-// false failover (no node declared dead, the VIP never moves).
+// false failover (no node declared dead, the VIP never moves) — for heartbeatd and,
+// beside it under the same load, for a keepalived VRRP pair whose master-down interval
+// is the same 500 ms (advert_int 0.14: no backup turning master).
 func TestBenchSoak(t *testing.T) {
 	benchEnabled(t)
 	secs, _ := strconv.Atoi(os.Getenv("SOAK"))
@@ -204,6 +206,19 @@ func TestBenchSoak(t *testing.T) {
 	n[0].start()
 	n[1].start()
 	waitFor(t, startBound, "VIP on lvs1", func() bool { return owner(p) == "a" })
+	if _, err := exec.LookPath("keepalived"); err != nil {
+		t.Fatal("keepalived not installed: make bench-heartbeat installs Debian's keepalived")
+	}
+	kp := interop.NewPair(t)
+	advert := keepalivedAdvertInt(500 * time.Millisecond)
+	ka := [2]*keepalivedNode{startKeepalived(t, kp.NS[0], keepalivedConf(kp, 0, advert)), startKeepalived(t, kp.NS[1], keepalivedConf(kp, 1, advert))}
+	if _, ok := waitVIP(kp.NS[0], startBound); !ok {
+		t.Fatal("no VIP on keepalived's master")
+	}
+	time.Sleep(time.Second)
+	if vipIn(kp.NS[1]) {
+		t.Fatal("both keepalived nodes hold the VIP before the soak")
+	}
 	// Load both cores with two busy loops.
 	for range 2 {
 		c := exec.Command("sh", "-c", "while :; do :; done")
@@ -213,12 +228,20 @@ func TestBenchSoak(t *testing.T) {
 		t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
 	}
 	end := time.Now().Add(time.Duration(secs) * time.Second)
-	moved := 0
+	moved, kmoved := 0, 0
 	for time.Now().Before(end) {
 		if owner(p) != "a" {
 			moved++
 		}
+		if !vipIn(kp.NS[0]) || vipIn(kp.NS[1]) {
+			kmoved++
+		}
 		time.Sleep(time.Second)
+	}
+	kmaster := strings.Count(ka[1].logText(), "Entering MASTER STATE")
+	t.Logf("soak %ds, keepalived advert_int %.2f (master-down 500ms), same load: VIP off its master in %d samples, backup turned master %d times", secs, advert, kmoved, kmaster)
+	if kmoved > 0 || kmaster > 0 {
+		t.Errorf("keepalived failed over falsely: VIP off its master in %d of the 1s samples, backup turned master %d times", kmoved, kmaster)
 	}
 	late := 0
 	for j := range 2 {

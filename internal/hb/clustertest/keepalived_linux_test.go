@@ -56,6 +56,13 @@ vrrp_instance VI_1 {
 type keepalivedNode struct {
 	ns  *netnstest.NS
 	cmd *exec.Cmd
+	log string // its console output
+}
+
+// logText is what keepalived has logged so far.
+func (n *keepalivedNode) logText() string {
+	b, _ := os.ReadFile(n.log)
+	return string(b)
 }
 
 func startKeepalived(t *testing.T, ns *netnstest.NS, conf string) *keepalivedNode {
@@ -77,7 +84,7 @@ func startKeepalived(t *testing.T, ns *netnstest.NS, conf string) *keepalivedNod
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	n := &keepalivedNode{ns: ns, cmd: cmd}
+	n := &keepalivedNode{ns: ns, cmd: cmd, log: out.Name()}
 	t.Cleanup(n.kill9)
 	return n
 }
