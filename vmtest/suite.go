@@ -67,6 +67,27 @@ var guestParts = []guestPart{
 	{Pkg: "cmd/heartbeatd", Tests: []string{"TestVMWatchdog"}, Cmds: []string{"heartbeatd"}, Modules: []string{"softdog"}, Timeout: 5 * time.Minute},
 }
 
+// Sandwich is a shell function for guest scripts that compare a listing of ours with
+// 1.31's while the kernel's counters move: "sandwich ARGS..." runs $ORIG ARGS, $OURS
+// ARGS and $ORIG ARGS again back to back, and counts the comparison only when 1.31's two
+// outputs are identical (nothing moved in between, so ours saw the same state),
+// retrying up to 30 times. It prints "same: ARGS (try N)", or "DIFF: ARGS" and the
+// diff, then ours' output; "UNSTABLE: ARGS" when 1.31 never read the same twice.
+const Sandwich = `sandwich() {
+	n=0
+	while [ $n -lt 30 ]; do
+		$ORIG "$@" >/tmp/a 2>&1; $OURS "$@" >/tmp/b 2>&1; $ORIG "$@" >/tmp/c 2>&1
+		if cmp -s /tmp/a /tmp/c; then
+			if cmp -s /tmp/a /tmp/b; then echo "same: $* (try $n)"; else echo "DIFF: $*"; diff /tmp/a /tmp/b; fi
+			cat /tmp/b
+			return
+		fi
+		n=$((n+1))
+	done
+	echo "UNSTABLE: $*"
+}
+`
+
 // InGuest reports whether this process is a test binary the suite runs inside
 // its guest.
 func InGuest() bool { return os.Getenv(GuestEnv) == "1" }

@@ -44,20 +44,7 @@ $ORIG -A -u 10.0.0.100:53 -s rr
 $ORIG -a -u 10.0.0.100:53 -r 10.0.0.1:5353 -m
 busybox nc -l -p 7000 -e cat &
 sleep 0.5
-sandwich() {
-	n=0
-	while [ $n -lt 30 ]; do
-		$ORIG "$@" >/tmp/a 2>&1; $OURS "$@" >/tmp/b 2>&1; $ORIG "$@" >/tmp/c 2>&1
-		if cmp -s /tmp/a /tmp/c; then
-			if cmp -s /tmp/a /tmp/b; then echo "same: $* (try $n)"; else echo "DIFF: $*"; diff /tmp/a /tmp/b; fi
-			cat /tmp/b
-			return
-		fi
-		n=$((n+1))
-	done
-	echo "UNSTABLE: $*"
-}
-# The connection table first, while it is short (each entry's expiry ticks every
+` + vmtest.Sandwich + `# The connection table first, while it is short (each entry's expiry ticks every
 # second, at its own phase): one long-lived connection and one finished download.
 $IP netns exec tcl sh -c 'sleep 60 | busybox nc 10.0.0.100 7000 >/dev/null 2>&1' &
 $IP netns exec tcl busybox wget -q -O /dev/null http://10.0.0.100/blob || echo "wget failed"

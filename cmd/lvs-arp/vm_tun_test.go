@@ -68,20 +68,7 @@ echo "director's MAC: lladdr $($IP -o link show tbr | grep -o 'link/ether [0-9a-
 for n in rs1 rs2; do
 	echo "tunl0 rx $n: $(in_ns $n awk '$1 == "tunl0:" { print $3 }' /proc/net/dev)"
 done
-sandwich() {
-	n=0
-	while [ $n -lt 30 ]; do
-		$ORIG "$@" >/tmp/a 2>&1; $OURS "$@" >/tmp/b 2>&1; $ORIG "$@" >/tmp/c 2>&1
-		if cmp -s /tmp/a /tmp/c; then
-			if cmp -s /tmp/a /tmp/b; then echo "same: $* (try $n)"; else echo "DIFF: $*"; diff /tmp/a /tmp/b; fi
-			cat /tmp/b
-			return
-		fi
-		n=$((n+1))
-	done
-	echo "UNSTABLE: $*"
-}
-sleep 2.5 # the kernel folds the per-CPU counters into the listed ones every 2 s
+` + vmtest.Sandwich + `sleep 2.5 # the kernel folds the per-CPU counters into the listed ones every 2 s
 sandwich -L -n
 sandwich -L -n --stats --exact
 sandwich -S -n
