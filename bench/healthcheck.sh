@@ -27,11 +27,7 @@ go run ./vmtest/cmd/vmrun -ours mond -program /usr/sbin/keepalived -file "/paylo
 	bench/healthcheck-guest.sh | tee "$work/out"
 echo
 echo "health checking in the VM (qemu TCG, 2 vCPUs on $(nproc) host cores), every 5 s, ${DUR} s per run, ${REPS} runs: min / median / max"
-awk '
-function kv(s,   n, i, a, p) { n = split(s, a, " "); for (i = 1; i <= n; i++) { split(a[i], p, "="); v[p[1]] = p[2] } }
-function sorted(k, a,   n, i, j, t) { n = split(vals[k], a, " "); for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }; return n }
-function med(k,   n, a) { n = sorted(k, a); return a[int((n + 1) / 2)] }
-function mmm(k,   n, a) { n = sorted(k, a); return sprintf("%s / %s / %s", a[1], a[int((n + 1) / 2)], a[n]) }
+awk -f bench/results.awk -f /dev/stdin "$work/out" <<'AWK'
 /^RESULT / {
 	delete v; kv(substr($0, 8))
 	key = v["n"] " " v["kind"]; dur = v["dur"]
@@ -51,4 +47,5 @@ END {
 		kr = med(key " keepalived rss_kb"); mr = med(key " mond rss_kb")
 		printf "  mond/keepalived (medians): CPU %.2f, peak RSS %.2f\n", (kc > 0) ? mc / kc : 0, (kr > 0) ? mr / kr : 0
 	}
-}' "$work/out"
+}
+AWK

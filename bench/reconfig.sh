@@ -20,11 +20,7 @@ go run ./vmtest/cmd/vmrun -ours ipvsadm -program /usr/sbin/keepalived -file "/pa
 	bench/reconfig-guest.sh | tee "$work/out"
 echo
 echo "reconfiguration in the VM (qemu TCG, 2 vCPUs on $(nproc) host cores): 1,000 of 5,000 services changed, ${REPS} runs: min / median / max"
-awk '
-function kv(s,   n, i, a, p) { n = split(s, a, " "); for (i = 1; i <= n; i++) { split(a[i], p, "="); v[p[1]] = p[2] } }
-function sorted(k, a,   n, i, j, t) { n = split(vals[k], a, " "); for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }; return n }
-function med(k,   n, a) { n = sorted(k, a); return a[int((n + 1) / 2)] }
-function mmm(k,   n, a) { n = sorted(k, a); return sprintf("%s / %s / %s", a[1], a[int((n + 1) / 2)], a[n]) }
+awk -f bench/results.awk -f /dev/stdin "$work/out" <<'AWK'
 /^RESULT / {
 	delete v; kv(substr($0, 8)); holds = v["holds"]
 	for (m in v) if (m ~ /^(converge_s|broken_unchanged|broken_changed)$/) vals[v["impl"] " " m] = vals[v["impl"] " " m] " " v[m]
@@ -38,4 +34,5 @@ END {
 	}
 	k = med("keepalived converge_s"); l = med("lvskit converge_s")
 	printf "  lvskit/keepalived (medians): converge %.2f\n", (k > 0) ? l / k : 0
-}' "$work/out"
+}
+AWK
