@@ -75,11 +75,7 @@ func OpenUDP(cfg UDPConfig) (*UDPLink, error) {
 					serr = unix.SetsockoptInt(s, unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, cfg.TTL)
 				}
 				if serr == nil {
-					loop := 0
-					if cfg.Loop {
-						loop = 1
-					}
-					serr = unix.SetsockoptInt(s, unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, loop)
+					serr = unix.SetsockoptInt(s, unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, boolInt(cfg.Loop))
 				}
 			case Mcast6:
 				serr = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_IF, ifi.Index)
@@ -87,11 +83,7 @@ func OpenUDP(cfg UDPConfig) (*UDPLink, error) {
 					serr = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, cfg.TTL)
 				}
 				if serr == nil {
-					loop := 0
-					if cfg.Loop {
-						loop = 1
-					}
-					serr = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, loop)
+					serr = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, boolInt(cfg.Loop))
 				}
 			}
 		})
@@ -191,6 +183,14 @@ func (l *UDPLink) Recv(buf []byte) (int, netip.AddrPort, error) {
 // Close closes both sockets.
 func (l *UDPLink) Close() error {
 	return errors.Join(l.send.Close(), l.recv.Close())
+}
+
+// boolInt is a boolean socket option's value.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // iptosLowDelay is IPTOS_LOWDELAY of <netinet/ip.h>, the TOS the original
