@@ -296,6 +296,7 @@ func TestUnsupportedMarked(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add(seed)
 	f.Add(base + "mcast eth0 225.0.0.1 694 1 0\napiauth a uid=1 gid=2\nrespawn root /bin/x\n")
+	f.Add(base + "ucast6 eth0 2001:db8::2\nmcast6 eth0 ff05::6:1 694 1 0\nping6 ::1 fe80::1\n")
 	if b, err := os.ReadFile("/usr/share/doc/heartbeat/ha.cf"); err == nil {
 		f.Add(string(b))
 	}
