@@ -292,7 +292,7 @@ func vmOptions(st *staged, opts Options) (vmtest.Options, error) {
 		HostFiles: host,
 		Modules:   []string{"overlay"}, // here.sh's overlays
 		Timeout:   timeout,
-		// The lab's bounds are the scenario's timings (deadtime + 1 s to the whole
+		// The lab's bounds are the scenario's timings (deadtime + 3 s to the whole
 		// group) on emulated CPUs: the host's other work must not starve them.
 		Nice: -10,
 		Logf: opts.Logf,

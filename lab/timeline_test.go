@@ -144,6 +144,12 @@ func TestBadRuns(t *testing.T) {
 		{"no takeover", func(f map[string]string) {
 			f["state.log"] = strings.Replace(f["state.log"], "26000 state d2 vip=eth0", "26000 state d2 vip=lo", 1)
 		}, "phase 3: no other director took over after kill-hb d1"},
+		{"whole group late", func(f map[string]string) {
+			// mond starts 11.5 s after the kill: past deadtime + 3 s.
+			f["state.log"] = strings.Replace(f["state.log"], "sync=master hb=1 mon=1\n30500 state d1", "sync=master hb=1 mon=0\n30500 state d1", 1)
+			f["state.log"] = strings.Replace(f["state.log"], "31000 state d1 vip=lo ipvs=- sync=backup hb=1 mon=0\n",
+				"31000 state d1 vip=lo ipvs=- sync=backup hb=1 mon=0\n33500 state d2 vip=eth0 ipvs="+full+" sync=master hb=1 mon=1\n", 1)
+		}, "phase 3: d2 ran the whole group (VIP, lvs, mond) 11.5s after the kill, bound 11s"},
 		{"cut node keeps the VIP", func(f map[string]string) {
 			f["state.log"] = strings.Replace(f["state.log"], "39500 state d2 vip=lo ipvs=-", "39500 state d2 vip=eth0 ipvs="+full, 1)
 			f["state.log"] = strings.Replace(f["state.log"], "47000 state d2 vip=lo ipvs=-", "47000 state d2 vip=eth0 ipvs="+full, 1)
