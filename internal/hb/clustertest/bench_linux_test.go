@@ -183,10 +183,110 @@ func TestBenchTakeover(t *testing.T) {
 	kad.report(t)
 }
 
-// TestBenchSoak: keepalive 100ms, deadtime 500ms, both cores busy, SOAK seconds: no
-// false failover (no node declared dead, the VIP never moves) — for heartbeatd and,
-// beside it under the same load, for a keepalived VRRP pair whose master-down interval
-// is the same 500 ms (advert_int 0.14: no backup turning master).
+// soakBudgets are the detection budgets the soak runs side by side (deadtime for
+// heartbeatd, the master-down interval for keepalived): the documented 500 ms, then
+// tighter ones to find the most aggressive timers each survives.
+const soakBudgets = "500ms,250ms,100ms,50ms"
+
+// soakRung is one budget: a heartbeatd pair (realtime, heartbeat's default), a
+// keepalived pair at its defaults and one with vrrp_rt_priority (what a keepalived
+// site chasing tight timers sets), each in its own namespaces, and what each did
+// wrong during the soak.
+type soakRung struct {
+	budget time.Duration
+	p      *interop.Pair
+	n      [2]*ourNode
+	kp     [2]*interop.Pair // keepalived, keepalived with vrrp_rt_priority
+	ka     [2][2]*keepalivedNode
+	advert float64
+	moved  int    // 1 s samples with heartbeatd's VIP off lvs1
+	kmove  [2]int // the same for each keepalived pair
+	// log counts when the soak began (start-up is not a false failover)
+	dead0   int
+	master0 [2]int
+}
+
+func startSoakRung(t *testing.T, budget time.Duration) *soakRung {
+	t.Helper()
+	r := &soakRung{budget: budget, p: interop.NewPair(t), kp: [2]*interop.Pair{interop.NewPair(t), interop.NewPair(t)}}
+	// heartbeat's ratios: keepalive a fifth of deadtime, warntime three fifths.
+	ka, warn := budget/5, budget*3/5
+	for j, name := range []string{"lvs1", "lvs2"} {
+		cf := fmt.Sprintf("keepalive %dms\nwarntime %dms\ndeadtime %dms\ninitdead 4\nudpport %d\nucast eth0 %s\nauto_failback on\nnode lvs1\nnode lvs2\ncrm off\n",
+			ka.Milliseconds(), warn.Milliseconds(), budget.Milliseconds(), interop.Port, r.p.Addr[1-j])
+		r.n[j] = newOurNode(t, r.p.NS[j], name, cf)
+	}
+	r.n[0].start()
+	r.n[1].start()
+	r.advert = keepalivedAdvertInt(budget)
+	for k, kp := range r.kp {
+		for j := range 2 {
+			conf := keepalivedConf(kp, j, r.advert)
+			if k == 1 {
+				conf = strings.Replace(conf, "global_defs {\n", "global_defs {\n  vrrp_rt_priority 1\n", 1)
+			}
+			r.ka[k][j] = startKeepalived(t, kp.NS[j], conf)
+		}
+	}
+	return r
+}
+
+// settled waits until each pair's home node holds the VIP alone.
+func (r *soakRung) settled(t *testing.T) {
+	t.Helper()
+	waitFor(t, startBound, fmt.Sprintf("VIP on heartbeatd lvs1 (budget %v)", r.budget), func() bool { return owner(r.p) == "a" })
+	for _, kp := range r.kp {
+		if _, ok := waitVIP(kp.NS[0], startBound); !ok {
+			t.Fatalf("no VIP on keepalived's master (budget %v, advert_int %.2f)", r.budget, r.advert)
+		}
+	}
+	time.Sleep(time.Second)
+	for _, kp := range r.kp {
+		if vipIn(kp.NS[1]) {
+			t.Fatalf("both keepalived nodes hold the VIP before the soak (budget %v)", r.budget)
+		}
+	}
+}
+
+// begin notes the logs' counts as the soak begins.
+func (r *soakRung) begin() {
+	r.dead0 = strings.Count(r.n[0].logText(), "is dead") + strings.Count(r.n[1].logText(), "is dead")
+	for k := range r.ka {
+		r.master0[k] = strings.Count(r.ka[k][1].logText(), "Entering MASTER STATE")
+	}
+}
+
+func (r *soakRung) sample() {
+	if owner(r.p) != "a" {
+		r.moved++
+	}
+	for k, kp := range r.kp {
+		if !vipIn(kp.NS[0]) || vipIn(kp.NS[1]) {
+			r.kmove[k]++
+		}
+	}
+}
+
+// failovers counts the false failovers of each during the soak: heartbeatd's "is
+// dead" declarations plus samples with the VIP off lvs1; keepalived's backup entering
+// MASTER plus samples with the VIP off its master (kad[1]: with vrrp_rt_priority).
+func (r *soakRung) failovers() (hb, hbLate int, kad [2]int) {
+	for j := range 2 {
+		log := r.n[j].logText()
+		hbLate += strings.Count(log, "Late heartbeat")
+		hb += strings.Count(log, "is dead")
+	}
+	for k := range r.ka {
+		kad[k] = strings.Count(r.ka[k][1].logText(), "Entering MASTER STATE") - r.master0[k] + r.kmove[k]
+	}
+	return hb - r.dead0 + r.moved, hbLate, kad
+}
+
+// TestBenchSoak: both cores busy for SOAK seconds, a heartbeatd pair and a keepalived
+// VRRP pair per detection budget (soakBudgets, or SOAK_BUDGETS), all under the same
+// load at once. A false failover is a node declared dead, a backup turned master, or
+// the VIP seen off its home node. It reports, for each, the most aggressive budget it
+// survived, and fails if either fails at the documented 500 ms.
 func TestBenchSoak(t *testing.T) {
 	benchEnabled(t)
 	secs, _ := strconv.Atoi(os.Getenv("SOAK"))
@@ -194,30 +294,23 @@ func TestBenchSoak(t *testing.T) {
 		t.Skip("soak: set SOAK=600 (seconds)")
 	}
 	interop.Require(t, false)
-	p := interop.NewPair(t)
-	cf := func(i int) string {
-		return fmt.Sprintf("keepalive 100ms\nwarntime 300ms\ndeadtime 500ms\ninitdead 4\nudpport %d\nucast eth0 %s\nauto_failback on\nnode lvs1\nnode lvs2\ncrm off\n",
-			interop.Port, p.Addr[1-i])
-	}
-	var n [2]*ourNode
-	for j, name := range []string{"lvs1", "lvs2"} {
-		n[j] = newOurNode(t, p.NS[j], name, cf(j))
-	}
-	n[0].start()
-	n[1].start()
-	waitFor(t, startBound, "VIP on lvs1", func() bool { return owner(p) == "a" })
 	if _, err := exec.LookPath("keepalived"); err != nil {
 		t.Fatal("keepalived not installed: make bench-heartbeat installs Debian's keepalived")
 	}
-	kp := interop.NewPair(t)
-	advert := keepalivedAdvertInt(500 * time.Millisecond)
-	ka := [2]*keepalivedNode{startKeepalived(t, kp.NS[0], keepalivedConf(kp, 0, advert)), startKeepalived(t, kp.NS[1], keepalivedConf(kp, 1, advert))}
-	if _, ok := waitVIP(kp.NS[0], startBound); !ok {
-		t.Fatal("no VIP on keepalived's master")
+	list := os.Getenv("SOAK_BUDGETS")
+	if list == "" {
+		list = soakBudgets
 	}
-	time.Sleep(time.Second)
-	if vipIn(kp.NS[1]) {
-		t.Fatal("both keepalived nodes hold the VIP before the soak")
+	var rungs []*soakRung
+	for _, f := range strings.Split(list, ",") {
+		b, err := time.ParseDuration(strings.TrimSpace(f))
+		if err != nil || b < 10*time.Millisecond {
+			t.Fatalf("SOAK_BUDGETS: %q: want durations of at least 10ms", f)
+		}
+		rungs = append(rungs, startSoakRung(t, b))
+	}
+	for _, r := range rungs {
+		r.settled(t)
 	}
 	// Load both cores with two busy loops.
 	for range 2 {
@@ -227,32 +320,37 @@ func TestBenchSoak(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
 	}
+	for _, r := range rungs {
+		r.begin()
+	}
 	end := time.Now().Add(time.Duration(secs) * time.Second)
-	moved, kmoved := 0, 0
 	for time.Now().Before(end) {
-		if owner(p) != "a" {
-			moved++
-		}
-		if !vipIn(kp.NS[0]) || vipIn(kp.NS[1]) {
-			kmoved++
+		for _, r := range rungs {
+			r.sample()
 		}
 		time.Sleep(time.Second)
 	}
-	kmaster := strings.Count(ka[1].logText(), "Entering MASTER STATE")
-	t.Logf("soak %ds, keepalived advert_int %.2f (master-down 500ms), same load: VIP off its master in %d samples, backup turned master %d times", secs, advert, kmoved, kmaster)
-	if kmoved > 0 || kmaster > 0 {
-		t.Errorf("keepalived failed over falsely: VIP off its master in %d of the 1s samples, backup turned master %d times", kmoved, kmaster)
-	}
-	late := 0
-	for j := range 2 {
-		log := n[j].logText()
-		late += strings.Count(log, "Late heartbeat")
-		if strings.Contains(log, "is dead") {
-			t.Errorf("%s declared its peer dead during the soak:\n%s", n[j].name, log)
+	var best [3]time.Duration // heartbeatd, keepalived, keepalived with vrrp_rt_priority
+	for _, r := range rungs {
+		hb, late, kad := r.failovers()
+		t.Logf("soak %ds, 2 busy loops, budget %v: heartbeatd (keepalive %v) false failovers %d, late-heartbeat warnings %d; keepalived (advert_int %.2f, master-down %v) %d, with vrrp_rt_priority %d",
+			secs, r.budget, r.budget/5, hb, late, r.advert, keepalivedMasterDown(r.advert), kad[0], kad[1])
+		for i, n := range []int{hb, kad[0], kad[1]} {
+			if n == 0 && (best[i] == 0 || r.budget < best[i]) {
+				best[i] = r.budget
+			}
+		}
+		if r.budget == 500*time.Millisecond && (hb > 0 || kad[0] > 0 || kad[1] > 0) {
+			t.Errorf("false failover at the documented 500 ms budget: heartbeatd %d, keepalived %d, with vrrp_rt_priority %d", hb, kad[0], kad[1])
 		}
 	}
-	t.Logf("soak %ds, keepalive 100ms, deadtime 500ms, 2 busy loops: VIP off lvs1 in %d samples, %d late-heartbeat warnings", secs, moved, late)
-	if moved > 0 {
-		t.Errorf("the VIP left lvs1 in %d of the 1s samples", moved)
+	t.Logf("SOAK most aggressive budget survived (no false failover in %ds, cores busy): heartbeatd %v, keepalived %v, keepalived with vrrp_rt_priority %v",
+		secs, orNone(best[0]), orNone(best[1]), orNone(best[2]))
+}
+
+func orNone(d time.Duration) string {
+	if d == 0 {
+		return "none"
 	}
+	return d.String()
 }

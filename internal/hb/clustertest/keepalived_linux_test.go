@@ -25,6 +25,13 @@ func keepalivedAdvertInt(deadtime time.Duration) float64 {
 	return math.Round(a*100) / 100 // VRRPv3 advertises in centiseconds
 }
 
+// keepalivedMasterDown is the backup's master-down interval for an advert_int (RFC 5798:
+// three adverts plus the skew time).
+func keepalivedMasterDown(advert float64) time.Duration {
+	s := advert * (3 + float64(256-keepalivedBackupPriority)/256)
+	return time.Duration(s * float64(time.Second)).Round(time.Millisecond)
+}
+
 // keepalivedConf is one node's VRRP instance: unicast to the peer over the pair's
 // link, the VIP of the heartbeat tests, no preemption by the returning master.
 func keepalivedConf(p *interop.Pair, self int, advert float64) string {
