@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lvskit/lvskit/compat/ipvsadm"
+	"github.com/lvskit/lvskit/internal/buildinfo"
 	"github.com/lvskit/lvskit/internal/director"
 )
 
@@ -20,6 +21,7 @@ configured, and their connections, are left alone. The rules are ipvsadm -R's fo
 (ipvsadm-save's output; lines starting with # are comments); -C is refused.
   --dry-run   print the changes it would make, make none
   -v          print each change as it is made
+  --version   print lvskit's version and build
 `
 
 // RunAdopt is ipvsadm-adopt, lvskit's addition to the ipvsadm-save/ipvsadm-restore
@@ -32,12 +34,17 @@ func RunAdopt(env Env) int {
 	dry := fs.Bool("dry-run", false, "")
 	verbose := fs.BoolP("verbose", "v", false, "")
 	help := fs.BoolP("help", "h", false, "")
+	version := fs.Bool("version", false, "")
 	if err := fs.Parse(env.Args[1:]); err != nil {
 		fmt.Fprintf(env.Stderr, "ipvsadm-adopt: %v\n%s", err, adoptUsage)
 		return 2
 	}
 	if *help {
 		fmt.Fprint(env.Stdout, adoptUsage)
+		return 0
+	}
+	if *version {
+		fmt.Fprintln(env.Stdout, buildinfo.String("ipvsadm-adopt"))
 		return 0
 	}
 	if fs.NArg() != 0 {

@@ -115,3 +115,13 @@ func TestLvskitVersion(t *testing.T) {
 		t.Errorf("status %d stdout %q stderr %q", st, o.String(), e.String())
 	}
 }
+
+// ipvsadm-adopt, lvskit's own command, names its build with --version.
+func TestAdoptVersion(t *testing.T) {
+	var o, e bytes.Buffer
+	env := Env{Args: []string{"/sbin/ipvsadm-adopt", "--version"}, Stdout: &o, Stderr: &e,
+		Open: func() (ipvs.Client, error) { return nil, syscall.ENOPROTOOPT }}
+	if st := RunAdopt(env); st != 0 || !strings.HasPrefix(o.String(), "lvskit ipvsadm-adopt ") || e.Len() != 0 {
+		t.Errorf("status %d stdout %q stderr %q", st, o.String(), e.String())
+	}
+}

@@ -69,6 +69,10 @@ const usage = `usage: heartbeatd [-f] [-d]... [--node NAME] [--config-dir DIR] [
                  does with it
 Installed as hb_standby, hb_takeover or cl_status (a link named so), heartbeatd acts as
 that command. heartbeat's -R, -C, -D, -W, -l are not implemented.
+Refused where heartbeat 3.0.6 accepts: an ha.cf time (keepalive, warntime, deadtime,
+initdead, deadping, max_rexmit_delay) over one day, 86400 s: 3.0.6 truncates or wraps
+such values (deadtime 99999999999999999999 runs as 0 s); heartbeatd names the line and
+the bound. Warned where 3.0.6 is silent: a crc key in authkeys (anyone can forge packets).
 `
 
 // Main runs heartbeatd called by name (its argv[0]) with args and returns its exit
