@@ -86,8 +86,8 @@ clean:
 	rm -rf $(BIN) dist
 
 # Debian packages (lvskit-ipvsadm, lvskit-mon, lvskit-heartbeat) in dist/, each taking
-# the place of the original of the same name; FORMATS=deb,rpm adds RPMs from the same
-# description (packaging/*.yaml, built with nfpm). What they ship is staged first in
+# the place of the original of the same name (packaging/*.yaml, built with nfpm; no RPMs:
+# the packages' maintainer scripts are Debian's — see packaging/main.go). What they ship is staged first in
 # $(PKGSTAGE), the yaml files' ${BIN}: the binaries stripped (-s -w: no symbol table or
 # DWARF; Go's tracebacks do not need them), as Debian ships binaries, and the man pages
 # of packaging/man compressed as Debian wants them, reproducibly (gzip -9n: no name, no
@@ -102,8 +102,10 @@ packages:
 		$(GO) run . -version '$(VERSION)' -bin ../$(PKGSTAGE) -out ../dist \
 		-formats $(or $(FORMATS),deb) lvskit-ipvsadm.yaml lvskit-mon.yaml lvskit-heartbeat.yaml lvskit-bgp.yaml
 
-# For distributions without the packages: the binaries and the originals' names for
-# them. Units and init scripts are in packaging/files/ to install by hand.
+# For distributions without the packages: the binaries, the originals' names for them
+# and the man pages. Units and init scripts are in packaging/files/ to install by hand
+# (they name /usr/sbin; adjust them for another PREFIX). ipvsadm goes to /sbin, where
+# scripts call it, whatever PREFIX, as ipvsadm's own Makefile does.
 install: build
 	install -d $(DESTDIR)/sbin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/lib/mon/alert.d $(DESTDIR)$(PREFIX)/libexec/heartbeat $(DESTDIR)$(PREFIX)/share/heartbeat
@@ -115,6 +117,9 @@ install: build
 	ln -sf $(PREFIX)/sbin/heartbeatd $(DESTDIR)$(PREFIX)/libexec/heartbeat/heartbeat
 	ln -sf $(PREFIX)/sbin/heartbeatd $(DESTDIR)$(PREFIX)/bin/cl_status
 	for l in hb_standby hb_takeover; do ln -sf $(PREFIX)/sbin/heartbeatd $(DESTDIR)$(PREFIX)/share/heartbeat/$$l; done
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 packaging/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 packaging/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 # mond vs mon 1.3.6: 500 TCP watches every 5s for 3 minutes (N=, SECONDS_TO_RUN= to change).
 bench-mond:

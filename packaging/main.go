@@ -1,11 +1,14 @@
-// Command packaging builds lvskit's Debian packages (and RPMs from the same description)
-// with nfpm used as a library. One YAML file per package describes it once for both
-// formats; ${VERSION}, ${ARCH} and ${BIN} (the directory of the built binaries) are
-// expanded from the command line.
+// Command packaging builds lvskit's Debian packages with nfpm used as a library. One YAML
+// file per package describes it; ${VERSION}, ${ARCH} and ${BIN} (the directory of the
+// built binaries) are expanded from the command line.
+//
+// No RPMs: nfpm would build them from the same files, but the maintainer scripts are
+// Debian's (dpkg-divert for the site's lvs.alert, update-rc.d, deb-systemd-helper,
+// adduser) and would fail on a RedHat host; RPM distributions use `make install`.
 //
 // It is a module of its own so that nfpm's dependencies stay out of lvskit's binaries.
 //
-//	go run . -version 0.1.0 -bin ../bin -out ../dist [-formats deb,rpm] lvskit-*.yaml
+//	go run . -version 0.1.0 -bin ../bin -out ../dist lvskit-*.yaml
 package main
 
 import (
@@ -17,7 +20,6 @@ import (
 
 	"github.com/goreleaser/nfpm/v2"
 	_ "github.com/goreleaser/nfpm/v2/deb"
-	_ "github.com/goreleaser/nfpm/v2/rpm"
 )
 
 func main() {
@@ -25,12 +27,18 @@ func main() {
 	release := flag.String("release", "1", "package release")
 	bin := flag.String("bin", "../bin", "directory of the built binaries")
 	out := flag.String("out", "../dist", "directory for the packages")
-	formats := flag.String("formats", "deb", "comma-separated: deb, rpm")
+	formats := flag.String("formats", "deb", "package formats: deb (the only one)")
 	arch := flag.String("arch", "amd64", "architecture")
 	flag.Parse()
 	if *version == "" || flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: packaging -version V [-bin DIR] [-out DIR] [-formats deb,rpm] FILE.yaml...")
+		fmt.Fprintln(os.Stderr, "usage: packaging -version V [-bin DIR] [-out DIR] [-formats deb] FILE.yaml...")
 		os.Exit(2)
+	}
+	for _, f := range strings.Split(*formats, ",") {
+		if f != "deb" {
+			fmt.Fprintf(os.Stderr, "packaging: format %q: not built — the maintainer scripts are Debian's (dpkg-divert, update-rc.d, adduser); on RPM distributions use make install\n", f)
+			os.Exit(2)
+		}
 	}
 	absBin, err := filepath.Abs(*bin)
 	if err != nil {
