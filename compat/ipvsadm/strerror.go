@@ -2,8 +2,9 @@ package ipvsadm
 
 import (
 	"errors"
-	"fmt"
 	"syscall"
+
+	"github.com/lvskit/lvskit/compat/libc"
 )
 
 // Op names the libipvs call an error came from: ipvs_strerror's messages depend on it.
@@ -84,13 +85,5 @@ func Strerror(op Op, err error) string {
 	if m, ok := anyOpMessages[e]; ok {
 		return m
 	}
-	return CStrerror(e)
-}
-
-// CStrerror is glibc's strerror.
-func CStrerror(e syscall.Errno) string {
-	if m, ok := glibcErrors[int(e)]; ok {
-		return m
-	}
-	return fmt.Sprintf("Unknown error %d", int(e))
+	return libc.Strerror(e)
 }

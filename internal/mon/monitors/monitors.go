@@ -17,6 +17,8 @@ import (
 	"os"
 	"strings"
 	"syscall"
+
+	"github.com/lvskit/lvskit/compat/libc"
 )
 
 // Result is a monitor's output and exit status.
@@ -89,10 +91,7 @@ func getopts(spec string, args []string) (opts map[byte]string, rest []string) {
 func perlErr(err error) string {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		s := errno.Error()
-		if s != "" {
-			return strings.ToUpper(s[:1]) + s[1:]
-		}
+		return libc.Strerror(errno)
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {

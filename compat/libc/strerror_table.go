@@ -1,9 +1,9 @@
 // Code generated from glibc's strerror on Debian; DO NOT EDIT.
 
-package ipvsadm
+package libc
 
-// glibcErrors are glibc's strerror texts: ipvsadm prints them for errnos libipvs has no
-// message of its own for, and Go's syscall.Errno texts differ in case and wording.
+// glibcErrors are glibc's strerror texts; Go's syscall.Errno texts differ in case and
+// wording.
 var glibcErrors = map[int]string{
 	1:   "Operation not permitted",
 	2:   "No such file or directory",
