@@ -58,7 +58,7 @@ func TestRandstartValue(t *testing.T) {
 		}
 	}
 	var out, errb bytes.Buffer
-	if rc := run([]string{"-r", "30s", "-c", "/nonexistent/mon.cf"}, &out, &errb); rc != 1 || !strings.Contains(errb.String(), "does not exist") {
+	if rc := run([]string{"-r", "30s", "-c", "/nonexistent/mon.cf"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "does not exist") {
 		t.Errorf("-r 30s: rc %d, %q; want the missing config reported", rc, errb.String())
 	}
 }

@@ -11,12 +11,16 @@
 // caller's stdio are never handed to the copy: an init script or a $(...) waiting for
 // the daemon's output to close would otherwise wait for as long as the daemon runs.
 //
-// Without Options.Ready, Start returns as soon as the copy runs, its stdio on /dev/null
-// (mond -f, lvs-arp). With Ready, Start waits, bounded by Options.Timeout, until Ready
-// says the copy is up (heartbeatd: its pid file names the copy) or the copy exits; the
-// copy's stdout and stderr then go to an unlinked temporary file, whose contents a copy
-// that exits early returns in its ExitError, so that the start's errors reach the
-// person who started it rather than nobody.
+// Without Options.Ready or Notify, Start returns as soon as the copy runs, its stdio on
+// /dev/null (lvs-arp). With Ready, Start waits, bounded by Options.Timeout, until Ready
+// says the copy is up (heartbeatd: its pid file names the copy) or the copy exits. With
+// Notify, the copy says so itself: it calls Ready once its start-up is done (mond -f:
+// configuration read, auth.cf read, ports bound — what mon does before it forks), which
+// writes a byte on a pipe Start holds the other end of and puts the copy's stdout and
+// stderr on /dev/null. Either way the copy's stdout and stderr go meanwhile to an
+// unlinked temporary file, whose contents a copy that exits early returns in its
+// ExitError (and Options.Output receives in any case), so that the start's errors and
+// warnings reach the person who started it rather than nobody.
 package daemonize
 
 import (
@@ -47,8 +51,43 @@ type Options struct {
 	// Ready, when not nil, makes Start wait until Ready(pid of the copy) reports true,
 	// the copy exits, or Timeout passes; it is asked every 50 ms.
 	Ready func(pid int) bool
+	// Notify makes Start wait until the copy calls Ready (package function), the copy
+	// exits, or Timeout passes.
+	Notify bool
 	// Timeout bounds the wait for Ready; 0 means DefaultTimeout.
 	Timeout time.Duration
+	// Output, when not nil with Ready or Notify, receives what the copy wrote on its
+	// stdout and stderr until it was up or exited.
+	Output io.Writer
+}
+
+// notifyEnv names the copy's descriptor of the Notify pipe.
+const notifyEnv = "DAEMONIZE_NOTIFY_FD"
+
+// notifyFD is the copy's end of the Notify pipe: the first of exec's ExtraFiles.
+const notifyFD = 3
+
+func init() {
+	// The pipe must not reach the copy's own children (monitors, scripts): they would
+	// hold it open after the copy is gone.
+	if os.Getenv(notifyEnv) == fmt.Sprint(notifyFD) {
+		closeOnExec(notifyFD)
+	}
+}
+
+// Ready is called by a copy started with Notify once it is up: Start, in the program
+// that started it, returns then. Stdout and stderr move to /dev/null (a daemon has no
+// one to write to). Outside such a copy it does nothing.
+func Ready() error {
+	if os.Getenv(notifyEnv) != fmt.Sprint(notifyFD) {
+		return nil
+	}
+	os.Unsetenv(notifyEnv)
+	f := os.NewFile(notifyFD, "daemonize-notify")
+	_, err := f.Write([]byte{'\n'})
+	f.Close()
+	stdioToDevNull()
+	return err
 }
 
 // ErrTimeout is returned when Ready did not report the copy up within the timeout. The
@@ -81,7 +120,7 @@ func Start(o Options) (int, error) {
 	cmd.SysProcAttr = attr
 	cmd.Env = append(os.Environ(), o.Env...)
 	// nil stdio: exec opens /dev/null for them.
-	if o.Ready == nil {
+	if o.Ready == nil && !o.Notify {
 		if err := cmd.Start(); err != nil {
 			return 0, err
 		}
@@ -96,10 +135,38 @@ func Start(o Options) (int, error) {
 	os.Remove(early.Name())
 	defer early.Close()
 	cmd.Stdout, cmd.Stderr = early, early
-	if err := cmd.Start(); err != nil {
+	readyByte := make(chan struct{})
+	if o.Notify {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return 0, err
+		}
+		defer r.Close()
+		cmd.ExtraFiles = []*os.File{w} // fd 3 in the copy
+		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", notifyEnv, notifyFD))
+		if err := cmd.Start(); err != nil {
+			w.Close()
+			return 0, err
+		}
+		w.Close()
+		go func() {
+			// A byte is Ready; EOF (the copy exited) leaves the exit to say why.
+			if n, _ := r.Read(make([]byte, 1)); n == 1 {
+				close(readyByte)
+			}
+		}()
+	} else if err := cmd.Start(); err != nil {
 		return 0, err
 	}
 	pid := cmd.Process.Pid
+	output := func() []byte {
+		// pread: the copy shares the file offset.
+		out, _ := io.ReadAll(io.NewSectionReader(early, 0, math.MaxInt64))
+		if o.Output != nil {
+			_, _ = o.Output.Write(out)
+		}
+		return out
+	}
 	exited := make(chan error, 1)
 	// Not waited for once ready: the copy lives on, reparented to init when the caller
 	// exits.
@@ -114,16 +181,20 @@ func Start(o Options) (int, error) {
 	for {
 		select {
 		case err := <-exited:
-			// pread: the copy shared the file offset, and has exited anyway.
-			out, _ := io.ReadAll(io.NewSectionReader(early, 0, math.MaxInt64))
+			out := output()
 			if err == nil {
 				err = errors.New("exit status 0")
 			}
 			return pid, &ExitError{Err: err, Output: out}
 		case <-deadline:
+			output()
 			return pid, fmt.Errorf("%w (%v)", ErrTimeout, timeout)
+		case <-readyByte:
+			output()
+			return pid, nil
 		case <-tick.C:
-			if o.Ready(pid) {
+			if o.Ready != nil && o.Ready(pid) {
+				output()
 				return pid, nil
 			}
 		}

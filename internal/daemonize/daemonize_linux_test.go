@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -65,6 +66,27 @@ func child(args []string) int {
 		fmt.Fprintln(os.Stderr, args[1])
 		return 3
 	case "hang":
+		time.Sleep(time.Minute)
+	case "notify":
+		// "notify MSG FILE": MSG on stderr, Ready after 300 ms, then where fds 1 and 2
+		// lead, written to FILE, and whether fd 3 is closed; stays.
+		fmt.Fprintln(os.Stderr, args[1])
+		time.Sleep(300 * time.Millisecond)
+		if err := Ready(); err != nil {
+			return 4
+		}
+		fmt.Fprintln(os.Stderr, "after ready")
+		var r []string
+		for fd := range 4 {
+			l, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+			if err != nil {
+				l = "closed"
+			}
+			r = append(r, l)
+		}
+		b, _ := json.Marshal(r)
+		os.WriteFile(args[2]+".tmp", b, 0o644)
+		os.Rename(args[2]+".tmp", args[2])
 		time.Sleep(time.Minute)
 	}
 	return 0
@@ -161,5 +183,55 @@ func TestStartTimeout(t *testing.T) {
 	}
 	if err := syscall.Kill(pid, 0); err != nil {
 		t.Errorf("the copy was not left running: %v", err)
+	}
+}
+
+// With Notify: Start returns when the copy calls Ready, with what it wrote until then
+// in Output; the copy's stdout and stderr are /dev/null from then on, and the pipe is
+// closed in it.
+func TestStartWaitsForNotify(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "fds")
+	var out strings.Builder
+	start := time.Now()
+	pid, err := Start(Options{Args: []string{"notify", "Warning: a warning", file}, Env: []string{childEnv}, Notify: true, Output: &out})
+	if pid > 0 {
+		kill(t, pid)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 300*time.Millisecond {
+		t.Errorf("returned after %v: before the copy was ready", took)
+	}
+	if out.String() != "Warning: a warning\n" {
+		t.Errorf("output %q", out.String())
+	}
+	var b []byte
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, err = os.ReadFile(file); err == nil {
+			break
+		}
+	}
+	var fds []string
+	if err := json.Unmarshal(b, &fds); err != nil {
+		t.Fatalf("the copy's report %q: %v", b, err)
+	}
+	if len(fds) != 4 || fds[1] != os.DevNull || fds[2] != os.DevNull || fds[3] != "closed" {
+		t.Errorf("the copy's fds 0-3 after Ready: %q, want 1 and 2 on /dev/null, 3 closed", fds)
+	}
+}
+
+// With Notify, a copy that exits before Ready: its status and output come back, in
+// the ExitError and in Output.
+func TestNotifyExitBeforeReady(t *testing.T) {
+	var out strings.Builder
+	_, err := Start(Options{Args: []string{"fail", "could not open auth.cf"}, Env: []string{childEnv}, Notify: true, Output: &out})
+	var ee *ExitError
+	var xe *exec.ExitError
+	if !errors.As(err, &ee) || !errors.As(err, &xe) || xe.ExitCode() != 3 {
+		t.Fatalf("err = %v, want an *ExitError of status 3", err)
+	}
+	if want := "could not open auth.cf\ncould not open auth.cf\n"; string(ee.Output) != want || out.String() != want {
+		t.Errorf("ExitError.Output %q, Output %q, want %q", ee.Output, out.String(), want)
 	}
 }

@@ -11,3 +11,7 @@ import (
 func sessionAttr() (*syscall.SysProcAttr, error) {
 	return nil, errors.New("daemonize: not implemented on " + runtime.GOOS)
 }
+
+func closeOnExec(int) {}
+
+func stdioToDevNull() {}

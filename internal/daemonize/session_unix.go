@@ -2,9 +2,27 @@
 
 package daemonize
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
 
 // sessionAttr puts the copy in a new session (setsid).
 func sessionAttr() (*syscall.SysProcAttr, error) {
 	return &syscall.SysProcAttr{Setsid: true}, nil
+}
+
+func closeOnExec(fd int) { unix.CloseOnExec(fd) }
+
+// stdioToDevNull points descriptors 1 and 2 at /dev/null.
+func stdioToDevNull() {
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	defer null.Close()
+	_ = unix.Dup2(int(null.Fd()), 1)
+	_ = unix.Dup2(int(null.Fd()), 2)
 }

@@ -6,11 +6,13 @@ package mond
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/lvskit/lvskit/internal/sdnotify"
 	"io"
+	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"os/signal"
 	rdebug "runtime/debug"
 	"runtime/pprof"
@@ -25,6 +27,7 @@ import (
 	"github.com/lvskit/lvskit/internal/mon/daemon"
 	"github.com/lvskit/lvskit/internal/mon/metrics"
 	"github.com/lvskit/lvskit/internal/mon/server"
+	"github.com/lvskit/lvskit/internal/sdnotify"
 	"github.com/lvskit/lvskit/internal/statushttp"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -61,6 +64,9 @@ type Config struct {
 
 // forkedEnv marks the copy -f starts in the background.
 const forkedEnv = "MOND_FORKED"
+
+// forkTimeout bounds how long mond -f waits for its copy to be up.
+const forkTimeout = 2 * time.Minute
 
 // Check is --check: path is read as a reset would read it (mond's refusals included)
 // and its errors (file:line) or its warnings reported; 0 when it would be installed.
@@ -109,9 +115,21 @@ func notImplemented(cf *monconf.Config) error {
 // "term"), or at once when it cannot start.
 func Run(c Config, stderr io.Writer) int {
 	if c.Fork && os.Getenv(forkedEnv) == "" {
-		// mon -f forks; the copy keeps the working directory, so relative -c/-P paths
-		// still resolve.
-		if _, err := daemonize.Start(daemonize.Options{Args: c.Args, Env: []string{forkedEnv + "=1"}}); err != nil {
+		// mon -f reads mon.cf and auth.cf and binds its ports before it forks, so its
+		// warnings and start-up errors reach the caller, with its exit status. Go does
+		// not fork: the copy does all that and says when it is up (daemonize.Ready);
+		// until then its output comes here. It keeps the working directory, so relative
+		// -c/-P paths still resolve.
+		pid, err := daemonize.Start(daemonize.Options{Args: c.Args, Env: []string{forkedEnv + "=1"},
+			Notify: true, Output: stderr, Timeout: forkTimeout})
+		var xe *exec.ExitError
+		switch {
+		case errors.As(err, &xe):
+			return max(xe.ExitCode(), 1)
+		case errors.Is(err, daemonize.ErrTimeout):
+			fmt.Fprintf(stderr, "mond: not up after %v; still starting in the background as pid %d\n", forkTimeout, pid)
+			return 1
+		case err != nil:
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
@@ -134,7 +152,7 @@ func Run(c Config, stderr io.Writer) int {
 	}
 	if _, err := os.Stat(cfgPath); err != nil {
 		fmt.Fprintf(stderr, "config file %s does not exist\n", cfgPath)
-		return 1
+		return 2 // mon's status
 	}
 
 	if os.Getenv("GOGC") == "" {
@@ -161,15 +179,6 @@ func Run(c Config, stderr io.Writer) int {
 		return 1
 	}
 	cf, paths := d.Config()
-	if forked {
-		// monerrfile, as mon opens it once in the background (a reload does not
-		// reopen it).
-		if f, err := openErrFile(cf.Globals.MonErrFile, time.Now()); err != nil {
-			logf("err", err.Error())
-		} else {
-			errOut.set(f)
-		}
-	}
 	if c.Facility == "" && cf.Globals.SyslogFacility != "" && cf.Globals.SyslogFacility != "daemon" {
 		logTo = newLogger(cf.Globals.SyslogFacility, c.Debug, stderr)
 	}
@@ -179,6 +188,9 @@ func Run(c Config, stderr io.Writer) int {
 	srv, err := server.New(d, logf)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		if errors.As(err, new(*fs.PathError)) {
+			return 2 // auth.cf could not be opened: mon's status
+		}
 		return 1
 	}
 	srv.MaxClients = clientsWithin(c.MaxClients, logf)
@@ -223,6 +235,17 @@ func Run(c Config, stderr io.Writer) int {
 	}
 	go srv.ServeTraps(ctx, tl)
 	go srv.Serve(ctx, ln)
+	// Up: a mond -f waiting in the foreground returns now.
+	_ = daemonize.Ready()
+	if forked {
+		// monerrfile, as mon opens it once in the background (a reload does not
+		// reopen it), after its start-up messages went to its caller.
+		if f, err := openErrFile(cf.Globals.MonErrFile, time.Now()); err != nil {
+			logf("err", err.Error())
+		} else {
+			errOut.set(f)
+		}
+	}
 	// Under systemd (Type=notify): ready with both ports bound; the watchdog is fed
 	// while the main loop steps and the engine's lock is free.
 	go sdnotify.Watchdog(ctx, d.Alive)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/lvskit/lvskit/compat/libc"
 	"github.com/lvskit/lvskit/compat/moncrypt"
 )
 
@@ -21,11 +22,20 @@ type Auth struct {
 
 var trapLineRe = regexp.MustCompile(`^(\S+)\s+(\S+)\s+(\S+)$`)
 
+// openError is mon's message for a file it cannot open, with perl's $! text.
+type openError struct {
+	path string
+	err  error
+}
+
+func (e *openError) Error() string { return "could not open " + e.path + ": " + libc.ErrText(e.err) }
+func (e *openError) Unwrap() error { return e.err }
+
 // LoadAuth reads an auth.cf file.
 func LoadAuth(path string) (*Auth, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("could not open %s: %w", path, err)
+		return nil, &openError{path: path, err: err}
 	}
 	defer f.Close()
 	a := &Auth{allow: map[string]map[string]bool{}, deny: map[string]map[string]bool{}, Traps: map[string]map[string]string{}}
