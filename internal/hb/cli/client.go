@@ -4,10 +4,12 @@ package cli
 // hb_takeover commands ask of the running daemon.
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,6 +53,17 @@ func statusDaemon(p paths, stdout, stderr io.Writer) int {
 // query is the client side of cl_status, hb_standby and hb_takeover; prog names the
 // command in messages.
 func query(p paths, prog string, args []string, stdout, stderr io.Writer) int {
+	if prog == "cl_status" {
+		// The original answers these itself, without signing on to heartbeat.
+		switch {
+		case len(args) == 0 || args[0] == "-h":
+			fmt.Fprint(stdout, clStatusUsage)
+			return 0
+		case !clStatusCommands[args[0]]:
+			clLog(stderr, prog, "ERROR: "+args[0]+": invalid sub-command.")
+			return 11
+		}
+	}
 	out, code, err := daemon.Query(p.socket(), args)
 	if err != nil {
 		hbstatus := len(args) > 0 && args[0] == "hbstatus"
@@ -81,10 +94,33 @@ func query(p paths, prog string, args []string, stdout, stderr io.Writer) int {
 	}
 	if code == 0 {
 		fmt.Fprint(stdout, out)
-	} else {
-		fmt.Fprint(stderr, out)
+		return 0
+	}
+	for _, l := range strings.SplitAfter(out, "\n") {
+		if strings.HasPrefix(l, "ERROR: ") {
+			clLog(stderr, prog, strings.TrimSuffix(l, "\n"))
+		} else {
+			fmt.Fprint(stderr, l)
+		}
 	}
 	return code
+}
+
+// clStatusUsage is cl_status's usage, as heartbeat 3.0.6 prints it.
+//
+//go:embed cl_status-usage.txt
+var clStatusUsage string
+
+// clStatusCommands are the original's sub-commands.
+var clStatusCommands = map[string]bool{"clientstatus": true, "hblinkstatus": true, "hbstatus": true,
+	"listnodes": true, "listhblinks": true, "nodestatus": true, "nodeweight": true, "nodesite": true,
+	"nodetype": true, "rscstatus": true, "hbparameter": true}
+
+// clLog writes msg as heartbeat's cl_log does on stderr: "Dec 07 04:02:27 lvs1
+// cl_status: [10591]: ERROR: ...".
+func clLog(w io.Writer, prog, msg string) {
+	host, _ := os.Hostname()
+	fmt.Fprintf(w, "%s %s %s: [%d]: %s\n", time.Now().Format("Jan 02 15:04:05"), host, prog, os.Getpid(), msg)
 }
 
 // reloadDaemon is heartbeat -r: the configuration is checked first, as the original

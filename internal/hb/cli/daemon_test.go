@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,6 +37,11 @@ func TestClientsWithoutDaemon(t *testing.T) {
 		{"heartbeatd", []string{"-k"}, 1, "", "not running"},
 		{"heartbeatd", []string{"-V"}, 0, "3.0.6", ""},
 		{"heartbeatd", []string{"--version"}, 0, "3.0.6 (lvskit heartbeatd)\nlvskit heartbeatd ", ""},
+		// The original answers these without heartbeat.
+		{"cl_status", nil, 0, "Usage: cl_status <sub-command> [<options>] [<parameters>]\n", ""},
+		{"cl_status", []string{"-h"}, 0, "\trscstatus\n"[1:], ""},
+		{"cl_status", []string{"bogus"}, 11, "", "cl_status: [" + strconv.Itoa(os.Getpid()) + "]: ERROR: bogus: invalid sub-command.\n"},
+		{"heartbeatd", []string{"cl_status", "parameter"}, 11, "", "]: ERROR: parameter: invalid sub-command.\n"},
 	} {
 		var out, errb bytes.Buffer
 		code := Main(tc.name, tc.args, &out, &errb, oracleHost{})
@@ -164,5 +170,29 @@ func TestClientRefusedByPermission(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := Main("cl_status", []string{"rscstatus"}, &out, &errb, oracleHost{}); code != 0 || out.String() != "local\n" {
 		t.Errorf("as root: %d %q %q", code, out.String(), errb.String())
+	}
+}
+
+// cl_status's usage and its refusal of an unknown sub-command, against heartbeat
+// 3.0.6's cl_status (which answers both without heartbeat running).
+func TestClStatusAgainstOriginal(t *testing.T) {
+	const orig = "/usr/bin/cl_status"
+	if fi, err := os.Lstat(orig); err != nil || fi.Mode()&os.ModeSymlink != 0 {
+		t.Skip("heartbeat 3.0.6's cl_status not installed (scripts/install-test-deps.sh installs it)")
+	}
+	t.Setenv("HEARTBEATD_RUN_DIR", t.TempDir())
+	for _, args := range [][]string{nil, {"-h"}, {"bogus"}, {"--help"}} {
+		cmd := exec.Command(orig, args...)
+		var oout, oerr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &oout, &oerr
+		_ = cmd.Run()
+		var out, errb bytes.Buffer
+		code := Main("cl_status", args, &out, &errb, oracleHost{})
+		// cl_log's prefix carries the time, the host and the pid.
+		prefix := regexp.MustCompile(`(?m)^[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \S+ cl_status: \[\d+\]: `)
+		oe, ue := prefix.ReplaceAllString(oerr.String(), ""), prefix.ReplaceAllString(errb.String(), "")
+		if code != cmd.ProcessState.ExitCode() || out.String() != oout.String() || ue != oe {
+			t.Errorf("cl_status %q: original %d, %q, %q; ours %d, %q, %q", args, cmd.ProcessState.ExitCode(), oout.String(), oe, code, out.String(), ue)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -163,16 +164,28 @@ func clStatusAgree(t *testing.T, orig *interop.Node, oself string, ours *ourNode
 	qs := func(self, peer string) [][]string {
 		return [][]string{{"hbstatus"}, {"listnodes"}, {"listnodes", "-n"}, {"nodetype", self}, {"nodetype", peer},
 			{"listhblinks", self}, {"listhblinks", peer}, {"hblinkstatus", self, "eth0"}, {"hblinkstatus", peer, "eth0"},
-			{"nodestatus", self}, {"nodestatus", peer}, {"rscstatus"}}
+			{"nodestatus", self}, {"nodestatus", peer}, {"rscstatus"},
+			{"nodeweight", self}, {"nodeweight", peer}, {"nodesite", self}, {"nodesite", peer},
+			{"hbparameter", "-p", "deadtime"}, {"hbparameter", "-p", "keepalive"}, {"hbparameter", "-p", "auto_failback"},
+			{"hbparameter", "-p", "warntime"}, {"hbparameter", "-p", "initdead"}, {"hbparameter", "-p", "deadping"},
+			{"hbparameter", "-p", "udpport"}, {"hbparameter", "-p", "hopfudge"}, {"hbparameter", "-p", "debug"},
+			{"hbparameter", "-p", "logfacility"}, // logfile and debugfile: each node's own path
+			{"hbparameter", "-p", "hbversion"}, {"hbparameter", "-p", "node"}, {"hbparameter", "-p", "crm"},
+			{"hbparameter", "-p", "ucast"}, {"hbparameter", "-p", "use_logd"}, {"hbparameter", "-p", "realtime"},
+			{"hbparameter", "-p", "nosuch"}, {"bogus"}, {"nodestatus", "nosuch"}}
 	}
 	oq, uq := qs(oself, uself), qs(uself, oself)
+	// cl_log's prefix carries the time, the host and the pid.
+	prefix := regexp.MustCompile(`(?m)^[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \S+ cl_status: \[\d+\]: `)
 	for i := range oq {
 		o, oerr := orig.ClStatus(oq[i]...)
 		if oerr != nil {
 			// The error text carries the command line; keep the output only.
 			o = strings.TrimSpace(o)
 		}
+		o = prefix.ReplaceAllString(o, "")
 		u, code := ours.query(append([]string{"cl_status"}, uq[i]...)...)
+		u = prefix.ReplaceAllString(u, "")
 		if o != u || (oerr == nil) != (code == 0) {
 			t.Errorf("cl_status %v: original %q (err %v), heartbeatd (%v) %q (exit %d)", oq[i], o, oerr, uq[i], u, code)
 		}

@@ -201,7 +201,7 @@ func TestReload(t *testing.T) {
 		t.Fatalf("lvs2: heartbeatd -r = %d %q", code, out)
 	}
 	waitLog(t, n[1], "ha.cf reloaded: deadtime 2s -> 3s", 1)
-	if out, _ := n[1].query("cl_status", "parameter", "-p", "deadtime"); out != "3" {
+	if out, _ := n[1].query("cl_status", "hbparameter", "-p", "deadtime"); out != "3" {
 		t.Errorf("lvs2 deadtime after the reload = %q, want 3", out)
 	}
 
@@ -212,7 +212,7 @@ func TestReload(t *testing.T) {
 		t.Fatalf("lvs2: heartbeatd -r with a change needing a restart = %d %q; want 1 and Reload refused", code, out)
 	}
 	waitLog(t, n[1], "Reload refused: media (bcast/mcast/ucast/mcast6/ucast6/serial), udpport changed", 1)
-	if out, _ := n[1].query("cl_status", "parameter", "-p", "keepalive"); out != "200ms" {
+	if out, _ := n[1].query("cl_status", "hbparameter", "-p", "keepalive"); out != "200ms" {
 		t.Errorf("lvs2 keepalive after a refused reload = %q, want 200ms (unchanged)", out)
 	}
 

@@ -331,6 +331,9 @@ func (c *Core) Next(now time.Time) time.Time {
 func (c *Core) SetTimers(now time.Time, h *hacf.Config) {
 	hh := *c.cfg.HA
 	hh.Keepalive, hh.Warntime, hh.Deadtime, hh.Initdead, hh.Deadping = h.Keepalive, h.Warntime, h.Deadtime, h.Initdead, h.Deadping
+	// The directives as written too: hbparameter answers with them. A reload applies
+	// only when nothing but these timers changed.
+	hh.Directives = h.Directives
 	c.cfg.HA = &hh
 	c.mem.SetTimers(now, h.Keepalive, h.Warntime, h.Deadtime, h.Initdead, h.Deadping)
 }
@@ -815,9 +818,8 @@ type Snapshot struct {
 	// PingNodesUp is the number of ping nodes (a ping_group counts as one) that answer.
 	PingNodesUp int      `json:"ping_nodes_up"`
 	Counters    Counters `json:"counters"`
-	// Config answers cl_status parameter: keepalive, deadtime, warntime, initdead,
-	// deadping, udpport, auto_failback, hopfudge, debug, logfile, debugfile,
-	// logfacility, hbversion, node.
+	// Config answers cl_status hbparameter -p NAME, as heartbeat 3.0.6 does
+	// (parameters' doc).
 	Config map[string]string `json:"parameters"`
 	// LastChange is when this node's view of the cluster last changed: its own status,
 	// a node's or link's status, what it holds (a group started or stopped, an
@@ -922,38 +924,40 @@ func linkOfPing(st string) string {
 	return "dead"
 }
 
-// parameters answers cl_status parameter -p NAME as heartbeat does: the values as
-// heartbeat keeps them (times in ms... as the original prints them: seconds for the
-// second-valued ones).
+// hbVersion is heartbeat 3.0.6's hbparameter hbversion, as Debian's build answers it.
+const hbVersion = "3.0.6 (node: 958e11be8686759f1b99204c17812f2c2633b169)"
+
+// paramDefaults are the values heartbeat 3.0.6 answers for the parameters it records
+// when ha.cf does not set them (observed: TestInteropOursActive asks the original).
+var paramDefaults = map[string]string{
+	"auto_failback": "legacy", "hopfudge": "1", "debug": "0", "crm": "off", "pacemaker": "off",
+	"realtime": "true", "baud": "19200", "autojoin": "none", "uuidfrom": "file",
+	"compression": "zlib", "compression_threshold": "2", "traditional_compression": "no",
+	"max_rexmit_delay": "250", "msgfmt": "classic", "conn_logd_time": "60", "log_badpack": "true",
+	"coredumps": "true", "memreserve": "6500", "record_config_changes": "on", "hbversion": hbVersion,
+}
+
+// recordedIfSet are parameters heartbeat records only when ha.cf sets them.
+var recordedIfSet = map[string]bool{"logfile": true, "debugfile": true, "logfacility": true, "watchdog": true}
+
+// parameters answers cl_status hbparameter -p NAME as heartbeat 3.0.6 does: a parameter
+// ha.cf sets answers with its last value as written ("200ms", "2", "1.5"); an unset
+// time with heartbeat's value in milliseconds ("30000ms"); anything else unset with
+// heartbeat's default. Directives heartbeat does not record as parameters (node,
+// ucast, ping, respawn, apiauth, ...) have no value.
 func parameters(h *hacf.Config) map[string]string {
-	secs := func(d time.Duration) string {
-		if d%time.Second == 0 {
-			return fmt.Sprint(int64(d / time.Second))
-		}
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	}
+	ms := func(d time.Duration) string { return fmt.Sprintf("%dms", d.Milliseconds()) }
 	p := map[string]string{
-		"keepalive":     secs(h.Keepalive),
-		"deadtime":      secs(h.Deadtime),
-		"warntime":      secs(h.Warntime),
-		"initdead":      secs(h.Initdead),
-		"deadping":      secs(h.Deadping),
-		"udpport":       fmt.Sprint(h.UDPPort),
-		"auto_failback": h.AutoFailback.String(),
-		"hopfudge":      fmt.Sprint(h.HopFudge),
-		"debug":         fmt.Sprint(h.Debug),
-		"logfile":       h.LogFile,
-		"debugfile":     h.DebugFile,
-		"logfacility":   h.LogFacility,
-		"hbversion":     "3.0.6",
+		"keepalive": ms(h.Keepalive), "deadtime": ms(h.Deadtime), "warntime": ms(h.Warntime),
+		"initdead": ms(h.Initdead), "deadping": ms(h.Deadping), "udpport": fmt.Sprint(h.UDPPort),
 	}
-	nodes := ""
-	for i, n := range h.Nodes {
-		if i > 0 {
-			nodes += " "
+	for k, v := range paramDefaults {
+		p[k] = v
+	}
+	for _, d := range h.Directives {
+		if _, ok := p[d.Name]; (ok || recordedIfSet[d.Name]) && d.Name != "hbversion" && len(d.Args) > 0 {
+			p[d.Name] = d.Args[len(d.Args)-1]
 		}
-		nodes += n
 	}
-	p["node"] = nodes
 	return p
 }

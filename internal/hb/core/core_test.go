@@ -1,6 +1,7 @@
 package core
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -396,6 +397,8 @@ func TestCoreSetTimers(t *testing.T) {
 	s.wantOwner("lvs1", "after start-up")
 	h := *s.cfg[1]
 	h.Deadtime = 4 * time.Second
+	// As ha.cf reloaded with "deadtime 4" would read.
+	h.Directives = append(slices.Clone(h.Directives), hacf.Directive{Name: "deadtime", Args: []string{"4"}})
 	s.core[1].SetTimers(s.now, &h)
 	s.step(2 * time.Second)
 	s.wantOwner("lvs1", "after the reload")
@@ -406,7 +409,7 @@ func TestCoreSetTimers(t *testing.T) {
 		t.Errorf("status dt = %q, want fa0 (4000 ms)", got)
 	}
 	if got := s.core[1].Snapshot().Config["deadtime"]; got != "4" {
-		t.Errorf("cl_status parameter deadtime = %q, want 4", got)
+		t.Errorf("cl_status hbparameter -p deadtime = %q, want 4", got)
 	}
 	s.kill(0)
 	s.step(3 * time.Second) // past the old deadtime, not the new one

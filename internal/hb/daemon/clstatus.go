@@ -7,10 +7,14 @@ import (
 	"github.com/lvskit/lvskit/internal/hb/core"
 )
 
-// ClStatus answers cl_status's sub-commands from a snapshot, with the original's words
-// and exit statuses: hbstatus, listnodes [-p|-n], nodetype ping|normal, nodestatus NODE,
-// listhblinks NODE, hblinkstatus NODE LINK, rscstatus, parameter -p NAME.
-// clientstatus is not implemented (heartbeatd has no client API).
+// ClStatus answers cl_status's sub-commands from a snapshot, with heartbeat 3.0.6's
+// words and exit statuses (TestInteropOursActive asks the original the same): hbstatus,
+// listnodes [-p|-n], nodetype, nodestatus, nodeweight, nodesite NODE, listhblinks NODE,
+// hblinkstatus NODE LINK, rscstatus, hbparameter -p NAME. clientstatus is not
+// implemented (heartbeatd has no client API). Lines starting "ERROR: " are the
+// original's cl_log messages: the client prints them in cl_log's format. An unknown
+// sub-command and a missing one are the client's to answer (the original does not
+// sign on for them).
 func ClStatus(s core.Snapshot, args []string) (string, int) {
 	// -m (human readable) and -v (verbose) are accepted and change nothing here.
 	var words []string
@@ -37,6 +41,10 @@ func ClStatus(s core.Snapshot, args []string) (string, int) {
 		}
 		return core.NodeSnapshot{}, false
 	}
+	const (
+		notEnough = "Not enough parameters.\n"
+		badNode   = "Error. May be due to incorrect node name\n"
+	)
 	var b strings.Builder
 	switch words[0] {
 	case "hbstatus":
@@ -53,62 +61,63 @@ func ClStatus(s core.Snapshot, args []string) (string, int) {
 			fmt.Fprintln(&b, n.Name)
 		}
 		return b.String(), 0
-	case "nodetype":
-		// Despite its manual, the original takes a node name and prints its type.
-		if len(words) != 2 {
-			return "cl_status nodetype: NODE\n", 2
+	case "nodetype", "nodestatus", "nodeweight", "nodesite":
+		// Despite its manual, the original's nodetype takes a node name and prints its
+		// type.
+		if len(words) < 2 {
+			return notEnough, 11
 		}
 		n, ok := node(words[1])
-		if !ok {
-			return "Error. May be due to incorrect node name\n", 11
-		}
-		return n.Type + "\n", 0
-	case "nodestatus":
-		if len(words) != 2 {
-			return "cl_status nodestatus: NODE\n", 2
-		}
-		n, ok := node(words[1])
-		if !ok {
-			return fmt.Sprintf("Failed to get node status of %s\n", words[1]), 1
+		switch {
+		case !ok && words[0] == "nodeweight":
+			return "Error. Maybe due to incorrect node name.\n", 11
+		case !ok:
+			return badNode, 11
+		case words[0] == "nodetype":
+			return n.Type + "\n", 0
+		case words[0] == "nodeweight":
+			return "100\n", 0 // ha.cf has no weights: heartbeat's default
+		case words[0] == "nodesite":
+			return "\n", 0 // nor sites
 		}
 		return statusAnswer(n.Status)
 	case "listhblinks":
-		if len(words) != 2 {
-			return "cl_status listhblinks: NODE\n", 2
+		if len(words) < 2 {
+			return notEnough, 11
 		}
 		n, ok := node(words[1])
 		if !ok {
-			return fmt.Sprintf("Failed to get links of %s\n", words[1]), 1
+			return "ERROR: Cannot start heartbeat link interface walk.\nERROR: REASON: EINVAL\n", 13
 		}
 		for _, l := range n.Links {
 			fmt.Fprintf(&b, "\t%s\n", l.Name)
 		}
 		return b.String(), 0
 	case "hblinkstatus":
-		if len(words) != 3 {
-			return "cl_status hblinkstatus: NODE LINK\n", 2
+		if len(words) < 3 {
+			return notEnough, 11
 		}
 		n, ok := node(words[1])
 		st, lok := n.Link(words[2])
 		if !ok || !lok {
-			return fmt.Sprintf("Failed to get link status of %s:%s\n", words[1], words[2]), 1
+			return "ERROR: Cannot get heartbeat link status\nERROR: REASON: \n", 13
 		}
 		return statusAnswer(st)
 	case "rscstatus":
 		return s.RscStatus + "\n", 0
-	case "parameter":
-		if len(words) != 2 {
-			return "cl_status parameter -p NAME\n", 2
+	case "hbparameter":
+		if !ping || len(words) < 2 {
+			return "ERROR: parameter name required\n", 11
 		}
 		v, ok := s.Config[words[1]]
 		if !ok {
-			return fmt.Sprintf("cl_status parameter: %s: not implemented\n", words[1]), 1
+			return fmt.Sprintf("ERROR: Cannot get parameter %s's value\nERROR: REASON: \n", words[1]), 1
 		}
 		return v + "\n", 0
 	case "clientstatus":
 		return "cl_status clientstatus: not implemented: heartbeatd has no client API\n", 1
 	}
-	return fmt.Sprintf("cl_status: %s: unknown sub-command\n", words[0]), 2
+	return fmt.Sprintf("ERROR: %s: invalid sub-command.\n", words[0]), 11
 }
 
 // statusAnswer is a node's or link's status as cl_status prints it: exit status 1 when

@@ -30,7 +30,17 @@ func TestClStatus(t *testing.T) {
 		{[]string{"hblinkstatus", "lvs2", "eth0"}, "dead\n", 1},
 		{[]string{"hblinkstatus", "lvs1", "eth0"}, "up\n", 0},
 		{[]string{"rscstatus"}, "all\n", 0},
-		{[]string{"parameter", "-p", "deadtime"}, "2\n", 0},
+		{[]string{"hbparameter", "-p", "deadtime"}, "2\n", 0},
+		{[]string{"hbparameter", "deadtime"}, "ERROR: parameter name required\n", 11},
+		{[]string{"hbparameter", "-p", "node"}, "ERROR: Cannot get parameter node's value\nERROR: REASON: \n", 1},
+		{[]string{"parameter", "-p", "deadtime"}, "ERROR: parameter: invalid sub-command.\n", 11},
+		{[]string{"nodestatus", "nosuch"}, "Error. May be due to incorrect node name\n", 11},
+		{[]string{"nodestatus"}, "Not enough parameters.\n", 11},
+		{[]string{"nodeweight", "lvs2"}, "100\n", 0},
+		{[]string{"nodeweight", "nosuch"}, "Error. Maybe due to incorrect node name.\n", 11},
+		{[]string{"nodesite", "lvs2"}, "\n", 0},
+		{[]string{"listhblinks", "nosuch"}, "ERROR: Cannot start heartbeat link interface walk.\nERROR: REASON: EINVAL\n", 13},
+		{[]string{"hblinkstatus", "lvs1", "eth9"}, "ERROR: Cannot get heartbeat link status\nERROR: REASON: \n", 13},
 	} {
 		out, code := ClStatus(s, c.args)
 		if out != c.out || code != c.code {

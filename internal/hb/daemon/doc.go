@@ -54,5 +54,5 @@
 // running_groups, groups, ping_nodes_up, counters (sent, send_errors, received,
 // received_by_type[] (type, count), late_heartbeats, node_deaths, failed_stops,
 // groups[] (group, takeovers, releases, failed_starts, dual_active)), parameters
-// (cl_status parameter's names), last_state_change (RFC 3339, UTC).
+// (cl_status hbparameter's names), last_state_change (RFC 3339, UTC).
 package daemon
