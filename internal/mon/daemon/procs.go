@@ -121,12 +121,19 @@ func (d *Daemon) startMonitor(m sched.RunMonitor) {
 				mctx, c2 = context.WithTimeout(ctx, timeout)
 				defer c2()
 			}
+			mctx, resourceErr := monitors.WithResourceErrors(mctx)
 			r := f(mctx, m.Args)
 			exit, out = r.Exit, r.Output
 			timedOut = ctx.Err() == nil && errors.Is(mctx.Err(), context.DeadlineExceeded)
 			if exit != 0 && ctx.Err() == nil {
 				// A built-in's connect fails like a dead host when mond itself is out
-				// of descriptors or memory; a socket of its own tells the two apart.
+				// of descriptors or memory. tcp.monitor says so itself (a socket
+				// opened afterwards may find a descriptor freed meanwhile); for the
+				// others, a socket of mond's own tells the two apart.
+				if err := resourceErr(); err != nil {
+					d.monitorNotRun(gen, m, err)
+					return
+				}
 				if err := socketProbe(); runner.IsResourceError(err) {
 					d.monitorNotRun(gen, m, err)
 					return

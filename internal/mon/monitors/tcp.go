@@ -24,6 +24,10 @@ func TCP(ctx context.Context, args []string) Result {
 			continue
 		}
 		if err := connect4(ip, port, timeout); err != nil {
+			if noteResourceError(ctx, err) {
+				// mond could not open a socket: nothing was checked.
+				return Result{Output: h + "\n\n" + h + " could not connect: " + perlErr(err) + "\n", Exit: 1}
+			}
 			failures = append(failures, h)
 			if err == errConnectTimeout {
 				detail = append(detail, h+" timeout")
