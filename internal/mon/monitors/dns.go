@@ -187,6 +187,7 @@ func dnsQuery(ctx context.Context, server, name, typ string, useTCP bool, retrie
 		d := net.Dialer{Timeout: wait}
 		c, err := d.DialContext(ctx, network, addr)
 		if err != nil {
+			noteResourceError(ctx, err) // no socket for mond: not the server's failure
 			lastErr = err
 			continue
 		}

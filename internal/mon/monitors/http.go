@@ -112,6 +112,7 @@ func httpGet(ctx context.Context, host, port, url, ua string, timeout time.Durat
 		var d net.Dialer
 		c, err := d.DialContext(ctx, "tcp4", net.JoinHostPort(ip.String(), strconv.Itoa(p)))
 		if err != nil {
+			noteResourceError(ctx, err) // no socket for mond: not the server's failure
 			return "", ctx.Err() != nil
 		}
 		defer c.Close()

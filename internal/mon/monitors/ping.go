@@ -38,6 +38,7 @@ func pingOnce(ctx context.Context, host string, count int, interval, wait time.D
 	err := p.RunWithContext(ctx)
 	close(done)
 	if err != nil {
+		noteResourceError(ctx, err) // no socket for mond: not the host's failure
 		return false, 0, err
 	}
 	st := p.Statistics()

@@ -12,7 +12,8 @@ import (
 // built-in notes the error in its context; the caller, having made the context with
 // WithResourceErrors, reads it after the run and skips the check instead of failing
 // the service. (A socket the caller opens after the run cannot tell: a descriptor
-// freed in between lets it succeed, and the service fails falsely.)
+// freed in between lets it succeed, and the service fails falsely.) Every built-in
+// notes the errors of the sockets it opens: tcp, http, smtp, telnet, dns, ping, fping.
 
 type resourceKey struct{}
 

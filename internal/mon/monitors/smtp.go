@@ -96,6 +96,7 @@ func smtpCheck(ctx context.Context, host, port string, timeout time.Duration) (r
 		c, err = d.DialContext(ctx, "tcp4", net.JoinHostPort(ip.String(), strconv.Itoa(p)))
 	}
 	if err != nil {
+		noteResourceError(ctx, err) // no socket for mond: not the server's failure
 		if ctx.Err() != nil {
 			r.err = "timeout"
 		} else {

@@ -86,6 +86,7 @@ func telnetCheck(ctx context.Context, host string, port int, timeout time.Durati
 	d := net.Dialer{Timeout: timeout}
 	c, err := d.DialContext(ctx, "tcp4", net.JoinHostPort(ip.String(), strconv.Itoa(port)))
 	if err != nil {
+		noteResourceError(ctx, err) // no socket for mond: not the server's failure
 		if isTimeout(err) {
 			return `problem connecting to "` + host + `", port ` + strconv.Itoa(port) + ": connect timed-out"
 		}
