@@ -57,16 +57,15 @@ func runningPid(p paths) (int, bool) {
 }
 
 // background re-executes heartbeatd in the foreground (-f) in a new session, as
-// heartbeat forks into the background, and returns once the child has written its pid
-// file or exited; if it exited, what it wrote on its way out is shown.
-func background(p paths, args []string, stderr io.Writer) int {
+// heartbeat forks into the background, and returns once the child is up (media and
+// control socket open, pid file written: it calls daemonize.Ready, which also puts its
+// stdout and stderr on /dev/null) or has exited; if it exited, what it wrote on its way
+// out is shown.
+func background(args []string, stderr io.Writer) int {
 	_, err := daemonize.Start(daemonize.Options{
-		Args: append([]string{"-f"}, args...),
-		Env:  []string{backgroundEnv + "=1"},
-		Ready: func(pid int) bool {
-			running, ok := runningPid(p)
-			return ok && running == pid
-		},
+		Args:   append([]string{"-f"}, args...),
+		Env:    []string{backgroundEnv + "=1"},
+		Notify: true,
 	})
 	var exited *daemonize.ExitError
 	switch {
@@ -75,7 +74,7 @@ func background(p paths, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "heartbeatd: %v\n", exited)
 		return 1
 	case errors.Is(err, daemonize.ErrTimeout):
-		fmt.Fprintf(stderr, "heartbeatd: no pid file after %v\n", daemonize.DefaultTimeout)
+		fmt.Fprintf(stderr, "heartbeatd: not up after %v; still starting in the background\n", daemonize.DefaultTimeout)
 		return 1
 	case err != nil:
 		fmt.Fprintf(stderr, "heartbeatd: %v\n", err)
@@ -175,6 +174,7 @@ func foreground(o daemon.Options, p paths, logger *daemon.FileLogger, stderr io.
 		return d.Loop().Do(ctx, func(*core.Core, time.Time) error { return nil }) == nil
 	})
 	sdnotify.Ready("heartbeat: node " + o.Node + " up")
+	_ = daemonize.Ready() // heartbeatd started without -f returns now
 	if err := d.Run(ctx); err != nil {
 		logger.Logf("ERROR", "%v", err)
 		return 1

@@ -221,7 +221,7 @@ func Main(name string, args []string, stdout, stderr io.Writer, host Host) int {
 		return 0
 	}
 	if !fg {
-		return background(p, args, stderr)
+		return background(args, stderr)
 	}
 	cfg := r.Config
 	logger, err := openLog(r, debug, stderr)

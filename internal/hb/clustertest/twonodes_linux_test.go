@@ -161,6 +161,17 @@ func TestDaemonMode(t *testing.T) {
 	if err != nil || !strings.Contains(out, "running") {
 		t.Fatalf("heartbeatd -s = %q, %v", out, err)
 	}
+	// Up, the daemon writes nowhere: its stdout and stderr are /dev/null (until then
+	// they went to a file the starting command read back).
+	b, err := os.ReadFile(filepath.Join(n.runDir(), "heartbeat.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range []string{"1", "2"} {
+		if l, err := os.Readlink("/proc/" + strings.TrimSpace(string(b)) + "/fd/" + fd); err != nil || l != os.DevNull {
+			t.Errorf("the background heartbeatd's fd %s is %q (%v), want %s", fd, l, err, os.DevNull)
+		}
+	}
 	waitFor(t, startBound, "VIP on the lone lvs1 after initdead", func() bool { return hasVIP(p.NS[0]) })
 	if out, err := run("-k"); err != nil {
 		t.Fatalf("heartbeatd -k: %v: %s", err, out)
