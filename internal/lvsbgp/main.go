@@ -125,13 +125,12 @@ func Main(args []string, stdout, stderr io.Writer, env Env) int {
 		return 1
 	}
 	if !*fg {
+		// The copy says when it is up (control socket and HTTP listener open, the
+		// first step done); its start-up errors come back here with its output.
 		_, err := daemonize.Start(daemonize.Options{
-			Args: append([]string{"--foreground"}, args...),
-			Env:  []string{backgroundEnv + "=1"},
-			Ready: func(int) bool {
-				_, code, err := Query(*socket, []string{"status"})
-				return err == nil && code == 0
-			},
+			Args:   append([]string{"--foreground"}, args...),
+			Env:    []string{backgroundEnv + "=1"},
+			Notify: true,
 		})
 		var exited *daemonize.ExitError
 		if errors.As(err, &exited) {
@@ -230,6 +229,7 @@ func run(path string, cfg *bgpconf.Config, socket, httpAddr string, env Env, log
 	d.Step(ctx)
 	logf("info", "started: router-id %s, AS %d, %d neighbors, %d VIPs, mode %s", cfg.RouterID, cfg.LocalAS, len(cfg.Neighbors), len(cfg.VIPs), cfg.Mode)
 	sdnotify.Ready("announcing healthy VIPs")
+	_ = daemonize.Ready() // lvs-bgp started in the background returns now
 	go sdnotify.Watchdog(ctx, func(context.Context) bool { d.Snapshot(); return true }) // the lock the loop takes
 	tick := time.NewTicker(cfg.CheckInterval)
 	defer tick.Stop()
