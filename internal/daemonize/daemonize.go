@@ -11,16 +11,16 @@
 // caller's stdio are never handed to the copy: an init script or a $(...) waiting for
 // the daemon's output to close would otherwise wait for as long as the daemon runs.
 //
-// Without Options.Ready or Notify, Start returns as soon as the copy runs, its stdio on
-// /dev/null (lvs-arp). With Ready, Start waits, bounded by Options.Timeout, until Ready
-// says the copy is up (heartbeatd: its pid file names the copy) or the copy exits. With
-// Notify, the copy says so itself: it calls Ready once its start-up is done (mond -f:
-// configuration read, auth.cf read, ports bound — what mon does before it forks), which
-// writes a byte on a pipe Start holds the other end of and puts the copy's stdout and
-// stderr on /dev/null. Either way the copy's stdout and stderr go meanwhile to an
-// unlinked temporary file, whose contents a copy that exits early returns in its
-// ExitError (and Options.Output receives in any case), so that the start's errors and
-// warnings reach the person who started it rather than nobody.
+// Without Options.Notify, Start returns as soon as the copy runs, its stdio on /dev/null
+// (lvs-arp). With Notify, Start waits, bounded by Options.Timeout, until the copy says
+// it is up or exits: the copy calls Ready once its start-up is done (mond -f:
+// configuration read, auth.cf read, ports bound — what mon does before it forks;
+// heartbeatd: media, control socket and pid file; lvs-bgp: control socket and HTTP
+// listener), which writes a byte on a pipe Start holds the other end of and puts the
+// copy's stdout and stderr on /dev/null. Until then they go to an unlinked temporary
+// file, whose contents a copy that exits early returns in its ExitError (and
+// Options.Output receives in any case), so that the start's errors and warnings reach
+// the person who started it rather than nobody.
 package daemonize
 
 import (
@@ -34,11 +34,8 @@ import (
 	"time"
 )
 
-// DefaultTimeout is how long Start waits for Ready when Options.Timeout is 0.
+// DefaultTimeout is how long Start waits for the copy when Options.Timeout is 0.
 const DefaultTimeout = 30 * time.Second
-
-// pollEvery is how often Start asks Ready.
-const pollEvery = 50 * time.Millisecond
 
 // Options say how to start the background copy.
 type Options struct {
@@ -48,15 +45,12 @@ type Options struct {
 	// "NAME=value": the marker telling the copy it runs in the background
 	// (MOND_FORKED=1, HEARTBEATD_BACKGROUND=1).
 	Env []string
-	// Ready, when not nil, makes Start wait until Ready(pid of the copy) reports true,
-	// the copy exits, or Timeout passes; it is asked every 50 ms.
-	Ready func(pid int) bool
 	// Notify makes Start wait until the copy calls Ready (package function), the copy
 	// exits, or Timeout passes.
 	Notify bool
-	// Timeout bounds the wait for Ready; 0 means DefaultTimeout.
+	// Timeout bounds the wait; 0 means DefaultTimeout.
 	Timeout time.Duration
-	// Output, when not nil with Ready or Notify, receives what the copy wrote on its
+	// Output, when not nil with Notify, receives what the copy wrote on its
 	// stdout and stderr until it was up or exited.
 	Output io.Writer
 }
@@ -90,11 +84,11 @@ func Ready() error {
 	return err
 }
 
-// ErrTimeout is returned when Ready did not report the copy up within the timeout. The
+// ErrTimeout is returned when the copy did not say it was up within the timeout. The
 // copy is left running: it may still come up, and Start does not know what it holds.
 var ErrTimeout = errors.New("daemonize: not ready in time")
 
-// ExitError is returned when the copy exited before Ready reported it up.
+// ExitError is returned when the copy exited before it said it was up.
 type ExitError struct {
 	// Err is how it exited (an *exec.ExitError, usually).
 	Err error
@@ -120,7 +114,7 @@ func Start(o Options) (int, error) {
 	cmd.SysProcAttr = attr
 	cmd.Env = append(os.Environ(), o.Env...)
 	// nil stdio: exec opens /dev/null for them.
-	if o.Ready == nil && !o.Notify {
+	if !o.Notify {
 		if err := cmd.Start(); err != nil {
 			return 0, err
 		}
@@ -135,29 +129,25 @@ func Start(o Options) (int, error) {
 	os.Remove(early.Name())
 	defer early.Close()
 	cmd.Stdout, cmd.Stderr = early, early
-	readyByte := make(chan struct{})
-	if o.Notify {
-		r, w, err := os.Pipe()
-		if err != nil {
-			return 0, err
-		}
-		defer r.Close()
-		cmd.ExtraFiles = []*os.File{w} // fd 3 in the copy
-		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", notifyEnv, notifyFD))
-		if err := cmd.Start(); err != nil {
-			w.Close()
-			return 0, err
-		}
-		w.Close()
-		go func() {
-			// A byte is Ready; EOF (the copy exited) leaves the exit to say why.
-			if n, _ := r.Read(make([]byte, 1)); n == 1 {
-				close(readyByte)
-			}
-		}()
-	} else if err := cmd.Start(); err != nil {
+	r, w, err := os.Pipe()
+	if err != nil {
 		return 0, err
 	}
+	defer r.Close()
+	cmd.ExtraFiles = []*os.File{w} // fd 3 in the copy
+	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", notifyEnv, notifyFD))
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return 0, err
+	}
+	readyByte := make(chan struct{})
+	go func() {
+		// A byte is Ready; EOF (the copy exited) leaves the exit to say why.
+		if n, _ := r.Read(make([]byte, 1)); n == 1 {
+			close(readyByte)
+		}
+	}()
 	pid := cmd.Process.Pid
 	output := func() []byte {
 		// pread: the copy shares the file offset.
@@ -175,28 +165,18 @@ func Start(o Options) (int, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	deadline := time.After(timeout)
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case err := <-exited:
-			out := output()
-			if err == nil {
-				err = errors.New("exit status 0")
-			}
-			return pid, &ExitError{Err: err, Output: out}
-		case <-deadline:
-			output()
-			return pid, fmt.Errorf("%w (%v)", ErrTimeout, timeout)
-		case <-readyByte:
-			output()
-			return pid, nil
-		case <-tick.C:
-			if o.Ready != nil && o.Ready(pid) {
-				output()
-				return pid, nil
-			}
+	select {
+	case err := <-exited:
+		out := output()
+		if err == nil {
+			err = errors.New("exit status 0")
 		}
+		return pid, &ExitError{Err: err, Output: out}
+	case <-time.After(timeout):
+		output()
+		return pid, fmt.Errorf("%w (%v)", ErrTimeout, timeout)
+	case <-readyByte:
+		output()
+		return pid, nil
 	}
 }

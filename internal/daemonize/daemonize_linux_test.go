@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -38,8 +37,7 @@ type report struct {
 }
 
 // child is the copy: "report FILE" writes its report to FILE (atomically) and exits;
-// "ready PIDFILE DELAY" writes its pid to PIDFILE after DELAY and stays; "fail MSG"
-// prints MSG on stdout and stderr and exits 3; "hang" stays.
+// "fail MSG" prints MSG on stdout and stderr and exits 3; "hang" stays; "notify": below.
 func child(args []string) int {
 	switch args[0] {
 	case "report":
@@ -54,12 +52,6 @@ func child(args []string) int {
 		b, _ := json.Marshal(r)
 		os.WriteFile(args[1]+".tmp", b, 0o644)
 		os.Rename(args[1]+".tmp", args[1])
-		return 0
-	case "ready":
-		d, _ := time.ParseDuration(args[2])
-		time.Sleep(d)
-		os.WriteFile(args[1], []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
-		time.Sleep(time.Minute)
 		return 0
 	case "fail":
 		fmt.Println(args[1])
@@ -96,7 +88,7 @@ func kill(t *testing.T, pid int) {
 	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
 }
 
-// Without Ready: the copy runs with the arguments and the marker, in a session of its
+// Without Notify: the copy runs with the arguments and the marker, in a session of its
 // own, its stdio on /dev/null, in the caller's directory; Start does not wait for it.
 func TestStartDetached(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "report")
@@ -126,52 +118,10 @@ func TestStartDetached(t *testing.T) {
 	}
 }
 
-// With Ready: Start returns once Ready says the copy is up, with its pid.
-func TestStartWaitsForReady(t *testing.T) {
-	pidfile := filepath.Join(t.TempDir(), "pid")
-	asked := 0
-	ready := func(pid int) bool {
-		asked++
-		b, err := os.ReadFile(pidfile)
-		return err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(pid)
-	}
-	start := time.Now()
-	pid, err := Start(Options{Args: []string{"ready", pidfile, "300ms"}, Env: []string{childEnv}, Ready: ready})
-	if pid > 0 {
-		kill(t, pid)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if took := time.Since(start); took < 300*time.Millisecond || asked < 2 {
-		t.Errorf("returned after %v, Ready asked %d times: before the copy was ready", took, asked)
-	}
-	if err := syscall.Kill(pid, 0); err != nil {
-		t.Errorf("the copy %d does not run: %v", pid, err)
-	}
-}
-
-// A copy that exits before it is ready: its exit and its output come back.
-func TestStartExitBeforeReady(t *testing.T) {
-	_, err := Start(Options{Args: []string{"fail", "bad config"}, Env: []string{childEnv},
-		Ready: func(int) bool { return false }})
-	var ee *ExitError
-	if !errors.As(err, &ee) {
-		t.Fatalf("err = %v, want an *ExitError", err)
-	}
-	if ee.Error() != "did not start: exit status 3" {
-		t.Errorf("Error() = %q", ee.Error())
-	}
-	if got := string(ee.Output); got != "bad config\nbad config\n" {
-		t.Errorf("output %q, want the copy's stdout and stderr", got)
-	}
-}
-
 // A copy never ready: ErrTimeout after the timeout, the copy left running.
 func TestStartTimeout(t *testing.T) {
 	start := time.Now()
-	pid, err := Start(Options{Args: []string{"hang"}, Env: []string{childEnv}, Ready: func(int) bool { return false },
-		Timeout: 200 * time.Millisecond})
+	pid, err := Start(Options{Args: []string{"hang"}, Env: []string{childEnv}, Notify: true, Timeout: 200 * time.Millisecond})
 	if pid > 0 {
 		kill(t, pid)
 	}
@@ -228,7 +178,7 @@ func TestNotifyExitBeforeReady(t *testing.T) {
 	_, err := Start(Options{Args: []string{"fail", "could not open auth.cf"}, Env: []string{childEnv}, Notify: true, Output: &out})
 	var ee *ExitError
 	var xe *exec.ExitError
-	if !errors.As(err, &ee) || !errors.As(err, &xe) || xe.ExitCode() != 3 {
+	if !errors.As(err, &ee) || !errors.As(err, &xe) || xe.ExitCode() != 3 || ee.Error() != "did not start: exit status 3" {
 		t.Fatalf("err = %v, want an *ExitError of status 3", err)
 	}
 	if want := "could not open auth.cf\ncould not open auth.cf\n"; string(ee.Output) != want || out.String() != want {
