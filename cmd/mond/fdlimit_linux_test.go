@@ -245,43 +245,9 @@ const (
 var fdNotStartedRe = regexp.MustCompile(`could not start monitor (\S+) for ([^/\s]+)/(\S+): too many open files; check skipped`)
 
 func fdWriteFiles(s *soak) {
-	t := s.t
-	for _, sub := range []string{"mon.d", "alert.d", "log.d", "state.d"} {
-		if err := os.MkdirAll(filepath.Join(s.dir, sub), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w := func(name, data string, mode os.FileMode) {
-		if err := os.WriteFile(filepath.Join(s.dir, name), []byte(strings.ReplaceAll(data, "@DIR@", s.dir)), mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w("mon.d/ok.monitor", "#!/bin/sh\necho $$ >> @DIR@/pids\nsleep 0.2\nexit 0\n", 0o755)
-	// As the soak test's: "<type> <group> <service> <time>", read by soak.alerts.
-	w("alert.d/rec.alert", "#!/bin/sh\necho $$ >> @DIR@/pids\nfor a; do type=$a; done\n"+
-		"echo \"$type $MON_GROUP $MON_SERVICE $(date +%s.%N)\" >> @DIR@/alerts\n", 0o755)
-	w("auth.cf", soakAuth, 0o644)
-	w("users", soakUsers, 0o644)
-	var cf strings.Builder
-	cf.WriteString(`cfbasedir = @DIR@
-alertdir = @DIR@/alert.d
-mondir = @DIR@/mon.d
-logdir = @DIR@/log.d
-statedir = @DIR@/state.d
-authfile = @DIR@/auth.cf
-authtype = userfile
-userfile = @DIR@/users
-dtlogging = yes
-
-hostgroup tcp 127.0.0.1
-
-hostgroup script 127.0.0.1
-
-watch tcp
-`)
-	for i := 0; i < fdTCPServices; i++ {
+	s.writeMonFiles("0.2", fdTCPServices, func(i int) string {
 		port := fdBasePort + i
-		fmt.Fprintf(&cf, `    service p%d
+		return fmt.Sprintf(`    service p%d
         interval 1s
         monitor tcp.monitor -p %d -t 2
         period wd {Sun-Sat}
@@ -289,19 +255,7 @@ watch tcp
             alert rec.alert alert
             upalert rec.alert upalert
 `, port, port)
-	}
-	cf.WriteString("\nwatch script\n")
-	for i := 0; i < fdScriptServices; i++ {
-		fmt.Fprintf(&cf, `    service s%d
-        interval 1s
-        monitor ok.monitor
-        period wd {Sun-Sat}
-            alertafter 1
-            alert rec.alert alert
-            upalert rec.alert upalert
-`, i)
-	}
-	w("mon.cf", cf.String(), 0o644)
+	}, fdScriptServices, "1s")
 }
 
 // fdStartMond starts mond in the namespace under "ulimit -n fdLimit" (soft and hard),

@@ -409,6 +409,28 @@ func (l *soakListener) close() {
 }
 
 func (s *soak) writeFiles() {
+	// The scripted monitor takes a second, so about half of them are running at any
+	// time (and when mond is told to stop).
+	s.writeMonFiles("1", soakTCPServices, func(i int) string {
+		port := soakBasePort + i
+		return fmt.Sprintf(`    service p%d
+        description listener on port %d
+        interval %ds
+        monitor tcp.monitor -p %d -t 2
+        period wd {Sun-Sat}
+            alertafter %d
+            alert rec.alert alert
+            upalert rec.alert upalert
+`, port, port, soakInterval(i)/time.Second, port, soakAlertAfter(i))
+	}, soakScriptServices, "2s")
+}
+
+// writeMonFiles writes the soak tests' mond directory: ok.monitor (it records its pid
+// and takes monitorSleep seconds), rec.alert (it appends "<type> <group> <service>
+// <time>", read by soak.alerts; its last argument is the type), auth.cf, users, and a
+// mon.cf watching the nTCP services tcpService(i) gives (each a "service" block) and
+// nScript services of ok.monitor every scriptInterval.
+func (s *soak) writeMonFiles(monitorSleep string, nTCP int, tcpService func(i int) string, nScript int, scriptInterval string) {
 	t := s.t
 	for _, sub := range []string{"mon.d", "alert.d", "log.d", "state.d"} {
 		if err := os.MkdirAll(filepath.Join(s.dir, sub), 0o755); err != nil {
@@ -420,10 +442,7 @@ func (s *soak) writeFiles() {
 			t.Fatal(err)
 		}
 	}
-	// The scripted monitor records its pid and takes a second, so about half of them
-	// are running at any time (and when mond is told to stop).
-	w("mon.d/ok.monitor", "#!/bin/sh\necho $$ >> @DIR@/pids\nsleep 1\nexit 0\n", 0o755)
-	// The alert appends "<type> <group> <service> <time>"; its last argument is the type.
+	w("mon.d/ok.monitor", "#!/bin/sh\necho $$ >> @DIR@/pids\nsleep "+monitorSleep+"\nexit 0\n", 0o755)
 	w("alert.d/rec.alert", "#!/bin/sh\necho $$ >> @DIR@/pids\nfor a; do type=$a; done\n"+
 		"echo \"$type $MON_GROUP $MON_SERVICE $(date +%s.%N)\" >> @DIR@/alerts\n", 0o755)
 	w("auth.cf", soakAuth, 0o644)
@@ -445,28 +464,19 @@ hostgroup script 127.0.0.1
 
 watch tcp
 `)
-	for i := 0; i < soakTCPServices; i++ {
-		port := soakBasePort + i
-		fmt.Fprintf(&cf, `    service p%d
-        description listener on port %d
-        interval %ds
-        monitor tcp.monitor -p %d -t 2
-        period wd {Sun-Sat}
-            alertafter %d
-            alert rec.alert alert
-            upalert rec.alert upalert
-`, port, port, soakInterval(i)/time.Second, port, soakAlertAfter(i))
+	for i := range nTCP {
+		cf.WriteString(tcpService(i))
 	}
 	cf.WriteString("\nwatch script\n")
-	for i := 0; i < soakScriptServices; i++ {
+	for i := range nScript {
 		fmt.Fprintf(&cf, `    service s%d
-        interval 2s
+        interval %s
         monitor ok.monitor
         period wd {Sun-Sat}
             alertafter 1
             alert rec.alert alert
             upalert rec.alert upalert
-`, i)
+`, i, scriptInterval)
 	}
 	w("mon.cf", cf.String(), 0o644)
 }

@@ -70,17 +70,19 @@ func init() {
 }
 
 // Ready is called by a copy started with Notify once it is up: Start, in the program
-// that started it, returns then. Stdout and stderr move to /dev/null (a daemon has no
-// one to write to). Outside such a copy it does nothing.
-func Ready() error {
+// that started it, returns then. Its stdout and stderr move first to stdio (mond's
+// monerrfile), or to /dev/null when stdio is nil: a daemon has no one to write to.
+// Outside such a copy it does nothing.
+func Ready(stdio *os.File) error {
 	if os.Getenv(notifyEnv) != fmt.Sprint(notifyFD) {
 		return nil
 	}
 	os.Unsetenv(notifyEnv)
+	// Moved before the byte: the caller may look at them as soon as Start returns.
+	redirectStdio(stdio)
 	f := os.NewFile(notifyFD, "daemonize-notify")
 	_, err := f.Write([]byte{'\n'})
 	f.Close()
-	stdioToDevNull()
 	return err
 }
 

@@ -64,7 +64,7 @@ func child(args []string) int {
 		// lead, written to FILE, and whether fd 3 is closed; stays.
 		fmt.Fprintln(os.Stderr, args[1])
 		time.Sleep(300 * time.Millisecond)
-		if err := Ready(); err != nil {
+		if err := Ready(nil); err != nil {
 			return 4
 		}
 		fmt.Fprintln(os.Stderr, "after ready")
@@ -152,6 +152,12 @@ func TestStartWaitsForNotify(t *testing.T) {
 	}
 	if took := time.Since(start); took < 300*time.Millisecond {
 		t.Errorf("returned after %v: before the copy was ready", took)
+	}
+	// Already moved when Start returns: the caller may look at once.
+	for _, fd := range []string{"1", "2"} {
+		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd)); err != nil || l != os.DevNull {
+			t.Errorf("when Start returned, the copy's fd %s was %q (%v), want %s", fd, l, err, os.DevNull)
+		}
 	}
 	if out.String() != "Warning: a warning\n" {
 		t.Errorf("output %q", out.String())

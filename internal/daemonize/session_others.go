@@ -4,6 +4,7 @@ package daemonize
 
 import (
 	"errors"
+	"os"
 	"runtime"
 	"syscall"
 )
@@ -14,4 +15,4 @@ func sessionAttr() (*syscall.SysProcAttr, error) {
 
 func closeOnExec(int) {}
 
-func stdioToDevNull() {}
+func redirectStdio(*os.File) {}

@@ -16,13 +16,16 @@ func sessionAttr() (*syscall.SysProcAttr, error) {
 
 func closeOnExec(fd int) { unix.CloseOnExec(fd) }
 
-// stdioToDevNull points descriptors 1 and 2 at /dev/null.
-func stdioToDevNull() {
-	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		return
+// redirectStdio points descriptors 1 and 2 at f, or at /dev/null when f is nil.
+func redirectStdio(f *os.File) {
+	if f == nil {
+		null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		defer null.Close()
+		f = null
 	}
-	defer null.Close()
-	_ = unix.Dup2(int(null.Fd()), 1)
-	_ = unix.Dup2(int(null.Fd()), 2)
+	_ = unix.Dup2(int(f.Fd()), 1)
+	_ = unix.Dup2(int(f.Fd()), 2)
 }

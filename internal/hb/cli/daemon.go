@@ -174,7 +174,7 @@ func foreground(o daemon.Options, p paths, logger *daemon.FileLogger, stderr io.
 		return d.Loop().Do(ctx, func(*core.Core, time.Time) error { return nil }) == nil
 	})
 	sdnotify.Ready("heartbeat: node " + o.Node + " up")
-	_ = daemonize.Ready() // heartbeatd started without -f returns now
+	_ = daemonize.Ready(nil) // heartbeatd started without -f returns now
 	if err := d.Run(ctx); err != nil {
 		logger.Logf("ERROR", "%v", err)
 		return 1

@@ -9,9 +9,9 @@ import (
 // openErrFile is mon.cf's monerrfile for mond -f: mon, once in the background, appends
 // its standard output and error to that file ("/dev/null" unless set), beginning with a
 // "Mon starting at <localtime>" line; the alerts it starts inherit them. mond does the
-// same in its background copy: its own stdout and stderr are moved onto the file, and
-// the file is returned for the alerts' output. A file that cannot be opened stops mon;
-// mond logs it and keeps its detached stdio.
+// same in its background copy: the file is returned for the alerts' output, and
+// daemonize.Ready moves mond's own stdout and stderr onto it. A file that cannot be
+// opened stops mon; mond logs it and goes on with its stdio on /dev/null.
 func openErrFile(path string, now time.Time) (*os.File, error) {
 	if path == "" {
 		path = os.DevNull
@@ -22,9 +22,5 @@ func openErrFile(path string, now time.Time) (*os.File, error) {
 	}
 	// perl's scalar localtime: "Sun Dec  6 22:07:50 2026".
 	fmt.Fprintf(f, "Mon starting at %s\n", now.Format("Mon Jan _2 15:04:05 2006"))
-	if err := redirectStdio(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("could not redirect to %s: %w", path, err)
-	}
 	return f, nil
 }

@@ -235,17 +235,19 @@ func Run(c Config, stderr io.Writer) int {
 	}
 	go srv.ServeTraps(ctx, tl)
 	go srv.Serve(ctx, ln)
-	// Up: a mond -f waiting in the foreground returns now.
-	_ = daemonize.Ready()
+	var errFile *os.File
 	if forked {
 		// monerrfile, as mon opens it once in the background (a reload does not
-		// reopen it), after its start-up messages went to its caller.
+		// reopen it): mond's stdout and stderr from now on, and its alerts'.
 		if f, err := openErrFile(cf.Globals.MonErrFile, time.Now()); err != nil {
 			logf("err", err.Error())
 		} else {
 			errOut.set(f)
+			errFile = f
 		}
 	}
+	// Up: a mond -f waiting in the foreground returns now, its start-up messages shown.
+	_ = daemonize.Ready(errFile)
 	// Under systemd (Type=notify): ready with both ports bound; the watchdog is fed
 	// while the main loop steps and the engine's lock is free.
 	go sdnotify.Watchdog(ctx, d.Alive)
