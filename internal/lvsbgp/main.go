@@ -229,7 +229,8 @@ func run(path string, cfg *bgpconf.Config, socket, httpAddr string, env Env, log
 	d.Step(ctx)
 	logf("info", "started: router-id %s, AS %d, %d neighbors, %d VIPs, mode %s", cfg.RouterID, cfg.LocalAS, len(cfg.Neighbors), len(cfg.VIPs), cfg.Mode)
 	sdnotify.Ready("announcing healthy VIPs")
-	_ = daemonize.Ready(nil) // lvs-bgp started in the background returns now
+	// lvs-bgp started in the background returns now.
+	_ = daemonize.Ready(nil)
 	go sdnotify.Watchdog(ctx, func(context.Context) bool { d.Snapshot(); return true }) // the lock the loop takes
 	tick := time.NewTicker(cfg.CheckInterval)
 	defer tick.Stop()
