@@ -54,6 +54,7 @@ func stuckPort(t *testing.T) int {
 }
 
 func TestTCP(t *testing.T) {
+	t.Parallel() // each waits out a monitor timeout
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +78,7 @@ func TestTCP(t *testing.T) {
 }
 
 func TestHTTP(t *testing.T) {
+	t.Parallel() // each waits out a monitor timeout
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.UserAgent() != "mon.d/http.monitor" || r.Proto != "HTTP/1.0" {
@@ -86,7 +88,13 @@ func TestHTTP(t *testing.T) {
 		w.Write([]byte("hello"))
 	})
 	mux.HandleFunc("/bad", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
-	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) { time.Sleep(3 * time.Second) })
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		// Slower than the monitor's -t 1; done when the monitor hangs up.
+		select {
+		case <-r.Context().Done():
+		case <-time.After(3 * time.Second):
+		}
+	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	port := strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)
@@ -168,6 +176,7 @@ func TestSMTP(t *testing.T) {
 }
 
 func TestTelnet(t *testing.T) {
+	t.Parallel() // each waits out a monitor timeout
 	// IAC DO ECHO, then the prompt.
 	up := lineServer(t, "\xff\xfd\x01Debian\r\nlogin: ", nil)
 	if r := Telnet(context.Background(), []string{"-p", strconv.Itoa(up), "127.0.0.1"}); r.Exit != 0 {

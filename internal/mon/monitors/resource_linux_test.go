@@ -44,6 +44,7 @@ func TestBuiltinsNoteDescriptorShortage(t *testing.T) {
 	if _, err := os.Open(os.DevNull); !errors.Is(err, syscall.EMFILE) {
 		t.Fatalf("descriptors left after holding %d: %v", len(held), err)
 	}
+	root := os.Geteuid() == 0
 	for _, tc := range []struct {
 		name string
 		f    Func
@@ -57,6 +58,12 @@ func TestBuiltinsNoteDescriptorShortage(t *testing.T) {
 		{"ping.monitor", Ping, []string{"127.0.0.1"}},
 		{"fping.monitor", FPing, []string{"127.0.0.1"}},
 	} {
+		if !root && (tc.name == "ping.monitor" || tc.name == "fping.monitor") {
+			// Without root, ping's socket is the ICMP datagram one, refused outright
+			// (EACCES) unless ping_group_range lets this user in: nothing to note.
+			t.Logf("%s: not root, skipped", tc.name)
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		ctx, noted := WithResourceErrors(ctx)
 		r := tc.f(ctx, tc.args)
