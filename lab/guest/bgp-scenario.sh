@@ -456,10 +456,14 @@ fi
 cleanup
 for n in client router $DIRECTORS $REALSERVERS; do $IP netns del $n; done
 $IP link del br0
-sleep 0.5
+# A process killed just now may take a moment to go on emulated CPUs: wait (bounded)
+# for none; one still there after 10 s is a leak.
+left_procs() { ps -o stat,args | grep -v -e grep -e '^Z' | grep -e labprobe -e httpd -e bird -e lvs-bgp -e mond -e heartbeat; }
+no_left_procs() { [ -z "$(left_procs)" ]; }
 if has_phase f; then
-	ev "obs left: $(ps -o stat,args | grep -v -e grep -e '^Z' | grep -e labprobe -e httpd -e bird -e lvs-bgp -e mond -e heartbeat | tr '\n' ';')"
-	measure f left-procs $(ps -o stat,args | grep -v -e grep -e '^Z' | grep -c -e labprobe -e httpd -e bird -e lvs-bgp -e mond -e heartbeat)
+	wait_for 10 "the lab's processes to exit" no_left_procs
+	ev "obs left: $(left_procs | tr '\n' ';')"
+	measure f left-procs $(left_procs | wc -l)
 	measure f left-netns $($IP netns list | wc -l)
 	measure f left-root-services $(/sbin/ipvsadm -S -n | grep -c '^-A')
 	ev "phase f end"

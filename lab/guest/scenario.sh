@@ -332,7 +332,11 @@ fi
 cleanup
 for n in gw client $DIRECTORS $REALSERVERS; do $IP netns del $n; done
 $IP link del br0
-sleep 0.5
-ev "left netns=$($IP netns list | wc -l) procs=$(ps -o stat,args | grep -v -e grep -e '^Z' | grep -c -e labprobe -e httpd -e heartbeatd -e mond -e arping) root-services=$(/sbin/ipvsadm -S -n | grep -c '^-A')"
+# What is left running of the lab's: a process killed just now may take a moment to go
+# on emulated CPUs, so wait (bounded) for none; one still there after 10 s is a leak.
+left_procs() { ps -o stat,args | grep -v -e grep -e '^Z' | grep -e labprobe -e httpd -e heartbeatd -e mond -e arping; }
+no_left_procs() { [ -z "$(left_procs)" ]; }
+wait_for 10 "the lab's processes to exit" no_left_procs || ev "obs left: $(left_procs | tr '\n' ';')"
+ev "left netns=$($IP netns list | wc -l) procs=$(left_procs | wc -l) root-services=$(/sbin/ipvsadm -S -n | grep -c '^-A')"
 ev "end"
 exit 0
