@@ -258,68 +258,10 @@ func fdWriteFiles(s *soak) {
 	}, fdScriptServices, "1s")
 }
 
-// fdStartMond starts mond in the namespace under "ulimit -n fdLimit" (soft and hard),
-// its output in dir/mond.log, and waits for its client port.
+// fdStartMond starts mond in the namespace under "ulimit -n fdLimit" (soft and hard)
+// with its metrics listener, and waits for its client port.
 func fdStartMond(s *soak) {
-	t := s.t
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logf, err := os.Create(filepath.Join(s.dir, "mond.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logf.Close() })
-	// ip netns exec and sh both exec: the process started is mond itself.
-	s.cmd = exec.Command("ip", "netns", "exec", s.ns.name, "sh", "-c", fmt.Sprintf(`ulimit -n %d && exec "$@"`, fdLimit), "sh",
-		self, "-d", "-c", filepath.Join(s.dir, "mon.cf"), "-p", strconv.Itoa(soakMondPort), "-t", strconv.Itoa(soakMondPort+1),
-		"-P", filepath.Join(s.dir, "mon.pid"), "--metrics-listen", "127.0.0.1:"+strconv.Itoa(fdMetricsPort))
-	s.mark = "LVSKIT_FDTEST=" + s.dir
-	s.cmd.Env = []string{"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "MOND_TEST_MAIN=1", s.mark}
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s.pid = s.cmd.Process.Pid
-	s.exited = make(chan struct{})
-	go func() { s.cmd.Wait(); close(s.exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
-		// What a failed test left of mond's: its monitors and alerts (our descendants).
-		for pid := range s.mondProcs() {
-			if s.marked(pid) {
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := s.ns.dial(soakMondAddr, time.Second)
-		if err == nil {
-			c.Close()
-			break
-		}
-		select {
-		case <-s.exited:
-			t.Fatalf("mond exited at start: %v\n%s", s.cmd.ProcessState, s.mondLog(40))
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mond did not listen in 10 s: %v\n%s", err, s.mondLog(40))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	limits, _ := os.ReadFile(fmt.Sprintf("/proc/%d/limits", s.pid))
-	if m := regexp.MustCompile(`Max open files\s+(\d+)\s+(\d+)`).FindSubmatch(limits); m == nil || string(m[1]) != strconv.Itoa(fdLimit) {
-		t.Fatalf("mond's descriptor limit is not %d:\n%s", fdLimit, limits)
-	}
+	s.launchMond(fdLimit, "LVSKIT_FDTEST="+s.dir, nil, "--metrics-listen", "127.0.0.1:"+strconv.Itoa(fdMetricsPort))
 }
 
 // fdUsed counts mond's descriptors below its limit: the kernel gives it a new one only

@@ -493,6 +493,19 @@ func (s *soak) startListeners() {
 }
 
 func (s *soak) startMond() {
+	soft, hard := s.launchMond(soakFDLimit, "LVSKIT_SOAK="+s.dir, func() {
+		s.sampling = make(chan struct{})
+		go s.sample()
+	})
+	s.logf("mond pid %d in netns %s, fd limit %s/%s", s.pid, s.ns.name, soft, hard)
+}
+
+// launchMond starts mond (this test binary) in the namespace under "ulimit -n limit",
+// on the soak's files and ports with extra arguments, its output in dir/mond.log and
+// mark (NAME=value) in its environment to tell its leftovers by; started runs as soon as
+// it runs; then it waits for the client port and checks the pid file and the limit,
+// and returns the limit (soft, hard). What mond leaves is killed when the test ends.
+func (s *soak) launchMond(limit int, mark string, started func(), extra ...string) (soft, hard string) {
 	t := s.t
 	self, err := os.Executable()
 	if err != nil {
@@ -505,10 +518,11 @@ func (s *soak) startMond() {
 	t.Cleanup(func() { logf.Close() })
 	pidFile := filepath.Join(s.dir, "mon.pid")
 	// ip netns exec and sh both exec: the process started is mond itself.
-	s.cmd = exec.Command("ip", "netns", "exec", s.ns.name, "sh", "-c", fmt.Sprintf(`ulimit -n %d && exec "$@"`, soakFDLimit), "sh",
-		self, "-d", "-c", filepath.Join(s.dir, "mon.cf"), "-p", strconv.Itoa(soakMondPort), "-t", strconv.Itoa(soakMondPort+1),
-		"-P", pidFile)
-	s.mark = "LVSKIT_SOAK=" + s.dir
+	args := append([]string{"netns", "exec", s.ns.name, "sh", "-c", fmt.Sprintf(`ulimit -n %d && exec "$@"`, limit), "sh",
+		self, "-d", "-c", filepath.Join(s.dir, "mon.cf"), "-p", strconv.Itoa(soakMondPort), "-t", strconv.Itoa(soakMondPort + 1),
+		"-P", pidFile}, extra...)
+	s.cmd = exec.Command("ip", args...)
+	s.mark = mark
 	s.cmd.Env = []string{"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "MOND_TEST_MAIN=1", s.mark}
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	// mond leads a process group of its own, so "a process in mond's group" means one
@@ -534,8 +548,9 @@ func (s *soak) startMond() {
 			}
 		}
 	})
-	s.sampling = make(chan struct{})
-	go s.sample()
+	if started != nil {
+		started()
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := s.ns.dial(soakMondAddr, time.Second)
@@ -558,10 +573,10 @@ func (s *soak) startMond() {
 	}
 	limits, _ := os.ReadFile(fmt.Sprintf("/proc/%d/limits", s.pid))
 	m := regexp.MustCompile(`Max open files\s+(\d+)\s+(\d+)`).FindSubmatch(limits)
-	if m == nil || string(m[1]) != strconv.Itoa(soakFDLimit) {
-		t.Fatalf("mond's descriptor limit is not %d:\n%s", soakFDLimit, limits)
+	if m == nil || string(m[1]) != strconv.Itoa(limit) {
+		t.Fatalf("mond's descriptor limit is not %d:\n%s", limit, limits)
 	}
-	s.logf("mond pid %d in netns %s, fd limit %s/%s", s.pid, s.ns.name, m[1], m[2])
+	return string(m[1]), string(m[2])
 }
 
 // sample records mond's peak memory, descriptors and threads every 100 ms.
