@@ -162,7 +162,7 @@ func dumpOnFailure(t *testing.T, orig *interop.Node, ours *ourNode) {
 func clStatusAgree(t *testing.T, orig *interop.Node, oself string, ours *ourNode, uself string) {
 	t.Helper()
 	qs := func(self, peer string) [][]string {
-		return [][]string{{"hbstatus"}, {"listnodes"}, {"listnodes", "-n"}, {"nodetype", self}, {"nodetype", peer},
+		q := [][]string{{"hbstatus"}, {"listnodes"}, {"listnodes", "-n"}, {"nodetype", self}, {"nodetype", peer},
 			{"listhblinks", self}, {"listhblinks", peer}, {"hblinkstatus", self, "eth0"}, {"hblinkstatus", peer, "eth0"},
 			{"nodestatus", self}, {"nodestatus", peer}, {"rscstatus"},
 			{"nodeweight", self}, {"nodeweight", peer}, {"nodesite", self}, {"nodesite", peer},
@@ -173,6 +173,13 @@ func clStatusAgree(t *testing.T, orig *interop.Node, oself string, ours *ourNode
 			{"hbparameter", "-p", "hbversion"}, {"hbparameter", "-p", "node"}, {"hbparameter", "-p", "crm"},
 			{"hbparameter", "-p", "ucast"}, {"hbparameter", "-p", "use_logd"}, {"hbparameter", "-p", "realtime"},
 			{"hbparameter", "-p", "nosuch"}, {"bogus"}, {"nodestatus", "nosuch"}}
+		// heartbeat's defaults for what ha.cf leaves unset (core.paramDefaults).
+		for _, k := range []string{"baud", "autojoin", "uuidfrom", "compression", "compression_threshold",
+			"traditional_compression", "max_rexmit_delay", "msgfmt", "conn_logd_time", "log_badpack", "coredumps",
+			"memreserve", "record_config_changes", "pacemaker", "watchdog"} {
+			q = append(q, []string{"hbparameter", "-p", k})
+		}
+		return q
 	}
 	oq, uq := qs(oself, uself), qs(uself, oself)
 	// cl_log's prefix carries the time, the host and the pid.
