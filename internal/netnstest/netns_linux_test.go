@@ -81,9 +81,17 @@ func TestNamespace(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(runDir, n.Name)); !os.IsNotExist(err) {
 		t.Errorf("namespace still there after its test: %v", err)
 	}
-	time.Sleep(100 * time.Millisecond) // the reaper goroutine's Wait
-	if _, err := os.Stat("/proc/" + strconv.Itoa(sleeper) + "/ns/net"); err == nil {
-		t.Errorf("process %d left running in the deleted namespace", sleeper)
+	// Killed by the cleanup, reaped by the goroutine's Wait: give both 3 s.
+	for i := 0; ; i++ {
+		_, err := os.Stat("/proc/" + strconv.Itoa(sleeper) + "/ns/net")
+		if err != nil {
+			break
+		}
+		if i == 60 {
+			t.Errorf("process %d left running in the deleted namespace", sleeper)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
