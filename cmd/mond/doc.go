@@ -111,7 +111,12 @@
 // own resources (descriptors, processes, memory: EMFILE, ENFILE, EAGAIN, ENOMEM) is
 // logged and its check skipped; the service's state is unchanged (mon, whose fork
 // fails the same way, does likewise). A monitor that does not exist or cannot be
-// executed still fails as in mon.
+// executed still fails as in mon. An alert mond cannot start for want of its own
+// resources is tried again 1 s later, then after waits doubling to 30 s, until it
+// starts or mond stops (mon loses it: lvs.alert not run leaves a dead real server in
+// IPVS, or a live one out); a service's alerts start one after another in the order
+// they were called, so its later alerts wait behind such an alert (16 at most, the
+// oldest dropped first, logged).
 //
 // # Not implemented (rejected with an error, or reported)
 //

@@ -60,7 +60,10 @@ Where mond departs from mon 1.3.6 on purpose:
   - A monitor that mond could not start for lack of resources (descriptors,
     processes, memory), or a built-in monitor that failed while mond could not open a
     socket, is logged as mond's problem and its check skipped, not counted as a
-    failure of the service.
+    failure of the service. An alert mond could not start so is tried again 1 s
+    later, then after waits doubling to 30 s, until it starts or mond stops (mon
+    loses it); a service's alerts always start in the order they were called, its
+    later ones waiting behind such an alert (at most 16 wait; the oldest go first).
   - On SIGTERM mond kills the running monitors and alerts with their process groups.
   - A monitor's output past 64 KiB is read and dropped (bounded memory; mon passes
     the output to the next run's environment, where the kernel refuses more than

@@ -74,3 +74,20 @@ func (f *Fake) Advance(d time.Duration) {
 	}
 	f.waiters = kept
 }
+
+// Next returns the earliest time a pending After waits for, if any: a test advances
+// to exactly that instant once the code under test is waiting.
+func (f *Fake) Next() (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.waiters) == 0 {
+		return time.Time{}, false
+	}
+	at := f.waiters[0].at
+	for _, w := range f.waiters[1:] {
+		if w.at.Before(at) {
+			at = w.at
+		}
+	}
+	return at, true
+}

@@ -117,7 +117,10 @@ type Daemon struct {
 	watches               int // watch blocks of the running configuration
 	pids                  map[int]string
 	running               map[string]context.CancelFunc
-	started               time.Time
+	// alertBacklog holds, per "group/service", the alerts waiting for mond's
+	// resources, oldest first (startAlert); a key is present while its retrier runs.
+	alertBacklog map[string][]sched.Alert
+	started      time.Time
 
 	results chan monResult
 	wake    chan struct{}
@@ -163,7 +166,7 @@ func New(opt Options) (*Daemon, error) {
 	if opt.Parse == nil {
 		opt.Parse = func(path string) (*monconf.Config, error) { return LoadConfig(path, LoadOptions{}) }
 	}
-	d := &Daemon{opt: opt, pids: map[int]string{}, running: map[string]context.CancelFunc{},
+	d := &Daemon{opt: opt, pids: map[int]string{}, running: map[string]context.CancelFunc{}, alertBacklog: map[string][]sched.Alert{},
 		results: make(chan monResult, 64), wake: make(chan struct{}, 1), done: make(chan struct{})}
 	cf, err := ReadConfig(opt.ConfigPath, opt.Parse)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -214,36 +215,152 @@ func (d *Daemon) monitorNotRun(gen int, m sched.RunMonitor, err error) {
 }
 
 // startAlert runs al in the background; the caller holds d.mu.
+//
+// The alerts of one service start in the order they were called, one after another
+// (each runs on its own once started, as mon's do): a down alert started after the
+// upalert that followed it would take a healthy real server out. An alert that cannot
+// start for want of mond's own resources (descriptors, processes, memory) is not lost
+// either — lvs.alert not run leaves a dead real server in IPVS, or a live one out of
+// it until the service changes again: it is tried again 1 s later, then after waits
+// doubling to 30 s, until mond stops, and the service's later alerts wait behind it.
 func (d *Daemon) startAlert(al sched.Alert) {
 	life := d.progCtx()
 	if life.Err() != nil {
 		d.opt.Log("notice", fmt.Sprintf("alert %s for %s/%s not called: mond is stopping", al.Path, al.Group, al.Service))
 		return
 	}
-	timeout := d.opt.AlertTimeout
-	gen := d.gen
+	key := al.Group + "/" + al.Service
+	_, dispatching := d.alertBacklog[key]
+	d.backlog(key, append(d.alertBacklog[key], al))
+	if !dispatching {
+		d.alertsWG.Add(1)
+		go d.dispatchAlerts(life, key)
+	}
+}
+
+const (
+	// maxAlertBacklog bounds the alerts of one service waiting to start; past it the
+	// oldest goes (the newest say what the service is now).
+	maxAlertBacklog = 16
+	alertRetryFirst = time.Second
+	alertRetryMax   = 30 * time.Second
+)
+
+// backlog makes q the alerts of the service key waiting to start, without the oldest
+// past maxAlertBacklog; the caller holds d.mu.
+func (d *Daemon) backlog(key string, q []sched.Alert) {
+	for len(q) > maxAlertBacklog {
+		d.opt.Log("err", fmt.Sprintf("alert %s for %s dropped, not called: %d later alerts of the service wait for mond's resources",
+			q[0].Path, key, len(q)-1))
+		q = q[1:]
+	}
+	d.alertBacklog[key] = q
+}
+
+// alertRetryWait is the wait before the next try of an alert that failed to start
+// fails times: 1 s, doubling, at most 30 s.
+func alertRetryWait(fails int) time.Duration {
+	w := alertRetryFirst
+	for i := 1; i < fails && w < alertRetryMax; i++ {
+		w *= 2
+	}
+	return min(w, alertRetryMax)
+}
+
+// dispatchAlerts starts the alerts of the service key in order until none is left
+// (its key is in alertBacklog while it runs), each once the one before it has
+// started, waiting while mond lacks the resources to start them.
+func (d *Daemon) dispatchAlerts(life context.Context, key string) {
+	defer d.alertsWG.Done()
+	fails := 0
+	short := false // an alert of this backlog could not start: those after it are late
+	for {
+		d.mu.Lock()
+		q := d.alertBacklog[key]
+		if len(q) == 0 {
+			delete(d.alertBacklog, key)
+			d.mu.Unlock()
+			return
+		}
+		al, gen := q[0], d.gen
+		d.alertBacklog[key] = q[1:]
+		d.mu.Unlock()
+		if d.launchAlert(life, al, gen, fails, short) {
+			fails = 0
+			continue
+		}
+		d.mu.Lock()
+		d.backlog(key, append([]sched.Alert{al}, d.alertBacklog[key]...))
+		if fails == 0 && gen == d.gen {
+			d.eng.AlertFailed(al.Group, al.Service) // once per alert, not per try
+		}
+		d.mu.Unlock()
+		fails++
+		short = true
+		select {
+		case <-life.Done():
+			d.mu.Lock()
+			q := d.alertBacklog[key]
+			delete(d.alertBacklog, key)
+			d.mu.Unlock()
+			for _, al := range q {
+				d.opt.Log("notice", fmt.Sprintf("alert %s for %s not called: mond is stopping", al.Path, key))
+			}
+			return
+		case <-d.opt.Clock.After(alertRetryWait(fails)):
+		}
+	}
+}
+
+// launchAlert starts al, to run and be logged in the background, and returns once it
+// has started (true) or could not start for want of mond's resources (false: nothing
+// ran; the caller keeps it for another try). fails is how many times it could not
+// before; late says it waited for such a failure.
+func (d *Daemon) launchAlert(life context.Context, al sched.Alert, gen, fails int, late bool) bool {
+	started := make(chan bool, 1)
+	var once sync.Once
+	tell := func(ok bool) { once.Do(func() { started <- ok }) }
 	d.alertsWG.Add(1)
 	go func() {
 		defer d.alertsWG.Done()
+		at := d.opt.Clock.Now()
 		res := d.opt.Runner.Run(life, runner.Cmd{
-			Path: al.Path, Args: al.Args, Env: environ(al.Env), Stdin: []byte(al.Stdin), Timeout: timeout,
+			Path: al.Path, Args: al.Args, Env: environ(al.Env), Stdin: []byte(al.Stdin), Timeout: d.opt.AlertTimeout,
 			CaptureStderr: true, MaxOutput: maxAlertStderr, Stdout: d.opt.AlertOutput,
+			Started: func(int) { tell(true) },
 		})
-		if d.opt.AlertOutput != nil && len(res.Stderr) > 0 {
-			d.opt.AlertOutput.Write(res.Stderr)
+		if errno, ok := runner.ResourceErrno(res.Err); ok && life.Err() == nil {
+			d.opt.Log("err", fmt.Sprintf("could not start alert %s for %s/%s: %v; it and the service's later alerts wait, tried again in %v",
+				al.Path, al.Group, al.Service, errno, alertRetryWait(fails+1)))
+			tell(false)
+			return
 		}
-		if prio, msg := alertTrouble(al, res, timeout, life.Err() != nil); msg != "" {
-			d.opt.Log(prio, msg)
-			if prio == "err" {
-				// Counted against the configuration that called it, not a newer one.
-				d.mu.Lock()
-				if gen == d.gen {
-					d.eng.AlertFailed(al.Group, al.Service)
-				}
-				d.mu.Unlock()
-			}
+		tell(true) // ended without starting (a missing program): the next may go
+		if late {
+			d.opt.Log("notice", fmt.Sprintf("alert %s for %s/%s called %v late: it waited for mond's resources",
+				al.Path, al.Group, al.Service, at.Sub(time.Unix(al.Time, 0)).Round(time.Second)))
 		}
+		d.alertEnded(life, al, gen, res)
 	}()
+	return <-started
+}
+
+// alertEnded logs how an alert ended.
+func (d *Daemon) alertEnded(life context.Context, al sched.Alert, gen int, res runner.Result) {
+	if d.opt.AlertOutput != nil && len(res.Stderr) > 0 {
+		d.opt.AlertOutput.Write(res.Stderr)
+	}
+	if prio, msg := alertTrouble(al, res, d.opt.AlertTimeout, life.Err() != nil); msg != "" {
+		d.opt.Log(prio, msg)
+		if prio == "err" {
+			// Counted against the configuration that called it, not a newer one.
+			d.mu.Lock()
+			if gen == d.gen {
+				d.eng.AlertFailed(al.Group, al.Service)
+			}
+			d.mu.Unlock()
+		}
+	}
 }
 
 // alertTrouble is the log line for an alert that did not end well, "" for one that
