@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -319,6 +320,7 @@ func (d *Daemon) dispatchAlerts(life context.Context, key string) {
 func (d *Daemon) launchAlert(life context.Context, al sched.Alert, gen, fails int, late bool) bool {
 	started := make(chan bool, 1)
 	var once sync.Once
+	var began atomic.Bool
 	tell := func(ok bool) { once.Do(func() { started <- ok }) }
 	d.alertsWG.Add(1)
 	go func() {
@@ -327,9 +329,9 @@ func (d *Daemon) launchAlert(life context.Context, al sched.Alert, gen, fails in
 		res := d.opt.Runner.Run(life, runner.Cmd{
 			Path: al.Path, Args: al.Args, Env: environ(al.Env), Stdin: []byte(al.Stdin), Timeout: d.opt.AlertTimeout,
 			CaptureStderr: true, MaxOutput: maxAlertStderr, Stdout: d.opt.AlertOutput,
-			Started: func(int) { tell(true) },
+			Started: func(int) { began.Store(true); tell(true) },
 		})
-		if errno, ok := runner.ResourceErrno(res.Err); ok && life.Err() == nil {
+		if errno, ok := runner.ResourceErrno(res.Err); ok && !began.Load() && life.Err() == nil {
 			d.opt.Log("err", fmt.Sprintf("could not start alert %s for %s/%s: %v; it and the service's later alerts wait, tried again in %v",
 				al.Path, al.Group, al.Service, errno, alertRetryWait(fails+1)))
 			tell(false)
