@@ -107,17 +107,26 @@ func waitWaiting(t *testing.T, clk *clock.Fake) {
 	}
 }
 
+// shortDaemon builds a daemon out of descriptors for its alerts (its runner fails
+// them all) and has its service call first, then waits until that alert has failed
+// to start and the daemon waits to try it again.
+func shortDaemon(t *testing.T, first string) (*Daemon, *clock.Fake, *shortRunner, *logRecorder) {
+	t.Helper()
+	clk := clock.NewFake(time.Unix(1_700_000_000, 0))
+	r := &shortRunner{clk: clk, start: clk.Now(), short: true}
+	d, _, logs := procDaemon(t, retryCfg, nil, Options{Runner: r, Clock: clk})
+	alertsCalled(d, first)
+	waitTries(t, clk, r, 1)
+	waitWaiting(t, clk)
+	return d, clk, r, logs
+}
+
 // An alert that mond could not start for want of descriptors is tried again, 1 s,
 // 2 s, 4 s ... later, and the service's later alerts wait behind it and then run in
 // the order they were called: an upalert must not run before the down alert it
 // follows (lvs.alert would leave the real server out).
 func TestAlertRetriedInOrderWhenMondIsShort(t *testing.T) {
-	clk := clock.NewFake(time.Unix(1_700_000_000, 0))
-	r := &shortRunner{clk: clk, start: clk.Now(), short: true}
-	d, _, logs := procDaemon(t, retryCfg, nil, Options{Runner: r, Clock: clk})
-	alertsCalled(d, "down1")
-	waitTries(t, clk, r, 1)
-	waitWaiting(t, clk)
+	d, clk, r, logs := shortDaemon(t, "down1")
 	alertsCalled(d, "up1", "down2")
 	if got := r.log(); len(got) != 1 {
 		t.Fatalf("later alerts did not wait behind the one that failed: %q", got)
@@ -159,12 +168,7 @@ func TestAlertRetriedInOrderWhenMondIsShort(t *testing.T) {
 // The backlog is bounded (the newest alerts kept), and on shutdown the alerts still
 // waiting are logged as not called, not waited for.
 func TestAlertBacklogBoundedAndDroppedOnStop(t *testing.T) {
-	clk := clock.NewFake(time.Unix(1_700_000_000, 0))
-	r := &shortRunner{clk: clk, start: clk.Now(), short: true}
-	d, _, logs := procDaemon(t, retryCfg, nil, Options{Runner: r, Clock: clk})
-	alertsCalled(d, "a0")
-	waitTries(t, clk, r, 1)
-	waitWaiting(t, clk)
+	d, clk, r, logs := shortDaemon(t, "a0")
 	var names []string
 	for i := 1; i <= maxAlertBacklog+3; i++ {
 		names = append(names, fmt.Sprintf("a%d", i))
