@@ -182,6 +182,14 @@ func TestIntegrationPing6Neighbour(t *testing.T) {
 	la.AddAddr(t, "fd00:200:6::1/64")
 	lb.AddAddr(t, "fd00:200:6::2/64")
 	peer, other := netip.MustParseAddr("fd00:200:6::2"), netip.MustParseAddr("fd00:200:6::3")
+	// A fresh veth pair: the first neighbour solicitation may go out before the peer's
+	// end is up, and the kernel asks again only a second later. Wait (5 s at most)
+	// until the peer has answered once, then count.
+	for i := 0; len(pingIn(t, a, []netip.Addr{peer}, time.Second)) == 0; i++ {
+		if i == 4 {
+			t.Fatalf("no reply from %v in 5 s", peer)
+		}
+	}
 	got := pingIn(t, a, []netip.Addr{peer, other}, time.Second)
 	n := 0
 	for _, r := range got {
