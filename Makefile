@@ -28,21 +28,10 @@ vet:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
-# The README's test command: unit tests, namespace tests (root) and the IPVS VM tests.
-# Every real-kernel test runs in one VM boot, vmtest's TestVMSuite (a subtest per
-# package): the longest test (about five minutes of one emulated CPU, its IPVS work one
-# part at a time), so it starts first, in a go test of its own beside the other
-# packages, which keep their two slots. The labs run last and alone (the manual's setup,
-# then the BGP scenario): their bounds are the scenarios' timings (deadtime + 1 s for a
-# failover) on an emulated machine, which must not share the two cores with the rest.
+# The README's test command: unit tests, namespace tests (root), the IPVS VM tests in one
+# VM boot, the race pass and the labs; scripts/test.sh says in what order and why.
 test: deps vet build
-	$(GO) test -count=1 -timeout 60m ./vmtest & vm=$$!; \
-	$(GO) test -count=1 -timeout 60m $$($(GO) list ./... | grep -vx -e 'github.com/lvskit/lvskit/lab' -e 'github.com/lvskit/lvskit/vmtest'); \
-	rc=$$?; wait $$vm || rc=1; exit $$rc
-	@# The daemons' concurrent packages again under the race detector (their quick tests).
-	CGO_ENABLED=1 $(GO) test -race -short -count=1 -timeout 20m ./internal/mon/... ./internal/runner ./cmd/mond \
-		./internal/hb/daemon ./internal/hb/core ./internal/hb/cli ./internal/daemonize ./internal/sdnotify
-	$(GO) test -count=1 -timeout 30m ./lab
+	@bash scripts/test.sh
 
 fmt:
 	gofmt -w .
