@@ -18,18 +18,22 @@ import (
 	"time"
 
 	"github.com/lvskit/lvskit/internal/statushttp"
+	"golang.org/x/sys/unix"
 )
 
 // TestDescriptorExhaustionIsNoFailure runs mond (this test binary, MOND_TEST_MAIN=1) in
-// a network namespace of its own under "ulimit -n 40", watching 20 real TCP listeners
+// a network namespace of its own under "ulimit -n 100", watching 20 real TCP listeners
 // with the built-in tcp.monitor and 3 scripted monitors (each run forks and takes pipes
 // and a pidfd), every second with alertafter 1. Then clients take mond's descriptors:
 // one logged-in client on the client port (under this limit mond lowers --max-clients
-// to 1) and keep-alive HTTP connections on the metrics listener (it serves 32 at most),
-// while another client keeps connecting to the client port. For 5 s they leave mond
-// one descriptor, which the monitors and the churning client fight over (mond at its
-// limit, descriptors taken and freed all the time); for 5 s more, none (over the
-// limit). No fakes: mond's own system calls get EMFILE from the kernel. It checks that:
+// to 1). The test counts the descriptors mond then uses (base) and lowers its limit
+// (prlimit) to base+1+24, so that 24 keep-alive HTTP connections on the metrics
+// listener (it serves 32 at most) leave it one, while another client keeps connecting
+// to the client port. For 5 s they leave mond one descriptor, which the monitors and
+// the churning client fight over (mond at its limit, descriptors taken and freed all
+// the time); for 5 s more, none (over the limit). The limit follows what mond uses
+// because that depends on the runner: descriptors it leaves open pass to mond (a fixed
+// "ulimit -n" failed in CI twice). No fakes: mond's own system calls get EMFILE from the kernel. It checks that:
 //
 //	(a) mond really ran out: during the exhaustion its log says, for the built-in and
 //	    for a script, "could not start monitor …: too many open files; check skipped";
@@ -71,7 +75,7 @@ func TestDescriptorExhaustionIsNoFailure(t *testing.T) {
 	}
 	fdStartMond(s)
 	fdWaitUp(s, "at the start", s.start, 15*time.Second)
-	s.logf("all %d services up; mond uses %d of its %d descriptors", fdServices, fdUsed(s), fdLimit)
+	s.logf("all %d services up; mond uses %d of its %d descriptors", fdServices, fdUsed(s), s.fdLimit)
 
 	// The exhaustion. A client logs in and stays; the metrics listener's connections
 	// then take all but one of the descriptors left (part 1: mond at its limit, the
@@ -80,12 +84,12 @@ func TestDescriptorExhaustionIsNoFailure(t *testing.T) {
 	logFrom := fdLogSize(s)
 	held := fdLogin(s)
 	defer held.c.Close()
-	base := fdBaseline(s)
-	n := fdLimit - 1 - base
+	base := fdLower(s)
+	n := s.fdLimit - 1 - base
 	if n < 1 || n >= statushttp.MaxConns {
 		_, kinds := fdUsedKinds(s)
-		t.Fatalf("mond uses %d descriptors with one client (now: %s): %d more metrics connections would leave it one of its %d, "+
-			"but the metrics listener takes 1 to %d; change fdLimit", base, kinds, n, fdLimit, statushttp.MaxConns-1)
+		t.Fatalf("mond uses %d descriptors with one client (now: %s) once its limit is lowered to %d: %d more metrics connections "+
+			"would leave it one, but the metrics listener takes 1 to %d", base, kinds, s.fdLimit, n, statushttp.MaxConns-1)
 	}
 	metrics := fdHoldMetrics(s, n, true)
 	exhaustedAt := time.Now()
@@ -108,8 +112,8 @@ func TestDescriptorExhaustionIsNoFailure(t *testing.T) {
 	s.logf("exhaustion: mond used %d descriptors with the logged-in client; part 1 (%v, %d metrics connections): at least %d of %d in use in %d of %d samples; "+
 		"part 2 (%v, %d metrics connections, those past %d waiting to be accepted): all %d in use in %d of %d samples (%s); "+
 		"the churning client: %d connections, %d answered \"520 too many clients\", %d not answered in 500 ms",
-		base, fdHold, n, fdLimit-1, fdLimit, part1.near, part1.samples,
-		fdHold, len(metrics), statushttp.MaxConns, fdLimit, part2.full, part2.samples, part2.kinds,
+		base, fdHold, n, s.fdLimit-1, s.fdLimit, part1.near, part1.samples,
+		fdHold, len(metrics), statushttp.MaxConns, s.fdLimit, part2.full, part2.samples, part2.kinds,
 		churn[0], churn[1], churn[2])
 
 	// (a)
@@ -236,14 +240,16 @@ const (
 	fdBasePort       = 21000
 	fdStopped        = 5 // the TCP service stopped at the end
 	fdMetricsPort    = 9583
-	// fdLimit is mond's descriptor limit. With one client mond uses 9 or 10 (standard
-	// descriptors, /dev/null, poller, client, trap and metrics sockets; whether stdin
-	// is open depends on who runs the test: CI has none) when no monitor runs. The
-	// metrics listener's 32 connections must take all but one of the rest (part 1) and
-	// then, with more waiting, all of them (part 2): 40 leaves 29 or 30, and room for
-	// a base anywhere from 8 to 38. (42 failed in CI, where the base was 9: 32 left.)
-	fdLimit = 40
-	fdHold  = 5 * time.Second // each part of the exhaustion
+	// fdLaunchLimit is mond's descriptor limit at its start: low enough that mond
+	// lowers --max-clients to 1 (half the limit less 64), high enough for whatever
+	// descriptors the runner leaves open to its children (CI's runners differ: mond
+	// used 8 to 10 with one client). The test then lowers it to what mond uses with one
+	// client, plus fdPart1Conns metrics connections, plus the one left to fight over.
+	fdLaunchLimit = 100
+	// fdPart1Conns is part 1's metrics connections: fewer than the listener's 32, so
+	// part 2's go over the limit.
+	fdPart1Conns = 24
+	fdHold       = 5 * time.Second // each part of the exhaustion
 )
 
 var fdNotStartedRe = regexp.MustCompile(`could not start monitor (\S+) for ([^/\s]+)/(\S+): too many open files; check skipped`)
@@ -262,14 +268,15 @@ func fdWriteFiles(s *soak) {
 	}, fdScriptServices, "1s")
 }
 
-// fdStartMond starts mond in the namespace under "ulimit -n fdLimit" (soft and hard)
-// with its metrics listener, and waits for its client port.
+// fdStartMond starts mond in the namespace under "ulimit -n fdLaunchLimit" (soft and
+// hard) with its metrics listener, and waits for its client port.
 func fdStartMond(s *soak) {
-	s.launchMond(fdLimit, "LVSKIT_FDTEST="+s.dir, nil, "--metrics-listen", "127.0.0.1:"+strconv.Itoa(fdMetricsPort))
+	s.fdLimit = fdLaunchLimit
+	s.launchMond(fdLaunchLimit, "LVSKIT_FDTEST="+s.dir, nil, "--metrics-listen", "127.0.0.1:"+strconv.Itoa(fdMetricsPort))
 }
 
 // fdUsed counts mond's descriptors below its limit: the kernel gives it a new one only
-// while this is under fdLimit (one it inherited above the limit does not count).
+// while this is under s.fdLimit (one it inherited above the limit does not count).
 func fdUsed(s *soak) int {
 	n, _ := fdUsedKinds(s)
 	return n
@@ -287,7 +294,7 @@ func fdUsedKinds(s *soak) (int, string) {
 	var order []string
 	for _, e := range ents {
 		fd, err := strconv.Atoi(e.Name())
-		if err != nil || fd >= fdLimit {
+		if err != nil || fd >= s.fdLimit {
 			continue
 		}
 		n++
@@ -309,6 +316,53 @@ func fdUsedKinds(s *soak) (int, string) {
 		parts = append(parts, fmt.Sprintf("%s×%d", k, kinds[k]))
 	}
 	return n, strings.Join(parts, " ")
+}
+
+// fdLower lowers mond's descriptor limit (soft and hard, prlimit) so that, with the
+// descriptors it uses now (one client logged in), fdPart1Conns more leave it one; it
+// returns how many it uses then (fdBaseline). Descriptors the runner left open to mond count where they
+// are below the new limit, as the kernel counts them.
+func fdLower(s *soak) int {
+	t := s.t
+	base := fdBaseline(s)
+	var open []int
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", s.pid))
+	if err != nil {
+		t.Fatalf("mond's descriptors: %v", err)
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil {
+			open = append(open, fd)
+		}
+	}
+	// The limit l must satisfy l = (descriptors below l) + fdPart1Conns + 1, where the
+	// count is base less those the new limit leaves above it (inherited ones, not the
+	// lowest free): start high and come down (bounded: l only falls).
+	l := base + fdPart1Conns + 1
+	for i := 0; i < fdLaunchLimit; i++ {
+		above := 0
+		for _, fd := range open {
+			if fd >= l && fd < fdLaunchLimit {
+				above++
+			}
+		}
+		next := base - above + fdPart1Conns + 1
+		if next >= l {
+			break
+		}
+		l = next
+	}
+	if l > fdLaunchLimit {
+		_, kinds := fdUsedKinds(s)
+		t.Fatalf("mond uses %d descriptors with one client (%s): %d more metrics connections would take it past its %d at start; raise fdLaunchLimit",
+			base, kinds, fdPart1Conns, fdLaunchLimit)
+	}
+	lim := unix.Rlimit{Cur: uint64(l), Max: uint64(l)}
+	if err := unix.Prlimit(s.pid, unix.RLIMIT_NOFILE, &lim, nil); err != nil {
+		t.Fatalf("prlimit mond's descriptors to %d: %v", l, err)
+	}
+	s.fdLimit = l
+	return fdBaseline(s)
 }
 
 // fdLogin connects and logs in. Under this limit mond serves one client at a time and
@@ -355,7 +409,7 @@ func fdAdmin(s *soak, cmds ...string) ([][]string, error) {
 // fdBaseline is the fewest descriptors mond used over a second (between its monitors'
 // runs).
 func fdBaseline(s *soak) int {
-	least := fdLimit
+	least := s.fdLimit
 	for i := 0; i < 100; i++ {
 		if n := fdUsed(s); n >= 0 && n < least {
 			least = n
@@ -377,10 +431,10 @@ func fdSample(s *soak, d time.Duration) fdSamples {
 		time.Sleep(50 * time.Millisecond)
 		r.samples++
 		n, k := fdUsedKinds(s)
-		if n >= fdLimit-1 {
+		if n >= s.fdLimit-1 {
 			r.near++
 		}
-		if n >= fdLimit {
+		if n >= s.fdLimit {
 			if r.full++; r.kinds == "" {
 				r.kinds = k
 			}

@@ -181,6 +181,8 @@ type soak struct {
 	ns    *soakNetns
 	dir   string
 	mark  string // LVSKIT_SOAK=dir, in mond's environment and so in its children's
+	// fdLimit is mond's descriptor limit (TestDescriptorExhaustionIsNoFailure).
+	fdLimit int
 
 	listeners []*soakListener
 
