@@ -445,7 +445,8 @@ func fdSample(s *soak, d time.Duration) fdSamples {
 
 // fdHoldMetrics opens n keep-alive connections to the metrics listener, each with a
 // request sent, so mond keeps them (60 s idle timeout); with wait, it reads every
-// answer (3 s at most), so they are all accepted when it returns.
+// answer (10 s at most: each accept mond's monitors beat to a descriptor backs off,
+// up to a second), so they are all accepted when it returns.
 func fdHoldMetrics(s *soak, n int, wait bool) []net.Conn {
 	var conns []net.Conn
 	err := s.ns.do(func() {
@@ -464,7 +465,7 @@ func fdHoldMetrics(s *soak, n int, wait bool) []net.Conn {
 		s.t.Fatalf("metrics connections: %v", err)
 	}
 	if wait {
-		deadline := time.Now().Add(3 * time.Second)
+		deadline := time.Now().Add(10 * time.Second)
 		for i, c := range conns {
 			c.SetReadDeadline(deadline)
 			// "HTTP/1.1 200 OK" … "ok\n": the body is the answer's last line.
