@@ -320,38 +320,13 @@ func fdUsedKinds(s *soak) (int, string) {
 
 // fdLower lowers mond's descriptor limit (soft and hard, prlimit) so that, with the
 // descriptors it uses now (one client logged in), fdPart1Conns more leave it one; it
-// returns how many it uses then (fdBaseline). Descriptors the runner left open to mond count where they
-// are below the new limit, as the kernel counts them.
+// returns how many it uses then (fdBaseline).
 func fdLower(s *soak) int {
 	t := s.t
 	base := fdBaseline(s)
-	var open []int
-	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", s.pid))
-	if err != nil {
-		t.Fatalf("mond's descriptors: %v", err)
-	}
-	for _, e := range ents {
-		if fd, err := strconv.Atoi(e.Name()); err == nil {
-			open = append(open, fd)
-		}
-	}
-	// The limit l must satisfy l = (descriptors below l) + fdPart1Conns + 1, where the
-	// count is base less those the new limit leaves above it (inherited ones, not the
-	// lowest free): start high and come down (bounded: l only falls).
+	// Descriptors the new limit leaves above it (inherited ones, not the lowest free)
+	// no longer count: the caller takes its metrics connections from the count after.
 	l := base + fdPart1Conns + 1
-	for i := 0; i < fdLaunchLimit; i++ {
-		above := 0
-		for _, fd := range open {
-			if fd >= l && fd < fdLaunchLimit {
-				above++
-			}
-		}
-		next := base - above + fdPart1Conns + 1
-		if next >= l {
-			break
-		}
-		l = next
-	}
 	if l > fdLaunchLimit {
 		_, kinds := fdUsedKinds(s)
 		t.Fatalf("mond uses %d descriptors with one client (%s): %d more metrics connections would take it past its %d at start; raise fdLaunchLimit",
